@@ -1,0 +1,42 @@
+"""What each built-in role may do. Where it may do it is the data scope (`scope.py`).
+
+Permissions are plain strings "<object>.<action>"; views and selectors ask `has_perm`.
+"""
+
+from anbiao.accounts.choices import Role
+
+ENTERPRISE_VIEW = "enterprise.view"
+ENTERPRISE_CREATE = "enterprise.create"
+ENTERPRISE_CHANGE = "enterprise.change"  # every field, dated status changes
+ENTERPRISE_EDIT_PROFILE = "enterprise.edit_profile"  # contacts, address, staff figures
+ENTERPRISE_EXPORT = "enterprise.export"
+USER_MANAGE = "user.manage"
+LOGIN_LOG_VIEW = "loginlog.view"
+AUDIT_VIEW = "audit.view"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        {ENTERPRISE_VIEW, ENTERPRISE_EXPORT, USER_MANAGE, LOGIN_LOG_VIEW, AUDIT_VIEW}
+    ),
+    Role.DISTRICT: frozenset({ENTERPRISE_VIEW, ENTERPRISE_EXPORT, AUDIT_VIEW}),
+    Role.STATION: frozenset(
+        {
+            ENTERPRISE_VIEW,
+            ENTERPRISE_CREATE,
+            ENTERPRISE_CHANGE,
+            ENTERPRISE_EDIT_PROFILE,
+            ENTERPRISE_EXPORT,
+        }
+    ),
+    Role.DEPARTMENT: frozenset({ENTERPRISE_VIEW, ENTERPRISE_EXPORT}),
+    Role.ENTERPRISE: frozenset({ENTERPRISE_VIEW, ENTERPRISE_EDIT_PROFILE}),
+    Role.AGENCY: frozenset({ENTERPRISE_VIEW}),
+    Role.EXPERT: frozenset({ENTERPRISE_VIEW}),
+}
+
+
+def has_perm(user, perm: str) -> bool:
+    """True when the user is active and their role grants `perm`."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return perm in ROLE_PERMISSIONS.get(user.role, frozenset())

@@ -1,0 +1,49 @@
+"""Data scope: the one place that decides which enterprises (and so which records hanging off
+them) a user may see. Every list, detail, edit, export and download goes through here, via
+`ScopedQuerySet.restrict` (anbiao/core/querysets.py)."""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from anbiao.accounts.choices import REGION_ROLES, Role
+from anbiao.accounts.models import Region
+
+NOTHING = Q(pk__in=[])
+
+
+def enterprise_scope_q(user, prefix: str = "") -> Q:
+    """A filter selecting the enterprises `user` may see.
+
+    `prefix` is the lookup path from the queried model to its enterprise, ending in "__"
+    ("" when querying Enterprise itself, "enterprise__" for records that belong to one).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    pk = f"{prefix}pk" if prefix else "pk"
+    if user.role in REGION_ROLES:
+        if user.region_id is None:
+            return Q() if user.role == Role.ADMIN else NOTHING
+        return Q(**{f"{prefix}region__path__startswith": user.region.path})
+    if user.role == Role.ENTERPRISE:
+        return Q(**{pk: user.enterprise_id}) if user.enterprise_id else NOTHING
+    if user.role == Role.AGENCY:
+        if not user.agency_id:
+            return NOTHING
+        today = timezone.localdate()
+        active = Q(agency_assignments__agency_id=user.agency_id) & (
+            Q(agency_assignments__end_on__isnull=True) | Q(agency_assignments__end_on__gte=today)
+        )
+        from anbiao.enterprises.models import Enterprise
+
+        return Q(**{f"{pk}__in": Enterprise.objects.filter(active).values("pk")})
+    # Experts see the enterprises of the reviews assigned to them (added with reviews).
+    return NOTHING
+
+
+def regions_for(user):
+    """The regions a user may pick (filters, forms): their subtree, or none."""
+    if not getattr(user, "is_authenticated", False) or user.role not in REGION_ROLES:
+        return Region.objects.none()
+    if user.region_id is None:
+        return Region.objects.all() if user.role == Role.ADMIN else Region.objects.none()
+    return Region.objects.filter(path__startswith=user.region.path)

@@ -1,0 +1,139 @@
+"""Login, logout, password change, user management and the login log."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET, require_http_methods
+
+from anbiao.accounts import permissions as perms
+from anbiao.accounts import services
+from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm
+from anbiao.accounts.models import LoginLog, User
+from anbiao.core.forms import style_fields
+from anbiao.core.pagination import paginate, querystring_without
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class StyledPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = StyledPasswordChangeForm
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        messages.success(self.request, "密码已修改")
+        return super().form_valid(form)
+
+
+def _require_admin(user) -> None:
+    if not perms.has_perm(user, perms.USER_MANAGE):
+        raise PermissionDenied("只有系统管理员可以管理用户")
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("password" if "password" in form.fields else None, exc.messages)
+
+
+@require_GET
+def user_list(request):
+    _require_admin(request.user)
+    users = User.objects.select_related("region", "enterprise", "agency").order_by("username")
+    q = request.GET.get("q", "").strip()
+    if q:
+        from django.db.models import Q
+
+        users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "page": paginate(request, users),
+            "q": q,
+            "query": querystring_without(request, "page"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk: int | None = None):
+    _require_admin(request.user)
+    user = get_object_or_404(User, pk=pk) if pk else None
+    form = UserForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["enterprise"] = data.pop("enterprise_uscc")
+        password = data.pop("password", None)
+        try:
+            if user is None:
+                user = services.user_create(actor=request.user, data=data, password=password)
+                messages.success(request, f"已创建用户 {user.username}")
+            else:
+                services.user_update(actor=request.user, user=user, data=data)
+                messages.success(request, f"已保存用户 {user.username}")
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "account": user})
+
+
+@require_http_methods(["GET", "POST"])
+def user_reset_password(request, pk: int):
+    _require_admin(request.user)
+    user = get_object_or_404(User, pk=pk)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_password(
+                actor=request.user, user=user, password=form.cleaned_data["password"]
+            )
+        except ValidationError as exc:
+            form.add_error("password", exc.messages)
+        else:
+            messages.success(request, f"已重置 {user.username} 的密码")
+            return redirect("accounts:user_list")
+    return render(request, "accounts/password_reset.html", {"form": form, "account": user})
+
+
+@require_GET
+def login_log(request):
+    if not perms.has_perm(request.user, perms.LOGIN_LOG_VIEW):
+        raise PermissionDenied("只有系统管理员可以查看登录日志")
+    logs = LoginLog.objects.select_related("user")
+    q = request.GET.get("q", "").strip()
+    if q:
+        logs = logs.filter(username__icontains=q)
+    outcome = request.GET.get("outcome", "")
+    if outcome in LoginLog.Outcome.values:
+        logs = logs.filter(outcome=outcome)
+    return render(
+        request,
+        "accounts/login_log.html",
+        {
+            "page": paginate(request, logs),
+            "q": q,
+            "outcome": outcome,
+            "outcomes": LoginLog.Outcome.choices,
+            "query": querystring_without(request, "page"),
+        },
+    )

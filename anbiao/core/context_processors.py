@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.urls import reverse
+
+from anbiao.accounts import permissions as perms
+
+# Sidebar: (label, icon, url name, permission needed or None, url prefix that marks it active)
+NAVIGATION = (
+    ("工作台", "ti-layout-dashboard", "home", None, "/$"),
+    (
+        "企业台账",
+        "ti-building-factory-2",
+        "enterprises:list",
+        perms.ENTERPRISE_VIEW,
+        "/enterprises/",
+    ),
+    ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
+    ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
+)
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        for label, icon, name, perm, prefix in NAVIGATION:
+            if perm is None or perms.has_perm(user, perm):
+                path = request.path
+                active = path == "/" if prefix == "/$" else path.startswith(prefix)
+                items.append({"label": label, "icon": icon, "url": reverse(name), "active": active})
+    return {"nav_items": items, "deployment_name": settings.ANBIAO_DEPLOYMENT_NAME}

@@ -1,0 +1,18 @@
+"""QuerySet base that restricts rows to a user's data scope (NetBox's `restrict` idea)."""
+
+from django.db import models
+
+from anbiao.accounts.permissions import has_perm
+from anbiao.accounts.scope import enterprise_scope_q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Models using this declare `scope_prefix` (path to their enterprise) and
+    `scope_object` (the permission object name, e.g. "enterprise")."""
+
+    def restrict(self, user, action: str = "view"):
+        """Rows `user` may `action`: none without the role permission, else those in scope."""
+        perm = f"{self.model.scope_object}.{action}"
+        if not has_perm(user, perm):
+            return self.none()
+        return self.filter(enterprise_scope_q(user, self.model.scope_prefix))

@@ -1,0 +1,26 @@
+from django.db.models import Count
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from anbiao.accounts import permissions as perms
+from anbiao.enterprises.choices import OperatingStatus
+from anbiao.enterprises.models import Enterprise
+
+
+@require_GET
+def home(request):
+    """The landing page: the registry at a glance within the user's scope. The campaign
+    dashboard (targets, forecast) replaces the body when campaigns exist."""
+    user = request.user
+    summary = None
+    if perms.has_perm(user, perms.ENTERPRISE_VIEW):
+        qs = Enterprise.objects.restrict(user, "view")
+        by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+        summary = {
+            "total": sum(by_status.values()),
+            "operating": by_status.get(OperatingStatus.OPERATING, 0),
+            "closed": sum(n for s, n in by_status.items() if s != OperatingStatus.OPERATING),
+            "eligible": qs.filter(status=OperatingStatus.OPERATING, eligible=True).count(),
+            "pending": qs.filter(status=OperatingStatus.OPERATING, eligible__isnull=True).count(),
+        }
+    return render(request, "core/home.html", {"summary": summary})

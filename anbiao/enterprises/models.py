@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.db import models
+
+from anbiao.core.querysets import ScopedQuerySet
+from anbiao.enterprises.choices import (
+    FactKind,
+    FactSource,
+    Industry,
+    OperatingStatus,
+    Size,
+)
+
+
+class RiskTag(models.Model):
+    """A key risk (粉尘涉爆, 涉氨制冷, …): a dictionary entry loaded from reference data."""
+
+    code = models.CharField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=40, unique=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "重点风险"
+        verbose_name_plural = "重点风险"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enterprise(models.Model):
+    """One legal entity in the registry, keyed by its 统一社会信用代码.
+
+    Status, size, eligibility, torch-zone and region are also kept as dated `EnterpriseFact`
+    rows, so the ledger can be asked as of any past date; the columns here are the current
+    values, written only by `services.py` together with the fact.
+    """
+
+    name = models.CharField("企业名称", max_length=100)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name_initials = models.CharField("名称拼音首字母", max_length=100, blank=True, db_index=True)
+    name_pinyin = models.CharField("名称全拼", max_length=300, blank=True)
+    address = models.CharField("生产经营地址", max_length=200, blank=True)
+    region = models.ForeignKey(
+        "accounts.Region",
+        verbose_name="所属区域",
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    industry = models.CharField("行业", max_length=20, choices=Industry.choices)
+    industry_code = models.CharField(
+        "国民经济行业代码", max_length=5, blank=True, help_text="GB/T 4754,可选,如 C3311"
+    )
+    size = models.CharField("企业规模", max_length=10, choices=Size.choices)
+    employees = models.PositiveIntegerField("从业人员数", null=True, blank=True)
+    revenue = models.DecimalField(
+        "营业收入(万元)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    in_torch_zone = models.BooleanField("位于火炬高新区", default=False)
+    status = models.CharField(
+        "经营状态",
+        max_length=14,
+        choices=OperatingStatus.choices,
+        default=OperatingStatus.OPERATING,
+    )
+    status_since = models.DateField("状态日期", null=True, blank=True)
+    ledger_since = models.DateField("纳入台账日期", null=True, blank=True)
+    principal_name = models.CharField("主要负责人", max_length=50, blank=True)
+    principal_phone = models.CharField("主要负责人电话", max_length=20, blank=True)
+    safety_manager_name = models.CharField("安全管理人员", max_length=50, blank=True)
+    safety_manager_phone = models.CharField("安全管理人员电话", max_length=20, blank=True)
+    risk_tags = models.ManyToManyField(
+        RiskTag, verbose_name="重点风险", blank=True, related_name="enterprises"
+    )
+    eligible = models.BooleanField("符合创建条件", null=True, blank=True)
+    eligibility_reason = models.CharField("不符合原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_prefix = ""
+    scope_object = "enterprise"
+
+    class Meta:
+        verbose_name = "企业"
+        verbose_name_plural = "企业"
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["region", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def subdistrict(self):
+        """The 镇街 above (or equal to) the enterprise's region."""
+        region = self.region
+        while region.parent_id and region.level == "community":
+            region = region.parent
+        return region
+
+
+class EnterpriseFact(models.Model):
+    """A dated fact about an enterprise: from `effective_on`, `kind` had `value`.
+
+    Append-only. The ledger as of a date takes, per kind, the latest fact on or before it.
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="facts"
+    )
+    kind = models.CharField("类别", max_length=12, choices=FactKind.choices)
+    value = models.CharField("值", max_length=40)
+    reason = models.CharField("说明", max_length=200, blank=True)
+    effective_on = models.DateField("生效日期")
+    source = models.CharField(
+        "来源", max_length=10, choices=FactSource.choices, default=FactSource.MANUAL
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_prefix = "enterprise__"
+    scope_object = "enterprise"
+
+    class Meta:
+        verbose_name = "企业动态信息"
+        verbose_name_plural = "企业动态信息"
+        ordering = ["enterprise", "kind", "effective_on", "id"]
+        indexes = [models.Index(fields=["kind", "effective_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.get_kind_display()}={self.value}@{self.effective_on}"
+
+    @property
+    def display_value(self) -> str:
+        """The value as a person reads it (labels instead of codes)."""
+        if self.kind == FactKind.STATUS:
+            return OperatingStatus(self.value).label
+        if self.kind == FactKind.SIZE:
+            return Size(self.value).label
+        if self.kind == FactKind.ELIGIBILITY:
+            return "符合" if self.value == "1" else "不符合"
+        if self.kind in (FactKind.TORCH_ZONE, FactKind.LEDGER):
+            return "是" if self.value == "1" else "否"
+        if self.kind == FactKind.REGION:
+            from anbiao.accounts.models import Region
+
+            region = Region.objects.filter(pk=self.value).first()
+            return region.name if region else self.value
+        return self.value

@@ -1,0 +1,173 @@
+"""Registry pages. Thin: reads through selectors, writes through services."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from anbiao.accounts import permissions as perms
+from anbiao.core.excel import xlsx_response
+from anbiao.core.filtering import describe_filters
+from anbiao.core.pagination import paginate, querystring_without
+from anbiao.enterprises import selectors, services
+from anbiao.enterprises.exports import export_table
+from anbiao.enterprises.forms import EnterpriseForm, ProfileForm, StatusForm
+from anbiao.enterprises.sizing import classify_size
+
+
+def _require(user, perm: str) -> None:
+    if not perms.has_perm(user, perm):
+        raise PermissionDenied("您没有此操作的权限")
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's field errors on the form, the rest as form-wide errors."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_GET
+def enterprise_list(request):
+    _require(request.user, perms.ENTERPRISE_VIEW)
+    filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
+    page = paginate(request, qs)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": querystring_without(request, "page"),
+        "sort_query": querystring_without(request, "page", "ordering"),
+        "ordering": request.GET.get("ordering", ""),
+        "can_create": perms.has_perm(request.user, perms.ENTERPRISE_CREATE),
+        "can_export": perms.has_perm(request.user, perms.ENTERPRISE_EXPORT),
+    }
+    template = "enterprises/_table.html" if request.htmx else "enterprises/list.html"
+    return render(request, template, context)
+
+
+@require_GET
+def enterprise_export(request):
+    _require(request.user, perms.ENTERPRISE_EXPORT)
+    filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
+    table = export_table(qs, user=request.user, description=describe_filters(filterset))
+    return xlsx_response(f"企业台账-{timezone.localdate():%Y%m%d}.xlsx", **table)
+
+
+@require_GET
+def enterprise_detail(request, pk: int):
+    enterprise = selectors.enterprise_get(user=request.user, pk=pk)
+    user = request.user
+    return render(
+        request,
+        "enterprises/detail.html",
+        {
+            "enterprise": enterprise,
+            "history": selectors.enterprise_history(user=user, enterprise=enterprise),
+            "facts": selectors.enterprise_facts(user=user, enterprise=enterprise),
+            "can_change": perms.has_perm(user, perms.ENTERPRISE_CHANGE),
+            "can_edit_profile": perms.has_perm(user, perms.ENTERPRISE_EDIT_PROFILE),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def enterprise_create(request):
+    _require(request.user, perms.ENTERPRISE_CREATE)
+    form = EnterpriseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        risk_tags = data.pop("risk_tags")
+        effective_on = data.pop("effective_on")
+        try:
+            enterprise = services.enterprise_create(
+                actor=request.user, data=data, risk_tags=risk_tags, effective_on=effective_on
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已登记企业“{enterprise.name}”")
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(request, "enterprises/form.html", {"form": form, "title": "登记企业"})
+
+
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request, pk: int):
+    user = request.user
+    full = perms.has_perm(user, perms.ENTERPRISE_CHANGE)
+    if not full:
+        _require(user, perms.ENTERPRISE_EDIT_PROFILE)
+    enterprise = selectors.enterprise_get(user=user, pk=pk)
+    if full:
+        form = EnterpriseForm(request.POST or None, instance=enterprise, user=user)
+    else:
+        form = ProfileForm(request.POST or None, instance=enterprise)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        risk_tags = data.pop("risk_tags", None)
+        effective_on = data.pop("effective_on", timezone.localdate())
+        try:
+            changes = services.enterprise_update(
+                actor=user,
+                enterprise=enterprise,
+                data=data,
+                risk_tags=risk_tags,
+                effective_on=effective_on,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if changes:
+                messages.success(request, f"已保存 {len(changes)} 项修改")
+            else:
+                messages.info(request, "没有需要保存的修改")
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(
+        request,
+        "enterprises/form.html",
+        {
+            "form": form,
+            "enterprise": enterprise,
+            "title": f"编辑 {enterprise.name}",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def enterprise_status(request, pk: int):
+    _require(request.user, perms.ENTERPRISE_CHANGE)
+    enterprise = selectors.enterprise_get(user=request.user, pk=pk, action="change")
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_change_status(
+                actor=request.user, enterprise=enterprise, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "经营状态已变更")
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(request, "enterprises/status.html", {"form": form, "enterprise": enterprise})
+
+
+@require_GET
+def size_hint(request):
+    """htmx: the size the 300号 thresholds give for the figures typed so far."""
+
+    def number(name):
+        try:
+            return float(request.GET.get(name, ""))
+        except ValueError:
+            return None
+
+    employees = number("employees")
+    size = classify_size(
+        request.GET.get("industry", ""),
+        int(employees) if employees is not None else None,
+        number("revenue"),
+    )
+    labels = dict(EnterpriseForm.base_fields["size"].choices)
+    return render(request, "enterprises/_size_hint.html", {"size": labels.get(size)})

@@ -1,0 +1,74 @@
+"""Test factories. Enterprises are created through the real service, so they carry their dated
+facts and change log exactly as the app would write them."""
+
+import itertools
+from datetime import date
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from anbiao.accounts.choices import Role
+from anbiao.accounts.models import Region, User
+from anbiao.agencies.models import Agency, AgencyAssignment
+from anbiao.enterprises import services
+from anbiao.enterprises.choices import Industry, Size
+from anbiao.enterprises.models import Enterprise
+from anbiao.enterprises.uscc import check_character
+
+PASSWORD = "Test@Pass2025"  # noqa: S105 - test accounts only
+_serial = itertools.count(1)
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def make_uscc(n: int | None = None, region_code: str = "350213") -> str:
+    """A valid USCC, unique per call (or per `n`)."""
+    n = next(_serial) if n is None else n
+    body = f"91{region_code}MA{n:07d}"
+    return body + check_character(body)
+
+
+def make_enterprise(region_code: str = "350213007", **fields) -> Enterprise:
+    serial = next(_serial)
+    data = {
+        "name": f"厦门测试{serial}号机械有限公司",
+        "uscc": make_uscc(serial),
+        "region": region(region_code),
+        "industry": Industry.MACHINERY,
+        "size": Size.SMALL,
+        "employees": 30,
+        "ledger_since": date(2025, 2, 28),
+        "principal_name": "张三",
+        "principal_phone": "13800000000",
+        "eligible": True,
+    }
+    data.update(fields)
+    risk_tags = data.pop("risk_tags", ())
+    on = data.get("ledger_since") or date(2025, 2, 28)
+    return services.enterprise_create(actor=None, data=data, risk_tags=risk_tags, effective_on=on)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.STATION
+    password = factory.LazyFunction(lambda: make_password(PASSWORD))
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"测试安全技术服务机构{n}")
+
+
+def assign_agency(agency: Agency, enterprise: Enterprise) -> AgencyAssignment:
+    return AgencyAssignment.objects.create(
+        agency=agency, enterprise=enterprise, start_on=date(2025, 1, 1)
+    )

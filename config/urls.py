@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from anbiao.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("anbiao.accounts.urls")),
+    path("enterprises/", include("anbiao.enterprises.urls")),
+]

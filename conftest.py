@@ -1,0 +1,83 @@
+"""Personas shared by every app's tests (DESIGN §7): a district officer, the 民安 station
+officer, a station officer of another 街道 (新店), an enterprise user, an agency user, an
+outsider with no scope, and a system administrator."""
+
+import pytest
+
+from anbiao.accounts.choices import Role
+from anbiao.core.reference_data import load_reference_data
+from anbiao.testing.factories import (
+    AgencyFactory,
+    UserFactory,
+    assign_agency,
+    make_enterprise,
+    region,
+)
+
+MINAN = "350213007"
+XINDIAN = "350213002"
+DISTRICT = "350213"
+
+
+@pytest.fixture
+def reference(db):
+    """Regions and dictionaries (already loaded by migrate; reloaded after a flush)."""
+    load_reference_data()
+
+
+@pytest.fixture
+def minan_enterprise(reference):
+    return make_enterprise(MINAN, name="厦门恒兴机械有限公司")
+
+
+@pytest.fixture
+def xindian_enterprise(reference):
+    return make_enterprise(XINDIAN, name="厦门新店食品有限公司")
+
+
+@pytest.fixture
+def district_officer(reference):
+    return UserFactory(username="district", role=Role.DISTRICT, region=region(DISTRICT))
+
+
+@pytest.fixture
+def station_officer(reference):
+    return UserFactory(username="minan", role=Role.STATION, region=region(MINAN))
+
+
+@pytest.fixture
+def other_station_officer(reference):
+    return UserFactory(username="xindian", role=Role.STATION, region=region(XINDIAN))
+
+
+@pytest.fixture
+def enterprise_user(minan_enterprise):
+    return UserFactory(username="qiye", role=Role.ENTERPRISE, enterprise=minan_enterprise)
+
+
+@pytest.fixture
+def agency_user(reference, minan_enterprise):
+    agency = AgencyFactory()
+    assign_agency(agency, minan_enterprise)
+    return UserFactory(username="jigou", role=Role.AGENCY, agency=agency)
+
+
+@pytest.fixture
+def outsider(reference):
+    return UserFactory(username="outsider", role=Role.EXPERT)
+
+
+@pytest.fixture
+def admin_user(reference):
+    return UserFactory(username="admin", role=Role.ADMIN, region=None)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → a test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Newcomer's second command: install everything, then run the whole test suite (unit, service,
+# scope matrix and browser tests). DATABASE_URL chooses the engine; SQLite by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/ensure-browser.sh
+.venv/bin/pytest "$@"
