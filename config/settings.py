@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "anbiao.accounts",
     "anbiao.agencies",
     "anbiao.enterprises",
+    "anbiao.cases",
 ]
 
 MIDDLEWARE = [

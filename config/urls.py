@@ -6,4 +6,5 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
+    path("cases/", include("anbiao.cases.urls")),
 ]

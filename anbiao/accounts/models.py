@@ -41,6 +41,13 @@ class Region(models.Model):
         return Region.objects.filter(path__startswith=self.path)
 
 
+class AnbiaoUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`anbiao createsuperuser` makes a 系统管理员 (the first account of an empty install)."""
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who logs in. Their role says what they may do, their scope where:
     a region subtree (admin, district, station, department), one enterprise, or an agency."""
@@ -74,7 +81,7 @@ class User(AbstractUser):
     )
     department = models.CharField("所属部门", max_length=50, blank=True)
 
-    objects = UserManager()
+    objects = AnbiaoUserManager()
 
     class Meta:
         verbose_name = "用户"
