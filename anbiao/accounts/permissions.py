@@ -40,3 +40,20 @@ def has_perm(user, perm: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return perm in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+# --- Ledger import/export and survey rounds (摸排)
+LEDGER_IMPORT = "enterprise.import"
+IMPORT_VIEW = "import.view"
+SURVEY_VIEW = "survey.view"
+SURVEY_CHANGE = "survey.change"
+
+
+def _grant(role: str, *granted: str) -> None:
+    ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | frozenset(granted)
+
+
+_grant(Role.STATION, LEDGER_IMPORT, IMPORT_VIEW, SURVEY_VIEW, SURVEY_CHANGE)
+_grant(Role.DISTRICT, IMPORT_VIEW, SURVEY_VIEW)
+_grant(Role.ADMIN, IMPORT_VIEW, SURVEY_VIEW)
+_grant(Role.DEPARTMENT, SURVEY_VIEW)

@@ -53,3 +53,66 @@ class ChangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file and what importing it did: who, when, counts, row errors.
+
+    The file is kept so it can be downloaded again. Scoped by the uploader's region.
+    """
+
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", "企业台账"
+        SURVEY = "survey", "摸排结果"
+        PROGRESS = "progress", "创建进度"
+        TRAINING = "training", "培训签到"
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "待确认"
+        DONE = "done", "已导入"
+        FAILED = "failed", "未导入"
+        CANCELLED = "cancelled", "已取消"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.PREVIEWED
+    )
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    region = models.ForeignKey(
+        "accounts.Region",
+        verbose_name="导入范围",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_id = models.PositiveBigIntegerField("目标对象", null=True, blank=True)
+    skip_invalid = models.BooleanField("跳过错误行", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("导入时间", null=True, blank=True)
+    total_rows = models.PositiveIntegerField("数据行", default=0)
+    created_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("无变化", default=0)
+    invalid_count = models.PositiveIntegerField("错误行", default=0)
+    errors = models.JSONField("错误明细", default=list)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_prefix = ""  # the job's own `region` is what scope filters on
+    scope_object = "import"
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.scope import regions_for
@@ -264,3 +265,207 @@ def enterprise_change_status(
         note=reason.strip(),
     )
     return enterprise
+
+
+# Ledger import columns an import may set, in addition to status; blank cells never clear data.
+IMPORT_FIELDS = (
+    "name",
+    "address",
+    "region",
+    "industry",
+    "industry_code",
+    "size",
+    "employees",
+    "revenue",
+    "in_torch_zone",
+    "ledger_since",
+    "principal_name",
+    "principal_phone",
+    "safety_manager_name",
+    "safety_manager_phone",
+    "eligible",
+    "eligibility_reason",
+)
+BATCH = 500
+
+
+def _new_fact(enterprise, kind, value, on, actor, source, reason=""):
+    return EnterpriseFact(
+        enterprise=enterprise,
+        kind=kind,
+        value=value,
+        effective_on=on,
+        reason=reason,
+        source=source,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _risk_names(tags) -> str:
+    return "、".join(sorted(t.name for t in tags))
+
+
+@transaction.atomic
+def ledger_upsert(
+    *, actor, rows: list[dict], effective_on: date, source: str = FactSource.IMPORT
+) -> tuple[int, int, int]:
+    """Create or update many enterprises at once, keyed by USCC (the ledger import).
+
+    Rows are already validated (importers.validate_rows). New enterprises get their first facts
+    on their 纳入台账日期 (or `effective_on`); for existing ones only fields with a value in the
+    row are compared, changed ones are saved with history, and fact fields that changed get a
+    fact dated `effective_on` (a status change: its 状态日期 when given). Returns
+    (created, updated, unchanged). Bulk statements keep 100k rows within the import budget.
+    """
+    if actor is not None and not perms.has_perm(actor, perms.LEDGER_IMPORT):
+        raise PermissionDenied("您没有导入企业台账的权限")
+    recorder = actor if getattr(actor, "pk", None) else None
+    existing: dict[str, Enterprise] = {}
+    codes = [row["uscc"] for row in rows]
+    for start in range(0, len(codes), 900):
+        for enterprise in (
+            Enterprise.objects.filter(uscc__in=codes[start : start + 900])
+            .select_related("region")
+            .prefetch_related("risk_tags")
+        ):
+            existing[enterprise.uscc] = enterprise
+    new_rows = [row for row in rows if row["uscc"] not in existing]
+    created = _ledger_create(new_rows, effective_on, recorder, source)
+    updated = _ledger_update(
+        [r for r in rows if r["uscc"] in existing], existing, effective_on, recorder, source
+    )
+    return created, updated, len(rows) - created - updated
+
+
+def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> int:
+    objects = []
+    for row in rows:
+        enterprise = Enterprise(
+            uscc=row["uscc"],
+            status=row.get("status") or OperatingStatus.OPERATING,
+            **{k: row[k] for k in IMPORT_FIELDS if row.get(k) not in (None, "")},
+        )
+        enterprise.ledger_since = enterprise.ledger_since or effective_on
+        enterprise.status_since = row.get("status_since") or enterprise.ledger_since
+        enterprise.name_initials, enterprise.name_pinyin = pinyin_keys(enterprise.name)
+        if enterprise.eligible:
+            enterprise.eligibility_reason = ""
+        objects.append(enterprise)
+    Enterprise.objects.bulk_create(objects, batch_size=BATCH)
+    if objects and objects[0].pk is None:  # backends without RETURNING: look the ids up
+        ids = dict(
+            Enterprise.objects.filter(uscc__in=[o.uscc for o in objects]).values_list("uscc", "pk")
+        )
+        for obj in objects:
+            obj.pk = obj.id = ids[obj.uscc]
+    facts, logs, tags = [], [], []
+    through = Enterprise.risk_tags.through
+    for enterprise, row in zip(objects, rows, strict=True):
+        on = enterprise.ledger_since
+        facts.append(_new_fact(enterprise, FactKind.LEDGER, "1", on, actor, source))
+        for field in FACT_FIELDS:
+            value = fact_value(enterprise, field)
+            if value is not None:
+                fact_on = enterprise.status_since if field == "status" else on
+                reason = enterprise.eligibility_reason if field == "eligible" else ""
+                facts.append(
+                    _new_fact(enterprise, FACT_FIELDS[field], value, fact_on, actor, source, reason)
+                )
+        for tag in row.get("risk_tags") or ():
+            tags.append(through(enterprise_id=enterprise.pk, risktag_id=tag.pk))
+        logs.append(
+            ChangeLog(
+                actor=actor,
+                action=ChangeLog.Action.CREATE,
+                object_type="enterprises.enterprise",
+                object_id=str(enterprise.pk),
+                object_repr=enterprise.name[:200],
+                enterprise=enterprise,
+                note="台账导入",
+            )
+        )
+    EnterpriseFact.objects.bulk_create(facts, batch_size=BATCH)
+    through.objects.bulk_create(tags, batch_size=BATCH)
+    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+    return len(objects)
+
+
+def _ledger_update(rows, existing, effective_on, actor, source) -> int:
+    changed_objects, changed_fields, facts, logs = [], set(), [], []
+    through = Enterprise.risk_tags.through
+    tag_removals, tag_additions = [], []
+    for row in rows:
+        enterprise = existing[row["uscc"]]
+        fields = [k for k in IMPORT_FIELDS if row.get(k) not in (None, "")]
+        if row.get("eligible") is True:
+            fields.append("eligibility_reason")
+            row = {**row, "eligibility_reason": ""}
+        status = row.get("status")
+        watched = [*fields, "status", "status_since"] if status else fields
+        before = audit.snapshot(enterprise, watched)
+        before_facts = {f: fact_value(enterprise, f) for f in FACT_FIELDS}
+        for key in fields:
+            setattr(enterprise, key, row[key])
+        if status and status != enterprise.status:
+            enterprise.status = status
+            enterprise.status_since = row.get("status_since") or effective_on
+        changes = audit.diff(enterprise, before)
+        new_tags = row.get("risk_tags")
+        if new_tags is not None:
+            old_tags = list(enterprise.risk_tags.all())
+            if _risk_names(old_tags) != _risk_names(new_tags):
+                changes.append(
+                    {
+                        "field": "risk_tags",
+                        "label": "重点风险",
+                        "old": _risk_names(old_tags),
+                        "new": _risk_names(new_tags),
+                    }
+                )
+                tag_removals.append(enterprise.pk)
+                tag_additions += [
+                    through(enterprise_id=enterprise.pk, risktag_id=t.pk) for t in new_tags
+                ]
+        if not changes:
+            continue
+        if any(c["field"] == "name" for c in changes):
+            enterprise.name_initials, enterprise.name_pinyin = pinyin_keys(enterprise.name)
+            changed_fields |= {"name_initials", "name_pinyin"}
+        changed_fields |= {c["field"] for c in changes if c["field"] != "risk_tags"}
+        changed_objects.append(enterprise)
+        for field, old_value in before_facts.items():
+            value = fact_value(enterprise, field)
+            if value != old_value and value is not None:
+                on = enterprise.status_since if field == "status" else effective_on
+                reason = enterprise.eligibility_reason if field == "eligible" else ""
+                facts.append(
+                    _new_fact(enterprise, FACT_FIELDS[field], value, on, actor, source, reason)
+                )
+        if any(c["field"] == "ledger_since" for c in changes):
+            facts.append(
+                _new_fact(enterprise, FactKind.LEDGER, "1", enterprise.ledger_since, actor, source)
+            )
+        logs.append(
+            ChangeLog(
+                actor=actor,
+                action=ChangeLog.Action.UPDATE,
+                object_type="enterprises.enterprise",
+                object_id=str(enterprise.pk),
+                object_repr=enterprise.name[:200],
+                enterprise=enterprise,
+                changes=changes,
+                note="台账导入",
+            )
+        )
+    now = timezone.now()
+    for enterprise in changed_objects:
+        enterprise.updated_at = now
+    if changed_fields:
+        Enterprise.objects.bulk_update(
+            changed_objects, sorted(changed_fields | {"updated_at"}), batch_size=BATCH
+        )
+    through.objects.filter(enterprise_id__in=tag_removals).delete()
+    through.objects.bulk_create(tag_additions, batch_size=BATCH)
+    EnterpriseFact.objects.bulk_create(facts, batch_size=BATCH)
+    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+    return len(changed_objects)

@@ -1,0 +1,317 @@
+"""The ledger workbook (应创台账) in: columns, row rules, and the import run used by both the web
+upload and `anbiao import-ledger`. Reading is the shared engine (anbiao/core/importing.py);
+writing is `services.ledger_upsert`. See docs/import-ledger.md for the format."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+
+from anbiao.accounts.models import Region
+from anbiao.accounts.scope import regions_for
+from anbiao.core.importing import (
+    CellError,
+    Column,
+    ImportFileError,
+    ParsedRow,
+    RowError,
+    choice_parser,
+    clean_text,
+    mark_duplicates,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_int,
+    read_table,
+)
+from anbiao.enterprises import uscc as uscc_rules
+from anbiao.enterprises.choices import Industry, OperatingStatus, Size
+from anbiao.enterprises.models import Enterprise, RiskTag
+from anbiao.enterprises.sizing import classify_size
+
+
+def parse_uscc(value) -> str:
+    try:
+        return uscc_rules.validate(value)
+    except uscc_rules.USCCError as exc:
+        raise CellError(str(exc)) from exc
+
+
+def parse_phone(value) -> str:
+    text = re.sub(r"[\s-]", "", clean_text(value)) if value not in (None, "") else ""
+    if text and not re.fullmatch(r"\+?[0-9()()转]{5,20}", text):
+        raise CellError(f"“{clean_text(value)}”不像电话号码")
+    return text
+
+
+COLUMNS = [
+    Column("name", "企业名称", ("单位名称", "企业(单位)名称", "企业全称", "名称"), required=True),
+    Column(
+        "uscc",
+        "统一社会信用代码",
+        ("信用代码", "社会信用代码", "统一信用代码", "统一社会信用代码(18位)"),
+        parse=parse_uscc,
+        required=True,
+    ),
+    Column("subdistrict", "所属镇街", ("镇街", "街道", "所属街道", "镇(街)", "乡镇街道")),
+    Column("community", "所属社区", ("社区", "社区/村", "村(社区)", "所属社区(村)", "村居")),
+    Column("address", "生产经营地址", ("地址", "经营地址", "企业地址", "生产地址", "详细地址")),
+    Column(
+        "industry",
+        "行业",
+        ("所属行业", "行业类别", "行业分类", "工贸行业"),
+        parse=choice_parser(Industry.choices, suffixes=("行业", "业")),
+    ),
+    Column("industry_code", "国民经济行业代码", ("行业代码", "国标行业代码")),
+    Column(
+        "size",
+        "企业规模",
+        ("规模", "企业类型"),
+        parse=choice_parser(Size.choices, suffixes=("企业",)),
+    ),
+    Column(
+        "employees",
+        "从业人员数",
+        ("从业人数", "从业人员", "职工人数", "员工人数", "从业人员(人)"),
+        parse=parse_int,
+    ),
+    Column(
+        "revenue",
+        "营业收入(万元)",
+        ("营业收入", "年营业收入(万元)", "营收(万元)", "年营业收入"),
+        parse=parse_decimal,
+    ),
+    Column(
+        "in_torch_zone",
+        "是否位于火炬高新区",
+        ("火炬高新区", "是否火炬高新区", "位于火炬高新区"),
+        parse=parse_bool,
+    ),
+    Column(
+        "status",
+        "经营状态",
+        ("状态", "生产经营状态"),
+        parse=choice_parser(
+            OperatingStatus.choices,
+            synonyms={
+                "正常": "operating",
+                "生产": "operating",
+                "营业": "operating",
+                "停业": "suspended",
+                "已注销": "deregistered",
+                "已迁出": "moved_out",
+                "搬迁": "moved_out",
+            },
+        ),
+    ),
+    Column("status_since", "状态日期", ("状态变更日期", "停产日期", "注销日期"), parse=parse_date),
+    Column(
+        "ledger_since",
+        "纳入台账日期",
+        ("纳入日期", "入账日期", "纳入应创台账日期"),
+        parse=parse_date,
+    ),
+    Column(
+        "eligible",
+        "是否符合创建条件",
+        ("符合创建条件", "是否符合条件", "是否具备创建条件"),
+        parse=parse_bool,
+    ),
+    Column("eligibility_reason", "不符合原因", ("不符合创建条件原因", "原因", "不具备条件原因")),
+    Column("principal_name", "主要负责人", ("负责人", "法定代表人", "企业负责人")),
+    Column(
+        "principal_phone",
+        "主要负责人电话",
+        ("负责人电话", "负责人联系电话", "联系电话"),
+        parse=parse_phone,
+    ),
+    Column(
+        "safety_manager_name",
+        "安全管理人员",
+        ("安全管理员", "安全生产管理员", "安全员", "安全负责人"),
+    ),
+    Column(
+        "safety_manager_phone",
+        "安全管理人员电话",
+        ("安全管理员电话", "安全员电话", "安全管理人员联系电话"),
+        parse=parse_phone,
+    ),
+    Column("risk_tags", "重点风险", ("风险类别", "涉及风险", "重点风险类型")),
+]
+TEMPLATE_EXAMPLE = {
+    "name": "厦门恒兴机械有限公司",
+    "uscc": "91350213MA0000001P",
+    "subdistrict": "民安街道",
+    "community": "",
+    "address": "厦门市翔安区民安街道翔安北路100号",
+    "industry": "机械",
+    "industry_code": "C3311",
+    "size": "小型",
+    "employees": 45,
+    "revenue": 860,
+    "in_torch_zone": "否",
+    "status": "在营",
+    "status_since": "",
+    "ledger_since": "2025-02-28",
+    "eligible": "是",
+    "eligibility_reason": "",
+    "principal_name": "陈志明",
+    "principal_phone": "13800000000",
+    "safety_manager_name": "林建华",
+    "safety_manager_phone": "13900000000",
+    "risk_tags": "粉尘涉爆、有限空间作业",
+}
+MAX_LENGTHS = {
+    f.name: f.max_length
+    for f in Enterprise._meta.get_fields()
+    if getattr(f, "max_length", None) and not f.is_relation
+}
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did (or would do, in a dry run)."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "invalid": self.invalid,
+            "written": self.written,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+class RegionResolver:
+    """Turns 镇街/社区 cells into a Region inside the importing user's scope."""
+
+    def __init__(self, user):
+        regions = list(regions_for(user)) if user is not None else list(Region.objects.all())
+        self.by_key: dict[str, list[Region]] = {}
+        for region in regions:
+            for key in {region.code, region.name, region.name.removesuffix("社区")}:
+                self.by_key.setdefault(key, []).append(region)
+        self.default = (
+            user.region
+            if user is not None and user.region_id and user.region.level == "subdistrict"
+            else None
+        )
+        self.codes = {r.code for r in regions}
+
+    def resolve(self, row: ParsedRow) -> Region | None:
+        sub_text, com_text = row.values.get("subdistrict") or "", row.values.get("community") or ""
+        subdistrict = self.default
+        if sub_text:
+            matches = [r for r in self.by_key.get(sub_text, []) if r.level != "community"]
+            if not matches:
+                row.error("subdistrict", f"“{sub_text}”不是您管辖范围内的镇街")
+                return None
+            subdistrict = matches[0]
+        if com_text:
+            matches = [
+                r
+                for r in self.by_key.get(com_text, [])
+                + self.by_key.get(com_text.removesuffix("社区"), [])
+                if r.level == "community" and (subdistrict is None or r.parent_id == subdistrict.pk)
+            ]
+            if not matches:
+                where = f"{subdistrict.name}下" if subdistrict else ""
+                row.error("community", f"{where}没有名为“{com_text}”的社区/村")
+                return None
+            return matches[0]
+        if subdistrict is None:
+            row.error("subdistrict", "请填写所属镇街")
+        return subdistrict
+
+
+def validate_rows(rows: list[ParsedRow], *, user) -> None:
+    """Row rules beyond single cells: region in scope, tags known, size derivable, reasons."""
+    resolver = RegionResolver(user)
+    tags = {t.name: t for t in RiskTag.objects.all()}
+    mark_duplicates(rows, "uscc", "统一社会信用代码")
+    known: set[str] = set()
+    existing_out_of_scope: set[str] = set()
+    codes = [r.values.get("uscc") for r in rows if r.values.get("uscc")]
+    for start in range(0, len(codes), 900):
+        chunk = codes[start : start + 900]
+        found = set(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
+        known |= found
+        if user is not None and found:
+            visible = Enterprise.objects.restrict(user, "view").filter(uscc__in=chunk)
+            existing_out_of_scope |= found - set(visible.values_list("uscc", flat=True))
+    for row in rows:
+        values = row.values
+        for key, limit in MAX_LENGTHS.items():
+            if isinstance(values.get(key), str) and len(values[key]) > limit:
+                row.error(key, f"内容过长(最多{limit}个字)")
+        if values.get("uscc") in existing_out_of_scope:
+            row.error("uscc", "该统一社会信用代码已登记在您管辖范围以外,不能在此导入")
+        values["region"] = resolver.resolve(row)
+        names = [n for n in re.split(r"[、,,;;/\s]+", values.get("risk_tags") or "") if n]
+        unknown = [n for n in names if n not in tags]
+        if unknown:
+            row.error("risk_tags", f"未知的重点风险“{'、'.join(unknown)}”(可选:{'、'.join(tags)})")
+        values["risk_tags"] = (
+            [tags[n] for n in names if n in tags] if "risk_tags" in row.raw else None
+        )
+        if not values.get("size"):
+            computed = classify_size(
+                values.get("industry"), values.get("employees"), values.get("revenue")
+            )
+            if computed:
+                values["size"] = computed
+            elif values.get("uscc") and values["uscc"] not in known:
+                row.error("size", "企业规模为空,且无法按从业人员数和营业收入测算")
+        if values.get("uscc") and values["uscc"] not in known and not values.get("industry"):
+            row.error("industry", "新登记的企业须填写行业")
+        if values.get("eligible") is False and not values.get("eligibility_reason"):
+            row.error("eligibility_reason", "不符合创建条件时须填写原因")
+
+
+def import_ledger(
+    path: str | Path | bytes,
+    *,
+    user,
+    filename: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    effective_on: date,
+) -> ImportOutcome:
+    """Read, validate and (unless a dry run) write a ledger file, all or nothing by default.
+
+    Raises ImportFileError when the file itself cannot be read.
+    """
+    from anbiao.enterprises.services import ledger_upsert
+
+    table = read_table(path, COLUMNS, filename=filename)
+    validate_rows(table.rows, user=user)
+    outcome = ImportOutcome(total=len(table.rows))
+    outcome.errors = table.errors
+    valid = [row for row in table.rows if row.valid]
+    outcome.invalid = len(table.rows) - len(valid)
+    if outcome.invalid and not skip_invalid:
+        return outcome
+    with transaction.atomic():
+        outcome.created, outcome.updated, outcome.unchanged = ledger_upsert(
+            actor=user, rows=[r.values for r in valid], effective_on=effective_on
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            outcome.written = True
+    return outcome
+
+
+__all__ = ["COLUMNS", "ImportFileError", "ImportOutcome", "TEMPLATE_EXAMPLE", "import_ledger"]
