@@ -87,3 +87,15 @@ def login(client):
 def fast_password_hashing(settings):
     """Hashing strength is not what these tests check; MD5 keeps persona logins quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def expert_user(reference):
+    """A review expert (专家) with no reviews yet."""
+    return UserFactory(username="zhuanjia", role=Role.EXPERT, full_name="专家 曾国庆")
+
+
+@pytest.fixture
+def reviewer_agency(reference):
+    """An agency that never consulted for any enterprise: free to review."""
+    return AgencyFactory(name="厦门正衡安全评价有限公司")

@@ -57,3 +57,32 @@ _grant(Role.STATION, LEDGER_IMPORT, IMPORT_VIEW, SURVEY_VIEW, SURVEY_CHANGE)
 _grant(Role.DISTRICT, IMPORT_VIEW, SURVEY_VIEW)
 _grant(Role.ADMIN, IMPORT_VIEW, SURVEY_VIEW)
 _grant(Role.DEPARTMENT, SURVEY_VIEW)
+
+
+# --- Standardization cases (anbiao/cases). Where: the enterprise scope; experts and reviewing
+# agencies also see the enterprises of the reviews assigned to them (scope.py).
+CASE_VIEW = "case.view"
+CASE_EXPORT = "case.export"
+CASE_MANAGE = "case.manage"  # record steps, assign reviewers, issue/revoke certificates
+CASE_SELF_ASSESS = "case.self_assess"  # self-evaluation and annual self-evaluation
+CASE_REVIEW = "case.review"  # score a review (only one the user is assigned to, or station)
+CASE_UPLOAD = "case.upload"  # attach evidence files
+
+_CASE_GRANTS = {
+    Role.ADMIN: {CASE_VIEW, CASE_EXPORT},
+    Role.DISTRICT: {CASE_VIEW, CASE_EXPORT},
+    Role.STATION: {
+        CASE_VIEW,
+        CASE_EXPORT,
+        CASE_MANAGE,
+        CASE_SELF_ASSESS,
+        CASE_REVIEW,
+        CASE_UPLOAD,
+    },
+    Role.DEPARTMENT: {CASE_VIEW},
+    Role.ENTERPRISE: {CASE_VIEW, CASE_SELF_ASSESS, CASE_UPLOAD},
+    Role.AGENCY: {CASE_VIEW, CASE_SELF_ASSESS, CASE_REVIEW, CASE_UPLOAD},
+    Role.EXPERT: {CASE_VIEW, CASE_REVIEW, CASE_UPLOAD},
+}
+for _role, _granted in _CASE_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted

@@ -35,9 +35,11 @@ def enterprise_scope_q(user, prefix: str = "") -> Q:
         )
         from anbiao.enterprises.models import Enterprise
 
-        return Q(**{f"{pk}__in": Enterprise.objects.filter(active).values("pk")})
-    # Experts see the enterprises of the reviews assigned to them (added with reviews).
-    return NOTHING
+        return Q(**{f"{pk}__in": Enterprise.objects.filter(active).values("pk")}) | Q(
+            **{f"{pk}__in": reviewed_enterprises(agency_id=user.agency_id)}
+        )
+    # Experts see the enterprises of the reviews assigned to them.
+    return Q(**{f"{pk}__in": reviewed_enterprises(experts=user.pk)})
 
 
 def regions_for(user):
@@ -47,3 +49,12 @@ def regions_for(user):
     if user.region_id is None:
         return Region.objects.all() if user.role == Role.ADMIN else Region.objects.none()
     return Region.objects.filter(path__startswith=user.region.path)
+
+
+def reviewed_enterprises(**assessment_filter):
+    """Enterprise ids of the reviews (评审) assigned to an agency or an expert."""
+    from anbiao.cases.models import Assessment
+
+    return Assessment.objects.filter(kind="review", **assessment_filter).values(
+        "case__enterprise_id"
+    )

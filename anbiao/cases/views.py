@@ -1,7 +1,367 @@
-from django.core.exceptions import PermissionDenied
-from django.views.decorators.http import require_GET
+"""Case pages. Thin: reads through selectors, writes through services."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from anbiao.accounts import permissions as perms
+from anbiao.cases import selectors, services
+from anbiao.cases.choices import AssessmentKind, CaseState, EventKind
+from anbiao.cases.exports import export_table
+from anbiao.cases.forms import (
+    CorrectionForm,
+    EvidenceForm,
+    RecordEventForm,
+    RectificationCloseForm,
+    ReviewAssignForm,
+)
+from anbiao.cases.models import ItemScore, StandardItem
+from anbiao.core.excel import xlsx_response
+from anbiao.core.filtering import describe_filters
+from anbiao.core.pagination import paginate, querystring_without
+
+
+def _require(user, perm: str) -> None:
+    if not perms.has_perm(user, perm):
+        raise PermissionDenied("您没有此操作的权限")
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _error_text(exc: ValidationError) -> str:
+    return ";".join(exc.messages)
 
 
 @require_GET
 def case_board(request):
-    raise PermissionDenied("创建进度模块尚未启用")
+    _require(request.user, perms.CASE_VIEW)
+    filterset, qs, counts = selectors.board(user=request.user, params=request.GET)
+    page = paginate(request, qs)
+    today = timezone.localdate()
+    for row in page:
+        row.certificate = selectors.certificate_status_of_row(row, today)
+    state_query = querystring_without(request, "page", "state")
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "counts": [(s, s.label, counts.get(s.value, 0)) for s in CaseState],
+        "total": sum(counts.values()),
+        "current_state": request.GET.get("state", ""),
+        "state_query": state_query,
+        "query": querystring_without(request, "page"),
+        "sort_query": querystring_without(request, "page", "ordering"),
+        "ordering": request.GET.get("ordering", ""),
+        "can_export": perms.has_perm(request.user, perms.CASE_EXPORT),
+        "reviews": selectors.my_reviews(user=request.user).select_related("case__enterprise"),
+    }
+    template = "cases/_board_table.html" if request.htmx else "cases/board.html"
+    return render(request, template, context)
+
+
+@require_GET
+def case_export(request):
+    _require(request.user, perms.CASE_EXPORT)
+    filterset, qs, _ = selectors.board(user=request.user, params=request.GET)
+    table = export_table(qs, user=request.user, description=describe_filters(filterset))
+    return xlsx_response(f"创建进度-{timezone.localdate():%Y%m%d}.xlsx", **table)
+
+
+@require_GET
+def case_detail(request, pk: int):
+    user = request.user
+    enterprise = selectors.enterprise_get(user=user, pk=pk)
+    view = selectors.case_view(user=user, enterprise=enterprise)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "enterprise": enterprise,
+            "cv": view,
+            "can_manage": perms.has_perm(user, perms.CASE_MANAGE),
+            "can_upload": perms.has_perm(user, perms.CASE_UPLOAD),
+            "self_action": selectors.self_assessment_action(user=user, case_view=view),
+            "correction_form": CorrectionForm(),
+            "evidence_form": EvidenceForm(),
+            "close_form": RectificationCloseForm(),
+        },
+    )
+
+
+def _certificate_data(data) -> services.CertificateData | None:
+    if data.get("kind") not in (EventKind.CERTIFICATE, EventKind.RENEWAL):
+        return None
+    return services.CertificateData(
+        number=data.get("number") or "",
+        grade=data.get("grade") or "",
+        issuer=data.get("issuer") or "",
+        expires_on=data.get("expires_on"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_record(request, pk: int):
+    user = request.user
+    _require(user, perms.CASE_MANAGE)
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
+    view = selectors.case_view(user=user, enterprise=enterprise)
+    kind = request.POST.get("kind") or request.GET.get("kind")
+    if kind == EventKind.REVIEW_START and request.method == "GET":
+        return redirect("cases:assign_review", pk=enterprise.pk)
+    kinds = view.allowed_kinds or [("", "当前没有可记录的事项")]
+    if kind and kind not in dict(kinds):
+        kinds = [*kinds, (kind, EventKind(kind).label if kind in EventKind.values else kind)]
+    form = RecordEventForm(request.POST or None, request.FILES or None, kinds=kinds, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.case_record_event(
+                actor=user,
+                enterprise=enterprise,
+                kind=data["kind"],
+                on=data["on"],
+                note=data["note"],
+                grade=data.get("grade") or "",
+                score=data.get("score"),
+                certificate=_certificate_data(data),
+            )
+            if data.get("file"):
+                services.evidence_add(
+                    actor=user, enterprise=enterprise, upload=data["file"], event=event
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已记录“{event.get_kind_display()}”")
+            return redirect("cases:detail", pk=enterprise.pk)
+    return render(
+        request,
+        "cases/record.html",
+        {"form": form, "enterprise": enterprise, "cv": view, "kind": kind},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_correct(request, pk: int):
+    user = request.user
+    _require(user, perms.CASE_MANAGE)
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.case_correct_last(
+                actor=user, enterprise=enterprise, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request, f"已撤回“{correction.reverses.get_kind_display()}”,历史中保留原记录"
+            )
+        return redirect("cases:detail", pk=enterprise.pk)
+    view = selectors.case_view(user=user, enterprise=enterprise)
+    target = next(
+        (e for e in view.events if e.kind != EventKind.CORRECTION and not e.is_reversed), None
+    )
+    return render(
+        request,
+        "cases/correct.html",
+        {"form": form, "enterprise": enterprise, "cv": view, "target": target},
+    )
+
+
+@require_POST
+def self_assessment(request, pk: int):
+    user = request.user
+    _require(user, perms.CASE_SELF_ASSESS)
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="self_assess")
+    kind = request.POST.get("kind") or AssessmentKind.SELF
+    try:
+        assessment = services.assessment_start(actor=user, enterprise=enterprise, kind=kind)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("cases:detail", pk=enterprise.pk)
+    return redirect("cases:assessment", pk=assessment.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def assign_review(request, pk: int):
+    user = request.user
+    _require(user, perms.CASE_MANAGE)
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
+    form = ReviewAssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_assign(actor=user, enterprise=enterprise, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已指派评审组,评审开始")
+            return redirect("cases:detail", pk=enterprise.pk)
+    view = selectors.case_view(user=user, enterprise=enterprise)
+    return render(
+        request, "cases/assign_review.html", {"form": form, "enterprise": enterprise, "cv": view}
+    )
+
+
+@require_POST
+def evidence_upload(request, pk: int):
+    user = request.user
+    _require(user, perms.CASE_UPLOAD)
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="upload")
+    form = EvidenceForm(request.POST, request.FILES)
+    back = reverse("cases:detail", kwargs={"pk": enterprise.pk})
+    item_score = None
+    if request.POST.get("assessment") and request.POST.get("item"):
+        assessment = selectors.assessment_get(user=user, pk=request.POST["assessment"])
+        if assessment.case.enterprise_id != enterprise.pk:
+            raise Http404("评定不属于该企业")
+        item = StandardItem.objects.filter(
+            pk=request.POST["item"], standard=assessment.standard
+        ).first()
+        if item is None:
+            raise Http404("评定项不存在")
+        item_score, _ = ItemScore.objects.get_or_create(assessment=assessment, item=item)
+        back = reverse("cases:assessment", kwargs={"pk": assessment.pk}) + f"#item-{item.pk}"
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件")
+        return redirect(back)
+    try:
+        evidence = services.evidence_add(
+            actor=user,
+            enterprise=enterprise,
+            upload=form.cleaned_data["file"],
+            item_score=item_score,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        text = _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+    else:
+        messages.success(request, f"已上传“{evidence.name}”")
+    return redirect(back)
+
+
+@require_GET
+def evidence_download(request, pk: int):
+    evidence = selectors.evidence_get(user=request.user, pk=pk)
+    from anbiao.cases.evidence import TYPES
+
+    file_type = TYPES.get(evidence.file_type)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.name,
+        content_type=file_type.content_type if file_type else "application/octet-stream",
+    )
+
+
+@require_POST
+def rectification_close(request, pk: int):
+    user = request.user
+    _require(user, perms.CASE_MANAGE)
+    item = selectors.rectification_get(user=user, pk=pk)
+    form = RectificationCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rectification_close(actor=user, rectification=item, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "整改项已销项")
+    else:
+        messages.error(request, "请填写销项日期和整改情况")
+    return redirect("cases:detail", pk=item.case.enterprise_id)
+
+
+# --- Assessments ------------------------------------------------------------------------
+
+
+def _summary_context(assessment):
+    result = services.assessment_result(assessment)
+    from anbiao.cases.scoring import grade_for
+
+    rule = grade_for(result.score, result.veto_failed)
+    return {"result": result, "rule": rule}
+
+
+@require_GET
+def assessment_page(request, pk: int):
+    user = request.user
+    assessment = selectors.assessment_get(user=user, pk=pk)
+    groups = selectors.assessment_rows(assessment)
+    return render(
+        request,
+        "cases/assessment.html",
+        {
+            "assessment": assessment,
+            "enterprise": assessment.case.enterprise,
+            "groups": groups,
+            "editable": services.can_edit(user, assessment),
+            "is_review": assessment.kind == AssessmentKind.REVIEW,
+            "missing": services.incomplete_items(assessment),
+            "can_upload": perms.has_perm(user, perms.CASE_UPLOAD),
+            **_summary_context(assessment),
+        },
+    )
+
+
+@require_POST
+def assessment_item(request, pk: int):
+    """htmx autosave of one item row; answers the row's status and the running score."""
+    user = request.user
+    assessment = selectors.assessment_get(user=user, pk=pk)
+    item = StandardItem.objects.filter(
+        pk=request.POST.get("item") or 0, standard=assessment.standard
+    ).first()
+    if item is None:
+        raise Http404("评定项不存在")
+    error = ""
+    try:
+        services.assessment_save_item(
+            actor=user,
+            assessment=assessment,
+            item=item,
+            deducted=request.POST.get("deducted") or 0,
+            not_applicable=bool(request.POST.get("not_applicable")),
+            veto_failed=bool(request.POST.get("veto_failed")),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        error = _error_text(exc)
+    assessment.refresh_from_db()
+    response = render(
+        request,
+        "cases/_item_saved.html",
+        {
+            "assessment": assessment,
+            "item": item,
+            "error": error,
+            "saved_at": timezone.localtime(),
+            **_summary_context(assessment),
+        },
+    )
+    if error:
+        response.status_code = 200  # shown in the row; htmx swaps 2xx only
+    return response
+
+
+@require_POST
+def assessment_submit(request, pk: int):
+    user = request.user
+    assessment = selectors.assessment_get(user=user, pk=pk)
+    try:
+        assessment = services.assessment_submit(actor=user, assessment=assessment)
+    except ValidationError as exc:
+        messages.error(request, "不能提交:" + _error_text(exc))
+        return redirect("cases:assessment", pk=assessment.pk)
+    messages.success(request, f"{assessment.get_kind_display()}已提交,得分 {assessment.score}")
+    return redirect("cases:detail", pk=assessment.case.enterprise_id)

@@ -13,6 +13,7 @@ NAVIGATION = (
         perms.ENTERPRISE_VIEW,
         "/enterprises/",
     ),
+    ("创建进度", "ti-timeline", "cases:board", perms.CASE_VIEW, "/cases/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
     ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
 )

@@ -76,7 +76,23 @@ def load_reference_data(directory: Path = REFERENCE_DIR) -> LoadSummary:
         data = _read(path)
         if "risk_tags" in data:
             _load_risk_tags(data["risk_tags"], summary)
+    _load_standards(directory / "standards", summary)
     return summary
+
+
+def _load_standards(directory: Path, summary: LoadSummary) -> None:
+    """Grading standards (anbiao/cases/standards.py); a changed standard in use is refused."""
+    from django.db import connection
+
+    if not directory.is_dir() or "cases_standard" not in connection.introspection.table_names():
+        return
+    from anbiao.cases.standards import load_directory
+
+    for result in load_directory(directory):
+        if result.outcome == "created":
+            summary.count(summary.created, "评定标准")
+        elif result.outcome == "updated":
+            summary.count(summary.updated, "评定标准")
 
 
 def load_after_migrate(sender, using="default", **kwargs) -> None:

@@ -72,3 +72,37 @@ def assign_agency(agency: Agency, enterprise: Enterprise) -> AgencyAssignment:
     return AgencyAssignment.objects.create(
         agency=agency, enterprise=enterprise, start_on=date(2025, 1, 1)
     )
+
+
+# --- Cases (anbiao/cases) ----------------------------------------------------------------
+
+
+def record_steps(enterprise, *steps, actor=None):
+    """Record case steps through the real service: each step is (kind, date) or
+    (kind, date, {extra keyword arguments}). Returns the events."""
+    from anbiao.cases.services import case_record_event
+
+    events = []
+    for step in steps:
+        kind, on, *extra = step
+        events.append(
+            case_record_event(
+                actor=actor, enterprise=enterprise, kind=kind, on=on, **(extra[0] if extra else {})
+            )
+        )
+    return events
+
+
+def certify(enterprise, issued_on: date, number: str | None = None, grade: str = "micro", **kw):
+    """Apply → pass → certificate, the shortest legal path to a certificate."""
+    from datetime import timedelta
+
+    from anbiao.cases.services import CertificateData
+
+    number = number or f"TEST-{next(_serial):05d}"
+    return record_steps(
+        enterprise,
+        ("apply", issued_on - timedelta(days=30)),
+        ("review_pass", issued_on - timedelta(days=10), {"grade": grade}),
+        ("certificate", issued_on, {"certificate": CertificateData(number=number, **kw)}),
+    )

@@ -1,0 +1,105 @@
+"""One filter definition for the case board: the page and its Excel export."""
+
+import django_filters
+from django import forms
+
+from anbiao.accounts.scope import regions_for
+from anbiao.cases.choices import CaseState
+from anbiao.cases.selectors import special_list_q
+from anbiao.core.forms import StyledForm
+from anbiao.enterprises.choices import Industry, OperatingStatus
+from anbiao.enterprises.filters import search_q
+
+LISTS = (
+    ("expiring", "证书即将到期"),
+    ("expired", "证书过期未换证"),
+    ("annual_overdue", "年度自评逾期"),
+    ("flagged", "待重新评审"),
+    ("rectifying", "整改未销项"),
+)
+
+
+class BoardFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="搜索",
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"placeholder": "名称、信用代码或拼音首字母", "type": "search"}
+        ),
+    )
+    state = django_filters.ChoiceFilter(
+        label="创建状态", choices=CaseState.choices, field_name="case_state", empty_label="全部状态"
+    )
+    follow_up = django_filters.ChoiceFilter(
+        label="跟进清单", choices=LISTS, method="filter_list", empty_label="不限"
+    )
+    days = django_filters.NumberFilter(
+        label="到期天数内", method="filter_nothing", widget=forms.NumberInput(attrs={"min": 1})
+    )
+    region = django_filters.ModelChoiceFilter(
+        label="区域", queryset=None, method="filter_region", empty_label="全部区域"
+    )
+    industry = django_filters.ChoiceFilter(
+        label="行业", choices=Industry.choices, empty_label="全部行业"
+    )
+    status = django_filters.ChoiceFilter(
+        label="经营状态", choices=OperatingStatus.choices, empty_label="全部"
+    )
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(
+            ("name_pinyin", "name"),
+            ("region__path", "region"),
+            ("case_state", "state"),
+            ("case_since", "since"),
+            ("last_score", "score"),
+            ("cert_expires", "expires"),
+        ),
+        field_labels={
+            "name": "名称",
+            "region": "区域",
+            "state": "状态",
+            "since": "状态日期",
+            "score": "最近得分",
+            "expires": "有效期至",
+        },
+    )
+
+    class Meta:
+        form = StyledForm
+
+    def __init__(self, data=None, queryset=None, *, user, today=None, **kwargs):
+        from django.utils import timezone
+
+        from anbiao.cases import conf
+        from anbiao.cases.certificates import add_months
+
+        super().__init__(data, queryset, **kwargs)
+        self.filters["region"].queryset = regions_for(user)
+        self.today = today or timezone.localdate()
+        window = (add_months(self.today, conf.renewal_window_months()) - self.today).days
+        self.default_days = window
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(value)) if value.strip() else queryset
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region__path__startswith=value.path) if value else queryset
+
+    def filter_list(self, queryset, name, value):
+        days = self.form.cleaned_data.get("days") or self.default_days
+        return queryset.filter(special_list_q(value, today=self.today, days=int(days)))
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_list
+
+    def qs_without_state(self):
+        """The filtered rows ignoring the state filter (for the per-state counts)."""
+        qs = self.queryset
+        if not self.is_valid():
+            return qs
+        for name, value in self.form.cleaned_data.items():
+            if name in ("state", "ordering"):
+                continue
+            qs = self.filters[name].filter(qs, value)
+        return qs

@@ -1,0 +1,340 @@
+"""Scoped reads of cases. Every read a user triggers comes through here."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from anbiao.accounts import permissions as perms
+from anbiao.accounts.choices import Role
+from anbiao.accounts.scope import enterprise_scope_q
+from anbiao.cases import certificates, conf
+from anbiao.cases import transitions as rules
+from anbiao.cases.choices import (
+    AssessmentKind,
+    AssessmentStatus,
+    CaseState,
+    CertificateStatus,
+    EventKind,
+    RectificationStatus,
+)
+from anbiao.cases.models import (
+    Assessment,
+    Case,
+    CaseEvent,
+    Certificate,
+    EvidenceFile,
+    ItemScore,
+    Rectification,
+)
+from anbiao.enterprises.models import Enterprise
+
+
+def visible_enterprises(user, action: str = "view") -> QuerySet[Enterprise]:
+    """Enterprises whose cases `user` may `action` (none without the permission)."""
+    if not perms.has_perm(user, f"case.{action}"):
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(enterprise_scope_q(user))
+
+
+def enterprise_get(*, user, pk: int, action: str = "view") -> Enterprise:
+    enterprise = (
+        visible_enterprises(user, action).select_related("region", "region__parent").filter(pk=pk)
+    ).first()
+    if enterprise is None:
+        raise Http404("企业不存在或不在您的管辖范围内")
+    return enterprise
+
+
+def annotate_board(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+    """Each enterprise with its current case and latest certificate, in one query."""
+    case = Case.objects.filter(enterprise=OuterRef("pk")).order_by("-cycle")
+    cert = Certificate.objects.filter(case__enterprise=OuterRef("pk"), void=False).order_by(
+        "-issued_on", "-id"
+    )
+    score = Assessment.objects.filter(
+        case__enterprise=OuterRef("pk"), status=AssessmentStatus.SUBMITTED
+    ).order_by("-submitted_on", "-id")
+    open_items = Rectification.objects.filter(
+        case__enterprise=OuterRef("pk"), status=RectificationStatus.OPEN
+    )
+    return qs.annotate(
+        case_state=Coalesce(
+            Subquery(case.values("state")[:1]),
+            Value(CaseState.NOT_STARTED),
+            output_field=CharField(),
+        ),
+        case_since=Subquery(case.values("state_since")[:1], output_field=DateField()),
+        case_flagged=Coalesce(
+            Subquery(case.values("flagged")[:1]), Value(False), output_field=BooleanField()
+        ),
+        cert_number=Subquery(cert.values("number")[:1]),
+        cert_grade=Subquery(cert.values("grade")[:1]),
+        cert_issued=Subquery(cert.values("issued_on")[:1], output_field=DateField()),
+        cert_expires=Subquery(cert.values("expires_on")[:1], output_field=DateField()),
+        cert_ended=Subquery(cert.values("ended_on")[:1], output_field=DateField()),
+        cert_end_kind=Subquery(cert.values("end_kind")[:1]),
+        last_score=Subquery(
+            score.values("score")[:1], output_field=DecimalField(max_digits=4, decimal_places=1)
+        ),
+        last_score_kind=Subquery(score.values("kind")[:1]),
+        has_open_rectifications=Exists(open_items),
+    )
+
+
+def special_list_q(name: str, *, today: date, days: int) -> Q:
+    """The board's follow-up lists: 即将到期, 过期未换证, 年度自评逾期, 待重新评审, 整改未销项."""
+    live = Q(cert_number__isnull=False, cert_ended__isnull=True)
+    if name == "expiring":
+        return live & Q(cert_expires__gte=today, cert_expires__lte=today + timedelta(days=days))
+    if name == "expired":
+        return live & Q(cert_expires__lt=today)
+    if name == "annual_overdue":
+        year = certificates.annual_year_due(today)
+        done = CaseEvent.objects.filter(
+            case__enterprise=OuterRef("pk"),
+            kind=EventKind.ANNUAL,
+            on__year=year,
+            reversed_by__isnull=True,
+        )
+        return (
+            live
+            & Q(case_state=CaseState.CERTIFIED, cert_issued__lt=date(year, 1, 1))
+            & ~Exists(done)
+        )
+    if name == "flagged":
+        return Q(case_flagged=True)
+    if name == "rectifying":
+        return Q(has_open_rectifications=True)
+    return Q()
+
+
+def board(*, user, params):
+    """(filterset, filtered enterprises with case columns, counts per state)."""
+    from anbiao.cases.filters import BoardFilter
+
+    base = annotate_board(visible_enterprises(user).select_related("region", "region__parent"))
+    filterset = BoardFilter(params, base, user=user)
+    qs = filterset.qs
+    if not params.get("ordering"):
+        qs = qs.order_by("region__path", "name_pinyin", "id")
+    unfiltered_state = filterset.qs_without_state()
+    counts = dict(unfiltered_state.order_by().values_list("case_state").annotate(n=Count("id")))
+    return filterset, qs, counts
+
+
+@dataclass
+class BoardCertificate:
+    status: str
+    label: str
+
+
+def certificate_status_of_row(row, on: date | None = None) -> BoardCertificate | None:
+    """Certificate status of an annotated board row (no query)."""
+    if not row.cert_number:
+        return None
+    on = on or timezone.localdate()
+    cert = Certificate(
+        issued_on=row.cert_issued,
+        expires_on=row.cert_expires,
+        ended_on=row.cert_ended,
+        end_kind=row.cert_end_kind or "",
+    )
+    status = certificates.status_on(cert, on, successor=None)
+    return BoardCertificate(status, CertificateStatus(status).label)
+
+
+# --- One case -------------------------------------------------------------------------
+
+
+@dataclass
+class CaseView:
+    enterprise: Enterprise
+    case: Case | None
+    progress: rules.Progress
+    events: list
+    certificates: list
+    assessments: list
+    rectifications: list
+    evidence: list
+    allowed_kinds: list
+    current_certificate: Certificate | None
+
+
+def case_of(*, user, enterprise: Enterprise) -> Case | None:
+    """The enterprise's current case, if it has one (the enterprise is already scoped)."""
+    return (
+        Case.objects.restrict(user, "view").filter(enterprise=enterprise).order_by("-cycle").first()
+    )
+
+
+def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseView:
+    on = on or timezone.localdate()
+    case = case_of(user=user, enterprise=enterprise)
+    if case is None:
+        return CaseView(enterprise, None, rules.Progress(), [], [], [], [], [], _kinds(None), None)
+    events = list(
+        case.events.select_related("actor", "reverses", "assessment")
+        .prefetch_related("evidence")
+        .order_by("on", "id")
+    )
+    reversed_ids = {e.reverses_id for e in events if e.reverses_id}
+    for event in events:
+        event.is_reversed = event.pk in reversed_ids
+    certs = list(case.certificates.select_related("replaces"))
+    current = None
+    for cert in certs:
+        successor = next((c for c in certs if c.replaces_id == cert.pk), None)
+        cert.status = certificates.status_on(cert, on, successor=successor)
+        cert.status_label = CertificateStatus(cert.status).label
+        cert.grade_name = conf.grade_name(cert.grade)
+        if current is None and certificates.is_current(cert.status):
+            current = cert
+    assessments = list(
+        case.assessments.select_related("standard", "agency", "submitted_by")
+        .prefetch_related("experts")
+        .order_by("-created_at", "-id")
+    )
+    for a in assessments:
+        a.grade_name = conf.grade_name(a.grade) if a.grade else ""
+        a.editable = _can_edit(user, a)
+    progress = rules.replay(events)
+    return CaseView(
+        enterprise=enterprise,
+        case=case,
+        progress=progress,
+        events=list(reversed(events)),
+        certificates=certs,
+        assessments=assessments,
+        rectifications=list(case.rectifications.select_related("item").all()),
+        evidence=list(case.evidence.select_related("uploaded_by", "event").all()),
+        allowed_kinds=_kinds(progress),
+        current_certificate=current,
+    )
+
+
+def _can_edit(user, assessment) -> bool:
+    from anbiao.cases.services import can_edit
+
+    return can_edit(user, assessment)
+
+
+def _kinds(progress):
+    progress = progress or rules.Progress()
+    return [
+        (k, EventKind(k).label)
+        for k in rules.allowed_kinds(progress.state, progress.certified_before)
+    ]
+
+
+def self_assessment_action(*, user, case_view: CaseView) -> dict | None:
+    """What the user may do about self-evaluation now: start, continue, or nothing."""
+    if not perms.has_perm(user, perms.CASE_SELF_ASSESS):
+        return None
+    if perms.has_perm(user, perms.CASE_MANAGE):
+        return None  # the station records a paper self-evaluation as a step instead
+    if user.role == Role.AGENCY:
+        from anbiao.cases.independence import consulted
+
+        if not consulted(user.agency, case_view.enterprise):
+            return None
+    state = case_view.progress.state
+    for a in case_view.assessments:
+        if a.kind in (AssessmentKind.SELF, AssessmentKind.ANNUAL) and a.is_draft:
+            return {"kind": a.kind, "label": f"继续{a.get_kind_display()}", "assessment": a}
+    if state == CaseState.CERTIFIED:
+        return {"kind": AssessmentKind.ANNUAL, "label": "开始年度自评", "assessment": None}
+    if state in rules.TRANSITIONS[EventKind.SELF_ASSESSED][0]:
+        return {"kind": AssessmentKind.SELF, "label": "开始自评", "assessment": None}
+    return None
+
+
+# --- Assessments, evidence, rectifications -------------------------------------------
+
+
+def assessment_get(*, user, pk: int) -> Assessment:
+    assessment = (
+        Assessment.objects.restrict(user, "view")
+        .select_related("case__enterprise__region", "standard", "agency")
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        raise Http404("评定不存在或不在您的管辖范围内")
+    return assessment
+
+
+def assessment_rows(assessment: Assessment):
+    """(element, [(item, score, self_score)]) grouped by 二级要素, in the standard's order.
+    For a review, `self_score` is the same item in the case's latest submitted self-evaluation."""
+    scores = {s.item_id: s for s in assessment.scores.prefetch_related("evidence")}
+    compare = {}
+    if assessment.kind == AssessmentKind.REVIEW:
+        own = (
+            Assessment.objects.filter(
+                case=assessment.case,
+                kind=AssessmentKind.SELF,
+                status=AssessmentStatus.SUBMITTED,
+                standard=assessment.standard,
+            )
+            .order_by("-submitted_on", "-id")
+            .first()
+        )
+        if own is not None:
+            compare = {s.item_id: s for s in ItemScore.objects.filter(assessment=own)}
+            assessment.compared_with = own
+    groups = []
+    current = None
+    items = assessment.standard.items.select_related("element", "element__parent")
+    for item in items:
+        if current is None or current[0].pk != item.element_id:
+            current = (item.element, [])
+            groups.append(current)
+        current[1].append((item, scores.get(item.pk), compare.get(item.pk)))
+    return groups
+
+
+def evidence_get(*, user, pk: int) -> EvidenceFile:
+    evidence = EvidenceFile.objects.restrict(user, "view").filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("文件不存在或不在您的管辖范围内")
+    return evidence
+
+
+def rectification_get(*, user, pk: int) -> Rectification:
+    item = (
+        Rectification.objects.restrict(user, "manage")
+        .select_related("case__enterprise")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404("整改项不存在或不在您的管辖范围内")
+    return item
+
+
+def my_reviews(*, user) -> QuerySet[Assessment]:
+    """Draft reviews assigned to an agency or expert user."""
+    qs = Assessment.objects.restrict(user, "view").filter(
+        kind=AssessmentKind.REVIEW, status=AssessmentStatus.DRAFT
+    )
+    if user.role == Role.AGENCY:
+        return qs.filter(agency_id=user.agency_id)
+    if user.role == Role.EXPERT:
+        return qs.filter(experts=user)
+    return qs.none()

@@ -1,0 +1,92 @@
+"""A self-evaluation in a real browser: the enterprise user fills part of it (autosaved per
+item), leaves, comes back, finishes and submits; the station officer then sees the score."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from anbiao.cases.models import Assessment
+from anbiao.testing.factories import PASSWORD
+
+pytest_plugins = ["anbiao.testing.browser"]
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, username):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def fill_item(page, index, deducted=None, reason=None, not_applicable=False):
+    row = page.locator(".item-form").nth(index)
+    if not_applicable:
+        with page.expect_response(re.compile(r"/assessments/\d+/item/$")):
+            row.locator(".na-input").check()
+    if deducted is not None:
+        with page.expect_response(re.compile(r"/assessments/\d+/item/$")):
+            row.locator(".deducted-input").fill(deducted)
+            row.locator(".deducted-input").press("Tab")  # leaving the field saves it
+    if reason:
+        with page.expect_response(re.compile(r"/assessments/\d+/item/$")):
+            row.locator(".reason-input").fill(reason)
+            row.locator(".reason-input").press("Tab")
+    expect(row.locator(".save-ok")).to_be_visible()
+    return row
+
+
+def test_enterprise_fills_leaves_returns_submits_and_the_station_sees_the_score(
+    page, browser_problems, screenshot, enterprise_user, station_officer, minan_enterprise
+):
+    log_in(page, enterprise_user.username)
+    page.goto(f"/enterprises/{minan_enterprise.pk}/")
+    expect(page.locator("#case-state")).to_have_text("未开展")
+    page.locator("#self-assessment-button").click()
+    expect(page).to_have_url(re.compile(r"/cases/assessments/\d+/$"))
+    expect(page.locator(".page-title")).to_contain_text("自评评分表")
+
+    fill_item(page, 0, "1", "年度目标未分解到班组")
+    fill_item(page, 2, "2")  # reason still missing: saved, but submission will insist
+    expect(page.locator("#score-value")).not_to_have_text("100.0")
+    screenshot("cases-self-assessment-partial")
+
+    page.goto("/")  # leave
+    page.goto(f"/enterprises/{minan_enterprise.pk}/")
+    expect(page.locator("#self-assessment-button")).to_have_text(re.compile("继续自评"))
+    page.locator("#self-assessment-button").click()
+    expect(page.locator(".item-form").nth(0).locator(".deducted-input")).to_have_value("1")
+    expect(page.locator(".item-form").nth(0).locator(".reason-input")).to_have_value(
+        "年度目标未分解到班组"
+    )
+    expect(page.locator("#missing-reasons")).to_contain_text("扣分未填写理由")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator("#submit-assessment").click()
+    expect(page.locator(".alert-danger")).to_contain_text("未填写理由")  # refused, kept
+
+    fill_item(page, 2, reason="安全管理人员未配备齐全")
+    na_index = page.locator(".item-form").evaluate_all(
+        "forms => forms.findIndex(f => f.querySelector('.na-input'))"
+    )
+    fill_item(page, na_index, not_applicable=True, reason="本企业不涉及")
+    page.locator("#submit-assessment").click()
+    expect(page).to_have_url(re.compile(rf"/cases/enterprise/{minan_enterprise.pk}/$"))
+    expect(page.locator(".alert-success")).to_contain_text("自评已提交")
+    assessment = Assessment.objects.get()
+    assert assessment.score is not None and assessment.score < 100
+    screenshot("cases-detail-after-self-assessment")
+
+    page.context.clear_cookies()
+    log_in(page, station_officer.username)
+    page.goto("/cases/")
+    row = page.locator("#case-table tr", has_text=minan_enterprise.name)
+    expect(row.locator(".case-state")).to_have_text("已自评")
+    expect(row.locator(".case-score")).to_have_text(f"{assessment.score:.1f}")
+    screenshot("cases-board")
+    row.locator("a.enterprise-link").click()
+    expect(page.locator("#case-timeline")).to_contain_text("完成自评")
+    expect(page.locator("#assessments .assessment-score")).to_have_text(f"{assessment.score}")
+    browser_problems.assert_none()

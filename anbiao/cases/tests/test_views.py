@@ -1,0 +1,216 @@
+import io
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from anbiao.cases import services
+from anbiao.cases.choices import CaseState
+from anbiao.cases.models import Assessment, Certificate, StandardItem
+from anbiao.testing.factories import certify, make_enterprise, record_steps
+
+pytestmark = pytest.mark.django_db
+
+
+def board_queries(client, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("cases:board"), params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def populate(n):
+    for i in range(n):
+        enterprise = make_enterprise()
+        if i % 3 == 0:
+            certify(enterprise, date(2025, 1, 1) + timedelta(days=i))
+        elif i % 3 == 1:
+            record_steps(enterprise, ("start", date(2025, 3, 1)))
+
+
+def test_the_board_runs_the_same_number_of_queries_for_6_and_60_enterprises(login, station_officer):
+    client = login(station_officer)
+    populate(6)
+    filtered = {"follow_up": "expiring", "days": 2000, "q": "厦门", "page": 1}
+    few, few_filtered = board_queries(client), board_queries(client, filtered)
+    populate(54)
+    assert board_queries(client) == few
+    assert board_queries(client, {**filtered, "page": 2}) == few_filtered
+
+
+def test_the_board_counts_each_state_and_filters_by_it(login, station_officer):
+    populate(6)
+    response = login(station_officer).get(reverse("cases:board"))
+    counts = {s: n for s, _, n in response.context["counts"]}
+    assert counts[CaseState.CERTIFIED] == 2
+    assert counts[CaseState.IN_PROGRESS] == 2
+    assert counts[CaseState.NOT_STARTED] == 2
+    rows = login(station_officer).get(reverse("cases:board"), {"state": "certified"})
+    assert {e.case_state for e in rows.context["page"]} == {"certified"}
+
+
+def test_follow_up_lists(login, station_officer):
+    today = timezone.localdate()
+    expiring, expired, fine = make_enterprise(), make_enterprise(), make_enterprise()
+    certify(expiring, today - timedelta(days=30), expires_on=today + timedelta(days=40))
+    certify(expired, today - timedelta(days=400), expires_on=today - timedelta(days=5))
+    certify(fine, today - timedelta(days=30))
+    client = login(station_officer)
+
+    def names(params):
+        page = client.get(reverse("cases:board"), params).context["page"]
+        return {e.name for e in page}
+
+    assert names({"follow_up": "expiring"}) == {expiring.name}
+    assert names({"follow_up": "expiring", "days": 30}) == set()
+    assert names({"follow_up": "expired"}) == {expired.name}
+
+
+def test_annual_self_evaluation_overdue(login, station_officer, settings):
+    settings.ANBIAO_ANNUAL_SELF_EVALUATION_DUE = "01-31"
+    today = timezone.localdate()
+    late, done = make_enterprise(), make_enterprise()
+    issued = date(today.year - 2, 6, 1)
+    certify(late, issued, expires_on=today + timedelta(days=400))
+    certify(done, issued, expires_on=today + timedelta(days=400))
+    from anbiao.cases.certificates import annual_year_due
+
+    year = annual_year_due(today)
+    record_steps(done, ("annual", min(date(year, 1, 20), today)))
+    page = login(station_officer).get(reverse("cases:board"), {"follow_up": "annual_overdue"})
+    assert {e.name for e in page.context["page"]} == {late.name}
+
+
+def test_the_export_holds_the_filtered_rows(login, station_officer):
+    populate(6)
+    response = login(station_officer).get(reverse("cases:export"), {"state": "certified"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(rows) == 2 and {r[6] for r in rows} == {"已定级"}
+    assert "创建状态:已定级" in sheet.cell(row=2, column=1).value
+
+
+def post_step(client, enterprise, **data):
+    return client.post(reverse("cases:record", kwargs={"pk": enterprise.pk}), data)
+
+
+def test_an_officer_takes_an_enterprise_to_a_certificate_and_through_renewal_in_the_ui(
+    login, station_officer, minan_enterprise, reviewer_agency
+):
+    client = login(station_officer)
+    e = minan_enterprise
+    today = timezone.localdate()
+    d = today - timedelta(days=3 * 365 + 60)
+
+    def day(n):
+        return (d + timedelta(days=n)).isoformat()
+
+    assert post_step(client, e, kind="start", on=day(0)).status_code == 302
+    assert post_step(client, e, kind="self_assessed", on=day(60), score="78.5").status_code == 302
+    assert post_step(client, e, kind="apply", on=day(70)).status_code == 302
+    response = client.post(
+        reverse("cases:assign_review", kwargs={"pk": e.pk}),
+        {"on": day(80), "agency": reviewer_agency.pk},
+    )
+    assert response.status_code == 302
+    response = post_step(client, e, kind="review_pass", on=day(90), grade="level3", score="75")
+    assert response.status_code == 302
+    response = post_step(client, e, kind="certificate", on=day(100), number="XA-001")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    first = Certificate.objects.get(number="XA-001")
+    assert first.grade == "level3"
+    # Renewal: a certified case applies again before expiry, passes, gets a successor.
+    for kind, n, extra in [
+        ("apply", 1000, {}),
+        ("review_pass", 1030, {"grade": "level2"}),
+        ("renewal", 1050, {"number": "XA-002", "issuer": "翔安区应急管理局"}),
+    ]:
+        response = post_step(client, e, kind=kind, on=day(n), **extra)
+        assert response.status_code == 302, response.content.decode()[:3000]
+    second = Certificate.objects.get(number="XA-002")
+    assert second.replaces == first and second.grade == "level2"
+    page = client.get(reverse("cases:detail", kwargs={"pk": e.pk})).content.decode()
+    assert "已换证" in page and "XA-002" in page and "二级" in page
+    panel = client.get(reverse("enterprises:detail", kwargs={"pk": e.pk})).content.decode()
+    assert 'id="case-panel"' in panel and "已定级" in panel and "XA-002" in panel
+
+
+def test_an_illegal_step_in_the_ui_is_explained_and_writes_nothing(
+    login, station_officer, minan_enterprise
+):
+    response = post_step(
+        login(station_officer), minan_enterprise, kind="certificate", on="2025-05-01", number="X"
+    )
+    assert response.status_code == 200
+    assert "取得证书之前须有“评审通过”记录" in response.content.decode()
+    assert not Certificate.objects.exists()
+
+
+def test_self_evaluation_autosaves_each_item_and_submits_a_score(
+    login, enterprise_user, minan_enterprise
+):
+    client = login(enterprise_user)
+    response = client.post(
+        reverse("cases:self_assessment", kwargs={"pk": minan_enterprise.pk}), {"kind": "self"}
+    )
+    assessment = Assessment.objects.get()
+    assert response["Location"] == reverse("cases:assessment", kwargs={"pk": assessment.pk})
+    items = list(StandardItem.objects.filter(standard=assessment.standard))
+    na_item = next(i for i in items if i.na_allowed)
+    url = reverse("cases:assessment_item", kwargs={"pk": assessment.pk})
+    saved = client.post(url, {"item": items[0].pk, "deducted": "1"}, HTTP_HX_REQUEST="true")
+    assert "已保存" in saved.content.decode() and 'id="score-summary"' in saved.content.decode()
+    submit = reverse("cases:assessment_submit", kwargs={"pk": assessment.pk})
+    client.post(submit)
+    assessment.refresh_from_db()
+    assert assessment.is_draft  # the deduction has no reason yet
+    client.post(url, {"item": items[0].pk, "deducted": "1", "reason": "目标未分解"})
+    client.post(url, {"item": na_item.pk, "not_applicable": "1", "reason": "不涉及"})
+    client.post(submit)
+    assessment.refresh_from_db()
+    total = sum(i.points for i in items)
+    expected = round((total - na_item.points - 1) / (total - na_item.points) * 100, 1)
+    assert not assessment.is_draft and assessment.score == expected
+    assert services.current_case(minan_enterprise).state == CaseState.SELF_ASSESSED
+
+
+def test_a_review_shows_the_self_evaluation_beside_it(
+    login, station_officer, minan_enterprise, reviewer_agency
+):
+    own = services.assessment_start(actor=None, enterprise=minan_enterprise, kind="self")
+    item = own.standard.items.first()
+    services.assessment_save_item(
+        actor=None, assessment=own, item=item, deducted=1, reason="自查发现目标未分解"
+    )
+    services.assessment_submit(actor=None, assessment=own, on=date(2025, 4, 1))
+    record_steps(minan_enterprise, ("apply", date(2025, 5, 1)))
+    review = services.review_assign(
+        actor=None, enterprise=minan_enterprise, on=date(2025, 5, 2), agency=reviewer_agency
+    )
+    page = login(station_officer).get(reverse("cases:assessment", kwargs={"pk": review.pk}))
+    assert "自评:扣 1.0 分(自查发现目标未分解)" in page.content.decode()
+
+
+def test_evidence_upload_checks_content_and_downloads_only_in_scope(
+    login, enterprise_user, minan_enterprise, other_station_officer, station_officer
+):
+    client = login(enterprise_user)
+    url = reverse("cases:evidence_upload", kwargs={"pk": minan_enterprise.pk})
+    fake = SimpleUploadedFile("制度.pdf", b"MZ\x90\x00 not a pdf")
+    client.post(url, {"file": fake})
+    from anbiao.cases.models import EvidenceFile
+
+    assert not EvidenceFile.objects.exists()
+    client.post(url, {"file": SimpleUploadedFile("制度.pdf", b"%PDF-1.4 hello")})
+    evidence = EvidenceFile.objects.get()
+    assert not evidence.file.name.endswith("制度.pdf")  # stored under a random name
+    download = reverse("cases:evidence", kwargs={"pk": evidence.pk})
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert login(station_officer).get(download).status_code == 200
+    assert login(other_station_officer).get(download).status_code == 404
