@@ -32,7 +32,9 @@ class RecordEventForm(StyledForm):
 
     kind = forms.ChoiceField(label="事项", choices=EventKind.choices)
     on = forms.DateField(label="日期", initial=timezone.localdate, widget=DATE_INPUT)
-    grade = forms.ChoiceField(label="等级", required=False, choices=())
+    grade = forms.ChoiceField(
+        label="等级", required=False, choices=(), help_text="发证时留空则取评审通过时的等级"
+    )
     score = forms.DecimalField(
         label="得分(百分制)", required=False, min_value=0, max_value=100, decimal_places=1
     )

@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.cases import selectors, services
@@ -36,6 +36,15 @@ def _apply_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
+    return HttpResponseNotAllowed(["POST"])
+
+
+def _require_editor(user, assessment) -> None:
+    if assessment.is_draft and not services.can_edit(user, assessment):
+        raise PermissionDenied("您不能填写此评定")
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -179,11 +188,13 @@ def case_correct(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def self_assessment(request, pk: int):
     user = request.user
     _require(user, perms.CASE_SELF_ASSESS)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="self_assess")
+    if request.method != "POST":  # checked first, so a GET reveals nothing out of scope
+        return NOT_ALLOWED()
     kind = request.POST.get("kind") or AssessmentKind.SELF
     try:
         assessment = services.assessment_start(actor=user, enterprise=enterprise, kind=kind)
@@ -213,11 +224,13 @@ def assign_review(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def evidence_upload(request, pk: int):
     user = request.user
     _require(user, perms.CASE_UPLOAD)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="upload")
+    if request.method != "POST":
+        return NOT_ALLOWED()
     form = EvidenceForm(request.POST, request.FILES)
     back = reverse("cases:detail", kwargs={"pk": enterprise.pk})
     item_score = None
@@ -264,11 +277,13 @@ def evidence_download(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rectification_close(request, pk: int):
     user = request.user
     _require(user, perms.CASE_MANAGE)
     item = selectors.rectification_get(user=user, pk=pk)
+    if request.method != "POST":
+        return NOT_ALLOWED()
     form = RectificationCloseForm(request.POST)
     if form.is_valid():
         try:
@@ -314,11 +329,14 @@ def assessment_page(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assessment_item(request, pk: int):
     """htmx autosave of one item row; answers the row's status and the running score."""
     user = request.user
     assessment = selectors.assessment_get(user=user, pk=pk)
+    _require_editor(user, assessment)
+    if request.method != "POST":
+        return NOT_ALLOWED()
     item = StandardItem.objects.filter(
         pk=request.POST.get("item") or 0, standard=assessment.standard
     ).first()
@@ -354,10 +372,13 @@ def assessment_item(request, pk: int):
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assessment_submit(request, pk: int):
     user = request.user
     assessment = selectors.assessment_get(user=user, pk=pk)
+    _require_editor(user, assessment)
+    if request.method != "POST":
+        return NOT_ALLOWED()
     try:
         assessment = services.assessment_submit(actor=user, assessment=assessment)
     except ValidationError as exc:
