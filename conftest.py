@@ -21,8 +21,12 @@ DISTRICT = "350213"
 
 @pytest.fixture
 def reference(db):
-    """Regions and dictionaries (already loaded by migrate; reloaded after a flush)."""
-    load_reference_data()
+    """Regions and dictionaries: loaded by migrate when the test database is created, and again
+    after a transactional test's flush; loaded here only if missing."""
+    from anbiao.accounts.models import Region
+
+    if not Region.objects.filter(code=DISTRICT).exists():
+        load_reference_data()
 
 
 @pytest.fixture
@@ -87,6 +91,12 @@ def login(client):
 def fast_password_hashing(settings):
     """Hashing strength is not what these tests check; MD5 keeps persona logins quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "anbiao.agencies",
     "anbiao.enterprises",
     "anbiao.cases",
+    "anbiao.surveys",
 ]
 
 MIDDLEWARE = [
@@ -178,3 +179,9 @@ LOGGING = {
 # Lockout is by account (5 failures locks that username). Offices share one NAT address, so
 # adding the IP would let one mistyped account lock out a whole 安监站.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# The date the first survey closed: enterprises entering the ledger after it count as 新增.
+# Campaign plans (reference_data/campaigns) carry their own baseline; this is the default.
+ANBIAO_LEDGER_BASELINE = env_str("ANBIAO_LEDGER_BASELINE", "2025-02-28")
+ANBIAO_MAX_UPLOAD_MB = env_int("ANBIAO_MAX_UPLOAD_MB", 20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

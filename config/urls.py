@@ -7,4 +7,6 @@ urlpatterns = [
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
     path("cases/", include("anbiao.cases.urls")),
+    path("imports/", include("anbiao.core.import_urls")),
+    path("surveys/", include("anbiao.surveys.urls")),
 ]

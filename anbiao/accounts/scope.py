@@ -30,8 +30,13 @@ def enterprise_scope_q(user, prefix: str = "") -> Q:
         if not user.agency_id:
             return NOTHING
         today = timezone.localdate()
-        active = Q(agency_assignments__agency_id=user.agency_id) & (
-            Q(agency_assignments__end_on__isnull=True) | Q(agency_assignments__end_on__gte=today)
+        not_ended = Q(agency_assignments__end_on__isnull=True) | Q(
+            agency_assignments__end_on__gte=today
+        )
+        active = (
+            Q(agency_assignments__agency_id=user.agency_id)
+            & Q(agency_assignments__start_on__lte=today)
+            & not_ended
         )
         from anbiao.enterprises.models import Enterprise
 

@@ -13,6 +13,15 @@ NAVIGATION = (
         perms.ENTERPRISE_VIEW,
         "/enterprises/",
     ),
+    (
+        "应创台账",
+        "ti-list-check",
+        "enterprises:ledger",
+        perms.ENTERPRISE_VIEW,
+        "/enterprises/ledger/",
+    ),
+    ("摸排", "ti-clipboard-list", "surveys:list", perms.SURVEY_VIEW, "/surveys/"),
+    ("导入记录", "ti-file-import", "imports:list", perms.IMPORT_VIEW, "/imports/"),
     ("创建进度", "ti-timeline", "cases:board", perms.CASE_VIEW, "/cases/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
     ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
@@ -23,9 +32,17 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
+        path = request.path
+        matches = [p for *_, p in NAVIGATION if p != "/$" and path.startswith(p)]
+        current = max(matches, key=len) if matches else ("/$" if path == "/" else None)
         for label, icon, name, perm, prefix in NAVIGATION:
             if perm is None or perms.has_perm(user, perm):
-                path = request.path
-                active = path == "/" if prefix == "/$" else path.startswith(prefix)
-                items.append({"label": label, "icon": icon, "url": reverse(name), "active": active})
+                items.append(
+                    {
+                        "label": label,
+                        "icon": icon,
+                        "url": reverse(name),
+                        "active": prefix == current,
+                    }
+                )
     return {"nav_items": items, "deployment_name": settings.ANBIAO_DEPLOYMENT_NAME}

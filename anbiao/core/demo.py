@@ -91,6 +91,8 @@ class DemoSummary:
     regions: int = 0
     enterprises: int = 0
     users: int = 0
+    cases: int = 0
+    certificates: int = 0
 
 
 def demo_uscc(rng: random.Random, region_code: str) -> str:
@@ -304,12 +306,53 @@ def _users(summary: DemoSummary) -> list[User]:
     ]
 
 
+def _survey(rng: random.Random, station: User) -> None:
+    """An open survey round of 民安 with about two thirds of its findings recorded."""
+    from anbiao.surveys import services as survey_services
+    from anbiao.surveys.models import SurveyRound
+
+    name = "2026年下半年摸排"
+    if SurveyRound.objects.filter(name=name, region=station.region).exists():
+        return
+    survey_round = survey_services.survey_round_create(
+        actor=station,
+        name=name,
+        region=station.region,
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 12, 31),
+        surveyors="林志明、陈晓东",
+    )
+    for finding in survey_round.findings.select_related("enterprise").order_by("id"):
+        if rng.random() > 0.66:
+            continue
+        enterprise = finding.enterprise
+        eligible = enterprise.eligible if rng.random() > 0.1 else not enterprise.eligible
+        survey_services.survey_finding_record(
+            actor=station,
+            finding=finding,
+            data={
+                "status": enterprise.status,
+                "size": enterprise.size,
+                "employees": enterprise.employees,
+                "eligible": eligible,
+                "eligibility_reason": "" if eligible else rng.choice(NOT_ELIGIBLE_REASONS),
+                "surveyor": rng.choice(["林志明", "陈晓东"]),
+                "surveyed_on": date(2026, 7, 1) + timedelta(days=rng.randint(0, 140)),
+            },
+        )
+
+
 @transaction.atomic
 def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     """Create (or complete) the demo data set; returns what was added and the demo users."""
+    from anbiao.cases.demo import build_cases_demo
+
     rng = random.Random(seed)
     summary = DemoSummary()
     communities = _communities(summary)
     _enterprises(rng, communities, summary)
     users = _users(summary)
+    cases = build_cases_demo(random.Random(seed + 1))
+    summary.cases, summary.certificates = cases.cases, cases.certificates
+    _survey(random.Random(seed + 2), next(u for u in users if u.username == "minan"))
     return summary, users

@@ -14,7 +14,9 @@ def style_fields(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
+        # Read `_errors`, never `errors`: the latter would validate the form before a subclass's
+        # __init__ has finished setting it up (querysets, disabled fields).
+        if form._errors is not None and name in form._errors:
             css += " is-invalid"
         widget.attrs["class"] = css
 

@@ -89,6 +89,7 @@ class ImportJob(models.Model):
     )
     target_id = models.PositiveBigIntegerField("目标对象", null=True, blank=True)
     skip_invalid = models.BooleanField("跳过错误行", default=False)
+    effective_on = models.DateField("变化生效日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="导入人",

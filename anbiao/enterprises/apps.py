@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class EnterprisesConfig(AppConfig):
     name = "anbiao.enterprises"
     verbose_name = "企业台账"
+
+    def ready(self) -> None:
+        from anbiao.accounts import permissions as perms
+        from anbiao.core import imports
+        from anbiao.core.models import ImportJob
+        from anbiao.enterprises.importers import COLUMNS, TEMPLATE_EXAMPLE, import_ledger
+
+        imports.register(
+            ImportJob.Kind.LEDGER,
+            perms.LEDGER_IMPORT,
+            import_ledger,
+            columns=COLUMNS,
+            example=TEMPLATE_EXAMPLE,
+            help_text="每行一家企业,按统一社会信用代码新增或更新;空白单元格不会清除已有信息。"
+            "标*的列必填;新登记的企业还须填写行业和企业规模(或从业人员数和营业收入)。",
+        )

@@ -141,8 +141,8 @@ COLUMNS = [
     Column("risk_tags", "重点风险", ("风险类别", "涉及风险", "重点风险类型")),
 ]
 TEMPLATE_EXAMPLE = {
-    "name": "厦门恒兴机械有限公司",
-    "uscc": "91350213MA0000001P",
+    "name": "厦门示例机械有限公司",
+    "uscc": "91350213MA2EXAMPLT",
     "subdistrict": "民安街道",
     "community": "",
     "address": "厦门市翔安区民安街道翔安北路100号",
@@ -288,6 +288,7 @@ def import_ledger(
     dry_run: bool = False,
     skip_invalid: bool = False,
     effective_on: date,
+    target_id: int | None = None,
 ) -> ImportOutcome:
     """Read, validate and (unless a dry run) write a ledger file, all or nothing by default.
 

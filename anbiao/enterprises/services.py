@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
+from anbiao.core.bulk import insert_objects, insert_rows
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import FactKind, FactSource, OperatingStatus
@@ -287,6 +288,27 @@ IMPORT_FIELDS = (
     "eligibility_reason",
 )
 BATCH = 500
+FACT_COLUMNS = (
+    "enterprise",
+    "kind",
+    "value",
+    "reason",
+    "effective_on",
+    "source",
+    "recorded_at",
+    "recorded_by",
+)
+LOG_COLUMNS = (
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "enterprise",
+    "changes",
+    "note",
+)
 
 
 def _new_fact(enterprise, kind, value, on, actor, source, reason=""):
@@ -351,42 +373,46 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
         if enterprise.eligible:
             enterprise.eligibility_reason = ""
         objects.append(enterprise)
-    Enterprise.objects.bulk_create(objects, batch_size=BATCH)
-    if objects and objects[0].pk is None:  # backends without RETURNING: look the ids up
-        ids = dict(
-            Enterprise.objects.filter(uscc__in=[o.uscc for o in objects]).values_list("uscc", "pk")
+    insert_objects(objects)
+    ids: dict[str, int] = {}
+    codes = [obj.uscc for obj in objects]
+    for start in range(0, len(codes), 900):
+        ids.update(
+            Enterprise.objects.filter(uscc__in=codes[start : start + 900]).values_list("uscc", "pk")
         )
-        for obj in objects:
-            obj.pk = obj.id = ids[obj.uscc]
+    for obj in objects:
+        obj.pk = obj.id = ids[obj.uscc]
+    # Facts, tags and log lines go in as plain tuples: building 600k model instances for a
+    # 100k-row ledger would cost more than writing them.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    actor_id = actor.pk if actor is not None else None
     facts, logs, tags = [], [], []
-    through = Enterprise.risk_tags.through
     for enterprise, row in zip(objects, rows, strict=True):
         on = enterprise.ledger_since
-        facts.append(_new_fact(enterprise, FactKind.LEDGER, "1", on, actor, source))
-        for field in FACT_FIELDS:
+        facts.append((enterprise.pk, FactKind.LEDGER, "1", "", on, source, now, actor_id))
+        for field, kind in FACT_FIELDS.items():
             value = fact_value(enterprise, field)
             if value is not None:
                 fact_on = enterprise.status_since if field == "status" else on
                 reason = enterprise.eligibility_reason if field == "eligible" else ""
-                facts.append(
-                    _new_fact(enterprise, FACT_FIELDS[field], value, fact_on, actor, source, reason)
-                )
-        for tag in row.get("risk_tags") or ():
-            tags.append(through(enterprise_id=enterprise.pk, risktag_id=tag.pk))
+                facts.append((enterprise.pk, kind, value, reason, fact_on, source, now, actor_id))
+        tags += [(enterprise.pk, tag.pk) for tag in row.get("risk_tags") or ()]
         logs.append(
-            ChangeLog(
-                actor=actor,
-                action=ChangeLog.Action.CREATE,
-                object_type="enterprises.enterprise",
-                object_id=str(enterprise.pk),
-                object_repr=enterprise.name[:200],
-                enterprise=enterprise,
-                note="台账导入",
+            (
+                now,
+                actor_id,
+                ChangeLog.Action.CREATE,
+                "enterprises.enterprise",
+                str(enterprise.pk),
+                enterprise.name[:200],
+                enterprise.pk,
+                [],
+                "台账导入",
             )
         )
-    EnterpriseFact.objects.bulk_create(facts, batch_size=BATCH)
-    through.objects.bulk_create(tags, batch_size=BATCH)
-    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+    insert_rows(EnterpriseFact, FACT_COLUMNS, facts)
+    insert_rows(Enterprise.risk_tags.through, ("enterprise", "risktag"), tags)
+    insert_rows(ChangeLog, LOG_COLUMNS, logs)
     return len(objects)
 
 

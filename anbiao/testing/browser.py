@@ -10,7 +10,7 @@ named after itself there.
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 10_000
 
 
-def screenshot(page, name: str) -> Path:
+def save_screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as test-artifacts/<name>.png and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -62,7 +62,8 @@ class BrowserProblems:
 
     def assert_none(self) -> None:
         problems = self.unexpected
-        assert not problems, "browser reported problems:\n" + "\n".join(problems)
+        if problems:
+            pytest.fail("browser reported problems:\n" + "\n".join(problems), pytrace=False)
 
     def watch(self, page) -> None:
         page.on("console", self._on_console)
@@ -76,7 +77,7 @@ class BrowserProblems:
         url = (message.location or {}).get("url", "")
         if _is_favicon(url):
             return
-        self.add(f"console error: {message.text} [{url}]")
+        self.add(f"console error: {message.text}" + (f" [{url}]" if url else ""))
 
     def _on_response(self, response) -> None:
         if response.status >= 400 and not _is_favicon(response.url):
@@ -134,13 +135,19 @@ def page(request, browser, live_server, browser_problems) -> Iterator:
     report = getattr(request.node, "rep_call", None)
     try:
         if report is not None and report.failed:
-            screenshot(browser_page, f"failure-{_safe_name(request.node.name)}")
+            save_screenshot(browser_page, f"failure-{_safe_name(request.node.name)}")
             for problem in browser_problems.seen:
                 print(f"browser: {problem}")  # shown with the failure's captured output
     finally:
         context.close()
     if report is not None and report.passed:
         browser_problems.assert_none()
+
+
+@pytest.fixture
+def screenshot(page) -> Callable[[str], Path]:
+    """screenshot(name) saves the page, full length, as test-artifacts/<name>.png."""
+    return lambda name: save_screenshot(page, name)
 
 
 def _safe_name(name: str) -> str:

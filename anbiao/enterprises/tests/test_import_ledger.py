@@ -7,9 +7,9 @@ import pytest
 import xlsxwriter
 from django.core.management import call_command
 
+from anbiao.core.importing import read_table
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.choices import FactKind, Size
-from anbiao.core.importing import read_table
 from anbiao.enterprises.importers import COLUMNS, import_ledger
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.testing.factories import make_enterprise, make_uscc

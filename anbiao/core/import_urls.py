@@ -1,0 +1,14 @@
+from django.urls import path
+
+from anbiao.core import import_views as views
+
+app_name = "imports"
+urlpatterns = [
+    path("", views.import_list, name="list"),
+    path("new/<str:kind>/", views.import_upload, name="upload"),
+    path("template/<str:kind>.xlsx", views.import_template, name="template"),
+    path("<int:pk>/", views.import_detail, name="detail"),
+    path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
+    path("<int:pk>/cancel/", views.import_cancel, name="cancel"),
+    path("<int:pk>/file/", views.import_file, name="file"),
+]

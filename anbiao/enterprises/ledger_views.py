@@ -1,0 +1,90 @@
+"""The 应创台账 as of a date, and its 附件3 export."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from anbiao.accounts import permissions as perms
+from anbiao.accounts.scope import regions_for
+from anbiao.core.forms import StyledForm
+from anbiao.core.official_forms import official_form_response
+from anbiao.core.pagination import paginate, querystring_without
+from anbiao.enterprises import ledger
+from anbiao.enterprises.ledger_export import baseline, ledger_form
+from anbiao.enterprises.models import Enterprise
+
+VIEWS = (
+    ("eligible", "应创企业"),
+    ("new", "其中新增企业"),
+    ("scope", "范围内全部企业(含不符合条件)"),
+)
+
+
+class LedgerForm(StyledForm):
+    as_of = forms.DateField(
+        label="统计日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    region = forms.ModelChoiceField(
+        label="区域", queryset=None, required=False, empty_label="全部管辖区域"
+    )
+    view = forms.ChoiceField(label="范围", choices=VIEWS, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions_for(user).exclude(level="community")
+
+
+def _ledger(request):
+    if not perms.has_perm(request.user, perms.ENTERPRISE_VIEW):
+        raise PermissionDenied("您没有查看台账的权限")
+    form = LedgerForm(request.GET or None, user=request.user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    on = data.get("as_of") or timezone.localdate()
+    region = data.get("region")
+    view = data.get("view") or "eligible"
+    scoped = Enterprise.objects.restrict(request.user, "view")
+    if view == "scope":
+        qs = ledger.in_scope(scoped, on, region)
+    else:
+        qs = ledger.eligible(scoped, on, region)
+        if view == "new":
+            qs = ledger.new_since(qs, baseline())
+    return form, on, region, view, qs
+
+
+@require_GET
+def ledger_page(request):
+    form, on, region, view, qs = _ledger(request)
+    qs = qs.select_related("region", "region__parent").order_by("region__path", "name_pinyin", "id")
+    return render(
+        request,
+        "enterprises/ledger.html",
+        {
+            "form": form,
+            "on": on,
+            "view_label": dict(VIEWS)[view],
+            "baseline": baseline(),
+            "page": paginate(request, qs),
+            "query": querystring_without(request, "page"),
+            "export_query": querystring_without(request, "page", "view"),
+            "can_export": perms.has_perm(request.user, perms.ENTERPRISE_EXPORT),
+        },
+    )
+
+
+@require_GET
+def ledger_export(request):
+    if not perms.has_perm(request.user, perms.ENTERPRISE_EXPORT):
+        raise PermissionDenied("您没有导出台账的权限")
+    form, on, region, view, _ = _ledger(request)
+    user = request.user
+    unit_region = region or user.region
+    unit = f"{unit_region.name}安监站" if unit_region and user.region_id else "安全生产标准化专班"
+    form_spec = ledger_form(
+        Enterprise.objects.restrict(user, "view"), on=on, region=region, unit=unit
+    )
+    return official_form_response(f"附件3-应创台账-{on:%Y%m%d}.xlsx", form_spec)

@@ -1,0 +1,72 @@
+"""Export throughput and memory: `python bench/ledger_export.py 10000 100000`.
+
+For each size: fill an empty database through the ledger import, then time the registry export
+and the 附件3 export, and print peak Python memory (tracemalloc) — flat in the row count when
+rows are streamed.
+"""
+
+import sys
+import time
+import tracemalloc
+
+from _setup import django_with_fresh_database, write_ledger
+
+
+def measure(label: str, size: int, write) -> None:
+    """Time one run, then trace the memory of a second (tracing slows Python down)."""
+    start = time.perf_counter()
+    rows = write()
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    write()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    verdict = "ok" if size < 100_000 or seconds < 30 else "OVER"
+    print(f"{label:<10} {size:>8} {rows:>8} {seconds:>8.2f} {peak / 2**20:>10.1f}  {verdict}")
+
+
+def main(sizes: list[int]) -> None:
+    workdir = django_with_fresh_database()
+    from django.db import connection
+    from django.utils import timezone
+
+    from anbiao.core.excel import write_table
+    from anbiao.core.official_forms import write_official_form
+    from anbiao.enterprises.exports import export_table
+    from anbiao.enterprises.importers import import_ledger
+    from anbiao.enterprises.ledger_export import ledger_form
+    from anbiao.enterprises.models import Enterprise
+
+    class System:
+        display_name = "bench"
+
+    print(f"database: {connection.vendor}")
+    print(f"{'export':<10} {'size':>8} {'rows':>8} {'seconds':>8} {'peak MiB':>10}  budget")
+    loaded = 0
+    for size in sizes:
+        path = workdir / f"ledger-{size}.xlsx"
+        write_ledger(path, size)
+        import_ledger(path, user=None, effective_on=timezone.localdate())
+        loaded = Enterprise.objects.count()
+        qs = (
+            Enterprise.objects.select_related("region", "region__parent")
+            .prefetch_related("risk_tags")
+            .order_by("id")
+        )
+        out = str(workdir / "registry.xlsx")
+
+        def registry(out=out, qs=qs):
+            return write_table(out, **export_table(qs, user=System(), description=""))
+
+        def attachment3(out=str(workdir / "fj3.xlsx")):
+            form = ledger_form(
+                Enterprise.objects.all(), on=timezone.localdate(), region=None, unit="基准测试"
+            )
+            return write_official_form(out, form)
+
+        measure("registry", loaded, registry)
+        measure("附件3", loaded, attachment3)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10_000])
