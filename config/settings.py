@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "anbiao.enterprises",
     "anbiao.cases",
     "anbiao.surveys",
+    "anbiao.campaigns",
+    "anbiao.benchmarks",
+    "anbiao.training",
 ]
 
 MIDDLEWARE = [

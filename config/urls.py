@@ -9,4 +9,8 @@ urlpatterns = [
     path("cases/", include("anbiao.cases.urls")),
     path("imports/", include("anbiao.core.import_urls")),
     path("surveys/", include("anbiao.surveys.urls")),
+    path("campaigns/", include("anbiao.campaigns.urls")),
+    path("agencies/", include("anbiao.agencies.urls")),
+    path("benchmarks/", include("anbiao.benchmarks.urls")),
+    path("training/", include("anbiao.training.urls")),
 ]

@@ -86,3 +86,46 @@ _CASE_GRANTS = {
 }
 for _role, _granted in _CASE_GRANTS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
+
+# --- Campaigns (plans, targets, metrics, tasks, reports)
+CAMPAIGN_VIEW = "campaign.view"
+CAMPAIGN_MANAGE = "campaign.manage"  # create/edit campaigns and targets
+TASK_UPDATE = "task.update"  # report progress on tasks assigned to one's department
+REPORT_EXPORT = "report.export"
+
+# --- Agencies and experts, benchmarks, training
+AGENCY_VIEW = "agency.view"
+AGENCY_MANAGE = "agency.manage"  # registries, assignments
+GUIDANCE_RECORD = "guidance.record"  # dated guidance records (technical service visits)
+BENCHMARK_VIEW = "benchmark.view"
+BENCHMARK_MANAGE = "benchmark.manage"
+TRAINING_VIEW = "training.view"
+TRAINING_MANAGE = "training.manage"
+
+_grant(Role.ADMIN, CAMPAIGN_VIEW, REPORT_EXPORT, AGENCY_VIEW, BENCHMARK_VIEW, TRAINING_VIEW)
+_grant(
+    Role.DISTRICT,
+    CAMPAIGN_VIEW,
+    CAMPAIGN_MANAGE,
+    REPORT_EXPORT,
+    AGENCY_VIEW,
+    AGENCY_MANAGE,
+    BENCHMARK_VIEW,
+    TRAINING_VIEW,
+)
+_grant(
+    Role.STATION,
+    CAMPAIGN_VIEW,
+    TASK_UPDATE,
+    REPORT_EXPORT,
+    AGENCY_VIEW,
+    AGENCY_MANAGE,
+    GUIDANCE_RECORD,
+    BENCHMARK_VIEW,
+    BENCHMARK_MANAGE,
+    TRAINING_VIEW,
+    TRAINING_MANAGE,
+)
+_grant(Role.DEPARTMENT, CAMPAIGN_VIEW, TASK_UPDATE, BENCHMARK_VIEW, TRAINING_VIEW)
+_grant(Role.AGENCY, AGENCY_VIEW, GUIDANCE_RECORD)

@@ -6,6 +6,7 @@ from anbiao.accounts import permissions as perms
 # Sidebar: (label, icon, url name, permission needed or None, url prefix that marks it active)
 NAVIGATION = (
     ("工作台", "ti-layout-dashboard", "home", None, "/$"),
+    ("专项行动", "ti-flag", "campaigns:list", perms.CAMPAIGN_VIEW, "/campaigns/"),
     (
         "企业台账",
         "ti-building-factory-2",
@@ -21,8 +22,11 @@ NAVIGATION = (
         "/enterprises/ledger/",
     ),
     ("摸排", "ti-clipboard-list", "surveys:list", perms.SURVEY_VIEW, "/surveys/"),
-    ("导入记录", "ti-file-import", "imports:list", perms.IMPORT_VIEW, "/imports/"),
     ("创建进度", "ti-timeline", "cases:board", perms.CASE_VIEW, "/cases/"),
+    ("标杆企业", "ti-award", "benchmarks:list", perms.BENCHMARK_VIEW, "/benchmarks/"),
+    ("培训", "ti-school", "training:list", perms.TRAINING_VIEW, "/training/"),
+    ("机构与专家", "ti-briefcase", "agencies:list", perms.AGENCY_VIEW, "/agencies/"),
+    ("导入记录", "ti-file-import", "imports:list", perms.IMPORT_VIEW, "/imports/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
     ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
 )

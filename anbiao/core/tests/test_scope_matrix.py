@@ -192,6 +192,11 @@ ROUTES = {
     "surveys:import": Route(
         STATIONS, obj="survey", get=405, post=lambda w, p, t: {"file": survey_upload(w, t)}
     ),
+    # --- modules not built yet: 403 for everyone until they are
+    "campaigns:list": Route(frozenset()),
+    "agencies:list": Route(frozenset()),
+    "benchmarks:list": Route(frozenset()),
+    "training:list": Route(frozenset()),
     # --- cases (anbiao/cases): every role may read cases in its scope; stations record steps.
     "cases:board": Route(ALL),
     "cases:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchmarksConfig(AppConfig):
+    name = "anbiao.benchmarks"
+    verbose_name = "标杆企业"
