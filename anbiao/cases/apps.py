@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "anbiao.cases"
     verbose_name = "标准化创建"
+
+    def ready(self) -> None:
+        from anbiao.accounts import permissions as perms
+        from anbiao.cases.importers import COLUMNS, HELP_TEXT, TEMPLATE_EXAMPLE, import_progress
+        from anbiao.core import imports
+        from anbiao.core.models import ImportJob
+
+        imports.register(
+            ImportJob.Kind.PROGRESS,
+            perms.CASE_MANAGE,
+            import_progress,
+            columns=COLUMNS,
+            example=TEMPLATE_EXAMPLE,
+            help_text=HELP_TEXT,
+        )

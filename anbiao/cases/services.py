@@ -185,7 +185,8 @@ def _record(
     try:
         after = rules.advance(progress, kind, on)
     except rules.IllegalStep as exc:
-        raise ValidationError({"kind": str(exc)}) from exc
+        field = "on" if isinstance(exc, rules.OutOfOrder) else "kind"
+        raise ValidationError({field: str(exc)}) from exc
     if kind in REASON_REQUIRED and not note:
         raise ValidationError({"note": f"记录“{EventKind(kind).label}”须在备注中写明原因"})
     if kind == EventKind.REVIEW_PASS:

@@ -54,6 +54,10 @@ class IllegalStep(ValueError):
     """A step the table (or the date order) does not allow; the message is for the user."""
 
 
+class OutOfOrder(IllegalStep):
+    """The step is dated before the case's previous one (the date is wrong, not the kind)."""
+
+
 @dataclass(frozen=True)
 class Progress:
     state: str = S.NOT_STARTED
@@ -77,7 +81,7 @@ def advance(progress: Progress, kind: str, on: date) -> Progress:
     if kind not in TRANSITIONS:
         raise IllegalStep(f"“{kind}”不是可记录的事项")
     if progress.last_on is not None and on < progress.last_on:
-        raise IllegalStep(
+        raise OutOfOrder(
             f"日期 {on.isoformat()} 早于上一条记录“{label(progress.last_kind)}”"
             f"({progress.last_on.isoformat()}),事件须按时间顺序记录"
         )

@@ -1,0 +1,304 @@
+"""The progress workbook (创建进度) in: one row per dated step of an enterprise's case, used by both
+the web upload and `anbiao import-progress`. Reading is the shared engine
+(anbiao/core/importing.py); writing is `services.case_record_event`, the function the case page
+calls, so state, certificates and change log come out exactly as if an officer had entered each
+step. See docs/cases.md, "Progress import".
+
+The rules of order are not repeated here. The rows of each enterprise are replayed in date order
+(file order on the same day) through the service inside one transaction; each call is its own
+savepoint, so a refused step writes nothing and the table's reason is reported on its row. Once a
+row of an enterprise is wrong, that enterprise's later rows are not tried: what they may do
+depends on the wrong one. All or nothing by default; `skip_invalid` keeps what went through.
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from anbiao.cases import conf, services
+from anbiao.cases.choices import EventKind
+from anbiao.cases.models import Case
+from anbiao.cases.selectors import visible_enterprises
+from anbiao.core.importing import (
+    CellError,
+    Column,
+    ImportFileError,
+    ParsedRow,
+    choice_parser,
+    clean_text,
+    header_key,
+    parse_date,
+    read_table,
+)
+from anbiao.enterprises.importers import ImportOutcome, parse_uscc
+from anbiao.enterprises.models import Enterprise
+
+K = EventKind
+# The steps a progress file may carry, in lifecycle order (开始评审, 滑坡, 过期, 降级 and
+# corrections are recorded in the system, or by the daily expiry job).
+IMPORT_KINDS = (
+    K.START,
+    K.SELF_ASSESSED,
+    K.APPLY,
+    K.REVIEW_PASS,
+    K.REVIEW_FAIL,
+    K.CERTIFICATE,
+    K.RENEWAL,
+    K.REVOKE,
+    K.ANNUAL,
+)
+KIND_SYNONYMS = {
+    "启动": K.START,
+    "开始创建": K.START,
+    "创建启动": K.START,
+    "自评": K.SELF_ASSESSED,
+    "企业自评": K.SELF_ASSESSED,
+    "自评完成": K.SELF_ASSESSED,
+    "申请": K.APPLY,
+    "评审申请": K.APPLY,
+    "提交评审申请": K.APPLY,
+    "通过评审": K.REVIEW_PASS,
+    "评审合格": K.REVIEW_PASS,
+    "评审未通过": K.REVIEW_FAIL,
+    "未通过评审": K.REVIEW_FAIL,
+    "评审不合格": K.REVIEW_FAIL,
+    "发证": K.CERTIFICATE,
+    "取证": K.CERTIFICATE,
+    "颁发证书": K.CERTIFICATE,
+    "换证": K.RENEWAL,
+    "证书换发": K.RENEWAL,
+    "撤证": K.REVOKE,
+    "证书撤销": K.REVOKE,
+}
+parse_kind = choice_parser([(k, K(k).label) for k in IMPORT_KINDS], synonyms=KIND_SYNONYMS)
+
+
+def parse_grade(value) -> str:
+    """A grade of the deployment's grade rules, by code or name (小微达标, 小微, 三级, level3)."""
+    text = clean_text(value)
+    if not text:
+        return ""
+    rules = conf.grade_rules()
+    table = {}
+    for rule in rules:
+        for word in (rule.code, rule.name, rule.name.removesuffix("达标")):
+            table[header_key(word)] = rule.code
+    key = header_key(text).removesuffix("企业")
+    if key not in table:
+        names = "、".join(r.name for r in rules)
+        raise CellError(f"等级“{text}”不在本地等级规则中(可选:{names})")
+    return table[key]
+
+
+def parse_score(value) -> Decimal | None:
+    """The percentage score: 86.5, "86.5分", "86.5%". Its range is the service's rule."""
+    text = clean_text(value).removesuffix("%").removesuffix("分").strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise CellError(f"得分“{text}”不是数字,请填写百分制得分,如 86.5") from exc
+
+
+COLUMNS = [
+    Column(
+        "uscc",
+        "统一社会信用代码",
+        ("信用代码", "社会信用代码", "统一信用代码", "统一社会信用代码(18位)"),
+        parse=parse_uscc,
+        required=True,
+    ),
+    Column(
+        "kind",
+        "事项",
+        ("创建事项", "进度事项", "事件", "环节", "创建环节", "进度"),
+        parse=parse_kind,
+        required=True,
+    ),
+    Column(
+        "on",
+        "日期",
+        ("事项日期", "发生日期", "办理日期", "时间", "日期(年月日)"),
+        parse=parse_date,
+        required=True,
+    ),
+    Column("grade", "等级", ("评定等级", "证书等级", "定级等级", "达标等级"), parse=parse_grade),
+    Column("number", "证书编号", ("证书号", "证书号码", "证书编码")),
+    Column(
+        "expires_on",
+        "有效期至",
+        ("证书有效期至", "有效期", "有效期截止", "到期日期", "证书到期日期"),
+        parse=parse_date,
+    ),
+    Column(
+        "score",
+        "得分",
+        ("评审得分", "自评得分", "得分率", "分数", "百分制得分"),
+        parse=parse_score,
+    ),
+    Column("note", "备注", ("说明", "原因", "情况说明", "备注/原因")),
+]
+TEMPLATE_EXAMPLE = {
+    "uscc": "91350213MA2EXAMPLT",
+    "kind": "取得证书",
+    "on": "2025-06-30",
+    "grade": "小微达标",
+    "number": "XA-GM-2025-0123",
+    "expires_on": "",
+    "score": "",
+    "note": "",
+}
+HELP_TEXT = (
+    "每行一条创建进度,逐家企业按日期先后回放,规则与系统内“记录进度”相同。事项可选:"
+    + "、".join(K(k).label for k in IMPORT_KINDS)
+    + "。取得证书、换发证书须填证书编号;有效期至留空则按配置的有效期计算;得分为百分制;"
+    "评审不通过、撤销证书须在备注中写明原因。同一企业、同一事项、同一日期已记录的不会重复导入。"
+)
+
+
+def _mark_duplicates(rows: list[ParsedRow]) -> None:
+    """The same step of the same enterprise on the same day, twice in the file."""
+    first: dict[tuple, int] = {}
+    for row in rows:
+        key = tuple(row.values.get(k) for k in ("uscc", "kind", "on"))
+        if not all(key):
+            continue
+        if key in first:
+            row.error("kind", f"与第{first[key]}行重复(同一企业、同一事项、同一日期)")
+        else:
+            first[key] = row.number
+
+
+def _enterprises(rows: list[ParsedRow], user) -> dict[str, Enterprise]:
+    """USCC → enterprise the user may record steps for; other rows get a 统一社会信用代码 error."""
+    codes = sorted({r.values["uscc"] for r in rows if r.values.get("uscc")})
+    found: dict[str, Enterprise] = {}
+    allowed: set[str] = set()
+    for start in range(0, len(codes), 900):
+        chunk = codes[start : start + 900]
+        found.update((e.uscc, e) for e in Enterprise.objects.filter(uscc__in=chunk))
+        scope = Enterprise.objects.all() if user is None else visible_enterprises(user, "manage")
+        allowed |= set(scope.filter(uscc__in=chunk).values_list("uscc", flat=True))
+    for row in rows:
+        code = row.values.get("uscc")
+        if not code:
+            continue
+        if code not in found:
+            row.error("uscc", "系统中没有该统一社会信用代码的企业,请先在企业台账中登记")
+        elif code not in allowed:
+            row.error("uscc", "该企业不在您的管辖范围内,不能导入其创建进度")
+    return {code: found[code] for code in allowed}
+
+
+def _already_recorded(enterprise: Enterprise, kind: str, on: date) -> bool:
+    """The step is in the enterprise's current case already (a reversed one counts too: a
+    re-import must not bring back what an officer withdrew)."""
+    case = Case.objects.filter(enterprise=enterprise).order_by("-cycle").first()
+    return (
+        case is not None
+        and case.events.filter(kind=kind, on=on).exclude(kind=K.CORRECTION).exists()
+    )
+
+
+def _record(row: ParsedRow, enterprise: Enterprise, user) -> bool:
+    """Record one row through the case service; its refusal becomes the row's errors."""
+    values = row.values
+    certificate = None
+    if values["kind"] in services.CERTIFICATE_KINDS:
+        certificate = services.CertificateData(
+            number=values.get("number") or "",
+            grade=values.get("grade") or "",
+            expires_on=values.get("expires_on"),
+        )
+    try:
+        services.case_record_event(
+            actor=user,
+            enterprise=enterprise,
+            kind=values["kind"],
+            on=values["on"],
+            note=values.get("note") or "",
+            grade=values.get("grade") or "",
+            score=values.get("score"),
+            certificate=certificate,
+            source="import",
+        )
+    except ValidationError as exc:
+        problems = exc.message_dict if hasattr(exc, "error_dict") else {"kind": exc.messages}
+        for key, messages in problems.items():
+            for message in messages:
+                row.error(key if key in row.labels else "kind", message)
+        return False
+    except PermissionDenied as exc:
+        row.error("uscc", str(exc))
+        return False
+    return True
+
+
+def _replay(rows: list[ParsedRow], enterprise: Enterprise, user, outcome: ImportOutcome) -> None:
+    """One enterprise's rows in date order; after its first wrong row, the rest are not tried."""
+    broken_at: int | None = None
+    for row in sorted(rows, key=lambda r: (r.values.get("on") or date.min, r.number)):
+        if broken_at is not None:
+            row.error("kind", f"同一企业的第{broken_at}行有误,该企业此后的记录未予处理")
+        elif not row.valid:
+            broken_at = row.number
+        elif _already_recorded(enterprise, row.values["kind"], row.values["on"]):
+            outcome.unchanged += 1
+        elif _record(row, enterprise, user):
+            outcome.created += 1
+        else:
+            broken_at = row.number
+
+
+def import_progress(
+    path: str | Path | bytes,
+    *,
+    user,
+    filename: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    effective_on: date | None = None,
+    target_id: int | None = None,
+) -> ImportOutcome:
+    """Read, check and (unless a dry run) record a progress file, all or nothing by default.
+
+    `effective_on` and `target_id` belong to the shared runner signature and are unused: every
+    row carries its own date. Raises ImportFileError when the file itself cannot be read.
+    """
+    table = read_table(path, COLUMNS, filename=filename)
+    _mark_duplicates(table.rows)
+    enterprises = _enterprises(table.rows, user)
+    by_enterprise: dict[str, list[ParsedRow]] = defaultdict(list)
+    for row in table.rows:
+        if row.values.get("uscc") in enterprises:
+            by_enterprise[row.values["uscc"]].append(row)
+    outcome = ImportOutcome(total=len(table.rows))
+    with transaction.atomic():
+        for code, rows in by_enterprise.items():
+            _replay(rows, enterprises[code], user, outcome)
+        outcome.invalid = sum(1 for row in table.rows if not row.valid)
+        refused = bool(outcome.invalid) and not skip_invalid
+        if refused or dry_run:
+            transaction.set_rollback(True)
+        else:
+            outcome.written = True
+    if refused:
+        outcome.created = outcome.unchanged = 0  # nothing is written, as the ledger reports it
+    outcome.errors = table.errors
+    return outcome
+
+
+__all__ = [
+    "COLUMNS",
+    "HELP_TEXT",
+    "IMPORT_KINDS",
+    "ImportFileError",
+    "ImportOutcome",
+    "TEMPLATE_EXAMPLE",
+    "import_progress",
+]
