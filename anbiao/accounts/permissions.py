@@ -129,3 +129,11 @@ _grant(
 )
 _grant(Role.DEPARTMENT, CAMPAIGN_VIEW, TASK_UPDATE, BENCHMARK_VIEW, TRAINING_VIEW)
 _grant(Role.AGENCY, AGENCY_VIEW, GUIDANCE_RECORD)
+
+# --- Expert registry and workload (anbiao/agencies): district-wide reference data with personal
+# contacts, so for region roles only; agency users see the agency registry and their own records.
+EXPERT_VIEW = "expert.view"
+
+_grant(Role.ADMIN, EXPERT_VIEW)
+_grant(Role.DISTRICT, EXPERT_VIEW)
+_grant(Role.STATION, EXPERT_VIEW)

@@ -1,9 +1,10 @@
 """Independence (DESIGN §4): an agency that consulted for an enterprise may not review it, and
 an expert may not review an enterprise they are linked to.
 
-"Consulted" is, for now, an agency assignment (AgencyAssignment) of that agency to that
-enterprise at any time; when guidance records exist (agencies issue), switch `consulted` to
-them — every caller goes through this module.
+An agency "consulted" for an enterprise when it has a guidance record (技术服务记录) there, or a
+technical-service assignment that has started (running or ended) — every caller goes through
+this module. An expert is linked to an enterprise they work at (their user account or their
+expert-registry entry names it) or that their agency consulted for.
 """
 
 from anbiao.accounts.choices import Role
@@ -13,9 +14,15 @@ def consulted(agency, enterprise) -> bool:
     """True when `agency` gave technical guidance to `enterprise` (so may not review it)."""
     if agency is None:
         return False
-    from anbiao.agencies.models import AgencyAssignment
+    from django.utils import timezone
 
-    return AgencyAssignment.objects.filter(agency=agency, enterprise=enterprise).exists()
+    from anbiao.agencies.models import AgencyAssignment, GuidanceRecord
+
+    if GuidanceRecord.objects.filter(agency=agency, enterprise=enterprise).exists():
+        return True
+    return AgencyAssignment.objects.filter(
+        agency=agency, enterprise=enterprise, start_on__lte=timezone.localdate()
+    ).exists()
 
 
 def expert_linked(user, enterprise) -> str:
@@ -24,6 +31,15 @@ def expert_linked(user, enterprise) -> str:
         return f"专家“{user.display_name}”是该企业人员"
     if user.agency_id and consulted(user.agency, enterprise):
         return f"专家“{user.display_name}”所在机构为该企业提供过技术服务"
+    from anbiao.agencies.models import Expert
+
+    profile = Expert.objects.filter(user=user).select_related("agency").first()
+    if profile is not None:
+        if profile.enterprise_id == enterprise.pk:
+            return f"专家“{user.display_name}”在该企业任职"
+        if profile.agency_id and profile.agency_id != user.agency_id:
+            if consulted(profile.agency, enterprise):
+                return f"专家“{user.display_name}”所在机构为该企业提供过技术服务"
     return ""
 
 

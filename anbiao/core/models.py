@@ -66,6 +66,8 @@ class ImportJob(models.Model):
         SURVEY = "survey", "摸排结果"
         PROGRESS = "progress", "创建进度"
         TRAINING = "training", "培训签到"
+        AGENCY = "agency", "第三方机构"
+        EXPERT = "expert", "专家"
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "待确认"

@@ -106,3 +106,53 @@ def certify(enterprise, issued_on: date, number: str | None = None, grade: str =
         ("review_pass", issued_on - timedelta(days=10), {"grade": grade}),
         ("certificate", issued_on, {"certificate": CertificateData(number=number, **kw)}),
     )
+
+
+# --- Benchmarks and training (anbiao/benchmarks, anbiao/training) --------------------------
+
+
+def choose_benchmark(
+    enterprise, chosen_on: date = date(2025, 10, 15), *stages, reason="管理基础好"
+):
+    """A benchmark candidate through the real service, then moved through `stages`, each
+    (stage, date)."""
+    from anbiao.benchmarks.services import benchmark_advance, benchmark_choose
+
+    benchmark = benchmark_choose(
+        actor=None, enterprise=enterprise, chosen_on=chosen_on, reason=reason
+    )
+    for stage, on in stages:
+        benchmark_advance(actor=None, benchmark=benchmark, stage=stage, on=on)
+    benchmark.refresh_from_db()
+    return benchmark
+
+
+ALL_PILOT_STAGES = ("pilot_create", "pilot_run", "pilot_improve", "established")
+
+
+def make_session(region_code: str = "350213007", held_on: date = date(2025, 6, 20), **fields):
+    """A training session created through the real service."""
+    from anbiao.training.services import session_create
+
+    data = {
+        "topic": "安全生产标准化评审指南宣贯培训",
+        "kind": "training",
+        "held_on": held_on,
+        "hours": 4,
+        "region": region(region_code),
+        "organiser": "民安街道安监站",
+    }
+    data.update(fields)
+    return session_create(actor=None, data=data)
+
+
+def attend(session, enterprise=None, role: str = "principal", name: str | None = None, **kw):
+    """One person at a session through the real service."""
+    from anbiao.training.services import attendance_add
+
+    name = name or (
+        enterprise.principal_name if role == "principal" and enterprise else f"学员{next(_serial)}"
+    )
+    return attendance_add(
+        actor=None, session=session, name=name, role=role, enterprise=enterprise, **kw
+    )

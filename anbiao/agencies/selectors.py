@@ -1,0 +1,240 @@
+"""Scoped reads of agencies, experts, assignments and guidance records.
+
+Who sees what (docs/agencies-benchmarks-training.md):
+- The agency registry is district-wide reference data: every role with `agency.view` (admin,
+  district, station, agency) sees every agency's name, qualifications and contacts.
+- The expert registry and the workload view carry personal contacts and review loads: region
+  roles only (`expert.view`: admin, district, station).
+- Everything that names an enterprise (assignments, guidance records, reviews, counts of them)
+  is filtered by the viewer's enterprise scope; an agency user sees only its own agency's
+  assignments and guidance records.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from anbiao.accounts import permissions as perms
+from anbiao.accounts.choices import Role
+from anbiao.accounts.scope import enterprise_scope_q
+from anbiao.agencies.models import Agency, AgencyAssignment, Expert, GuidanceFile, GuidanceRecord
+from anbiao.cases.models import Assessment
+
+
+def _require(user, perm: str, message: str = "您没有查看机构与专家的权限") -> None:
+    if not perms.has_perm(user, perm):
+        raise PermissionDenied(message)
+
+
+def _own_agency(user, qs: QuerySet, field: str = "agency_id") -> QuerySet:
+    if user.role == Role.AGENCY:
+        return qs.filter(**{field: user.agency_id})
+    return qs
+
+
+def _count(qs: QuerySet, group: str) -> Coalesce:
+    """A correlated COUNT subquery (no join fan-out in the outer query)."""
+    sub = qs.order_by().values(group).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _active_assignments(user):
+    today = timezone.localdate()
+    return (
+        AgencyAssignment.objects.filter(enterprise_scope_q(user, "enterprise__"))
+        .filter(start_on__lte=today)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+    )
+
+
+def agency_list(*, user, params) -> QuerySet[Agency]:
+    """The registry with, per agency, the enterprises it serves now and its guidance records
+    (both counted within the viewer's scope)."""
+    _require(user, perms.AGENCY_VIEW)
+    qs = Agency.objects.annotate(
+        serving=_count(_active_assignments(user).filter(agency=OuterRef("pk")), "agency"),
+        records=_count(
+            GuidanceRecord.objects.filter(
+                enterprise_scope_q(user, "enterprise__"), agency=OuterRef("pk")
+            ),
+            "agency",
+        ),
+    )
+    text = (params.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(qualification__icontains=text)
+            | Q(contact_name__icontains=text)
+        )
+    status = params.get("status") or ""
+    if status in Agency.Status.values:
+        qs = qs.filter(status=status)
+    specialty = params.get("specialty") or ""
+    if specialty:
+        qs = qs.filter(specialties__contains=specialty)
+    return qs.order_by("name", "id")
+
+
+def agency_get(*, user, pk: int) -> Agency:
+    _require(user, perms.AGENCY_VIEW)
+    agency = Agency.objects.filter(pk=pk).first()
+    if agency is None:
+        raise Http404("机构不存在")
+    return agency
+
+
+def agency_assignments(*, user, agency: Agency) -> QuerySet[AgencyAssignment]:
+    qs = AgencyAssignment.objects.restrict(user, "view").filter(agency=agency)
+    qs = _own_agency(user, qs)
+    return qs.select_related("enterprise", "enterprise__region").order_by("-start_on", "id")
+
+
+def assignment_get(*, user, pk: int) -> AgencyAssignment:
+    item = (
+        _own_agency(user, AgencyAssignment.objects.restrict(user, "view"))
+        .select_related("agency", "enterprise")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404("技术服务指派不存在或不在您的管辖范围内")
+    return item
+
+
+def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
+    _require(user, perms.AGENCY_VIEW)
+    qs = _own_agency(user, GuidanceRecord.objects.restrict(user, "view"))
+    qs = qs.select_related("agency", "enterprise", "enterprise__region").annotate(
+        file_count=Count("files")
+    )
+    agency = params.get("agency") or ""
+    if agency.isdigit():
+        qs = qs.filter(agency_id=int(agency))
+    text = (params.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(enterprise__name__icontains=text)
+            | Q(enterprise__uscc__icontains=text.upper())
+            | Q(enterprise__name_initials__contains=text.lower())
+            | Q(content__icontains=text)
+            | Q(issues__icontains=text)
+        )
+    return qs.order_by("-visited_on", "-id")
+
+
+def guidance_get(*, user, pk: int) -> GuidanceRecord:
+    _require(user, perms.AGENCY_VIEW)
+    record = (
+        _own_agency(user, GuidanceRecord.objects.restrict(user, "view"))
+        .select_related("agency", "enterprise", "enterprise__region", "recorded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404("技术服务记录不存在或不在您的管辖范围内")
+    return record
+
+
+def guidance_file_get(*, user, pk: int) -> GuidanceFile:
+    _require(user, perms.AGENCY_VIEW)
+    qs = _own_agency(user, GuidanceFile.objects.restrict(user, "view"), "record__agency_id")
+    item = qs.filter(pk=pk).first()
+    if item is None:
+        raise Http404("文件不存在或不在您的管辖范围内")
+    return item
+
+
+def _reviews(user) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(enterprise_scope_q(user, "case__enterprise__"), kind="review")
+
+
+def expert_list(*, user, params) -> QuerySet[Expert]:
+    """The expert registry with each expert's reviews (within the viewer's scope)."""
+    _require(user, perms.EXPERT_VIEW, "您没有查看专家库的权限")
+    reviews = _reviews(user).filter(experts=OuterRef("user_id"))
+    qs = Expert.objects.select_related("agency", "user").annotate(
+        review_count=_count(reviews.values("experts"), "experts"),
+        last_review=Subquery(reviews.order_by("-created_at").values("created_at")[:1]),
+    )
+    text = (params.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(employer__icontains=text)
+            | Q(qualification__icontains=text)
+            | Q(phone__contains=text)
+        )
+    status = params.get("status") or ""
+    if status in Expert.Status.values:
+        qs = qs.filter(status=status)
+    specialty = params.get("specialty") or ""
+    if specialty:
+        qs = qs.filter(specialties__contains=specialty)
+    return qs.order_by("name", "id")
+
+
+def expert_get(*, user, pk: int) -> Expert:
+    _require(user, perms.EXPERT_VIEW, "您没有查看专家库的权限")
+    expert = Expert.objects.select_related("agency", "user", "enterprise").filter(pk=pk).first()
+    if expert is None:
+        raise Http404("专家不存在")
+    return expert
+
+
+def expert_reviews(*, user, expert: Expert) -> QuerySet[Assessment]:
+    if not expert.user_id:
+        return Assessment.objects.none()
+    return (
+        _reviews(user)
+        .filter(experts=expert.user_id)
+        .select_related("case__enterprise", "agency")
+        .order_by("-created_at")
+    )
+
+
+def workload(*, user) -> dict:
+    """Enterprises per agency (serving now, ever, guidance records, reviews) and reviews per
+    expert, counted within the viewer's scope."""
+    _require(user, perms.EXPERT_VIEW, "您没有查看工作量统计的权限")
+    in_scope = enterprise_scope_q(user, "enterprise__")
+    agencies = Agency.objects.annotate(
+        serving=_count(_active_assignments(user).filter(agency=OuterRef("pk")), "agency"),
+        ever=Coalesce(
+            Subquery(
+                AgencyAssignment.objects.filter(in_scope, agency=OuterRef("pk"))
+                .order_by()
+                .values("agency")
+                .annotate(n=Count("enterprise", distinct=True))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        records=_count(GuidanceRecord.objects.filter(in_scope, agency=OuterRef("pk")), "agency"),
+        last_visit=Subquery(
+            GuidanceRecord.objects.filter(in_scope, agency=OuterRef("pk"))
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        ),
+        reviews=_count(_reviews(user).filter(agency=OuterRef("pk")), "agency"),
+    ).order_by("-serving", "name")
+    reviews = _reviews(user).filter(experts=OuterRef("user_id"))
+    experts = (
+        Expert.objects.select_related("agency")
+        .annotate(
+            review_count=_count(reviews.values("experts"), "experts"),
+            open_reviews=_count(reviews.filter(status="draft").values("experts"), "experts"),
+            last_review=Subquery(reviews.order_by("-created_at").values("created_at")[:1]),
+        )
+        .order_by("-review_count", "name")
+    )
+    unregistered = (
+        _reviews(user)
+        .filter(experts__isnull=False)
+        .exclude(experts__expert_profile__isnull=False)
+        .aggregate(n=Max("pk"))
+    )
+    return {"agencies": agencies, "experts": experts, "has_unregistered": bool(unregistered["n"])}

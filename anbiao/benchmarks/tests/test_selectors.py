@@ -1,0 +1,83 @@
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from anbiao.benchmarks import services
+from anbiao.benchmarks.choices import Stage
+from anbiao.benchmarks.selectors import benchmark_counts
+from anbiao.enterprises.models import Enterprise
+from anbiao.testing.factories import ALL_PILOT_STAGES, choose_benchmark, make_enterprise
+
+pytestmark = pytest.mark.django_db
+
+
+def build(n_extra=0):
+    """Two candidates chosen in Oct 2025; one established 2026-06-15; one XINDIAN benchmark."""
+    a = choose_benchmark(make_enterprise(name="甲"), date(2025, 10, 15))
+    b = choose_benchmark(make_enterprise(name="乙"), date(2025, 10, 28))
+    for stage, on in zip(
+        ALL_PILOT_STAGES,
+        [date(2025, 11, 1), date(2026, 1, 10), date(2026, 4, 1), date(2026, 6, 15)],
+        strict=True,
+    ):
+        services.benchmark_advance(actor=None, benchmark=a, stage=stage, on=on)
+    choose_benchmark(make_enterprise("350213002", name="新店"), date(2025, 9, 1))
+    for i in range(n_extra):
+        choose_benchmark(make_enterprise(name=f"多{i}"), date(2025, 10, 30))
+    return a, b
+
+
+def counts(on, region_prefix="350213007"):
+    qs = Enterprise.objects.filter(region__code__startswith=region_prefix)
+    return benchmark_counts(qs, on)
+
+
+def test_counts_as_of_each_date(reference):
+    a, b = build()
+    assert counts(date(2025, 10, 1)) == {
+        "benchmark_candidates": 0,
+        "benchmarks": 0,
+        "catalog_size": 0,
+    }
+    assert counts(date(2025, 10, 31))["benchmark_candidates"] == 2
+    assert counts(date(2026, 6, 14)) == {
+        "benchmark_candidates": 2,
+        "benchmarks": 0,
+        "catalog_size": 0,
+    }
+    assert counts(date(2026, 6, 30)) == {
+        "benchmark_candidates": 2,
+        "benchmarks": 1,
+        "catalog_size": 1,
+    }
+    # The district counts the 新店 candidate too; the queryset decides whose benchmarks count.
+    assert counts(date(2026, 6, 30), "350213")["benchmark_candidates"] == 3
+
+
+def test_a_withdrawal_or_a_step_back_counts_from_its_date(reference):
+    a, b = build()
+    services.benchmark_withdraw(actor=None, benchmark=b, on=date(2026, 7, 1), reason="停产")
+    services.benchmark_advance(
+        actor=None, benchmark=a, stage=Stage.PILOT_IMPROVE, on=date(2026, 8, 1), reason="事故"
+    )
+    assert counts(date(2026, 6, 30))["benchmark_candidates"] == 2
+    assert counts(date(2026, 7, 1))["benchmark_candidates"] == 1
+    assert counts(date(2026, 7, 31))["benchmarks"] == 1
+    assert counts(date(2026, 8, 1)) == {
+        "benchmark_candidates": 1,
+        "benchmarks": 0,
+        "catalog_size": 0,
+    }
+
+
+def test_counts_run_one_query_whatever_the_size(reference):
+    build()
+    with CaptureQueriesContext(connection) as few:
+        counts(date(2026, 6, 30))
+    build(n_extra=8)
+    with CaptureQueriesContext(connection) as many:
+        result = counts(date(2026, 6, 30))
+    assert result["benchmark_candidates"] == 12
+    assert len(few.captured_queries) == len(many.captured_queries) == 1
