@@ -109,3 +109,13 @@ def expert_user(reference):
 def reviewer_agency(reference):
     """An agency that never consulted for any enterprise: free to review."""
     return AgencyFactory(name="厦门正衡安全评价有限公司")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Memoized metrics are keyed by database ids, which a rolled-back test may reuse."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

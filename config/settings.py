@@ -161,6 +161,7 @@ STATICFILES_DIRS = [
     ("vendor/tabler", NODE_MODULES / "@tabler" / "core" / "dist"),
     ("vendor/tabler-icons", NODE_MODULES / "@tabler" / "icons-webfont" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,7 +1,352 @@
-from django.core.exceptions import PermissionDenied
-from django.views.decorators.http import require_GET
+"""Campaign pages: the dashboard, the plan, tasks, the enterprises behind a number, reports."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from anbiao.accounts import permissions as perms
+from anbiao.accounts.scope import regions_for
+from anbiao.campaigns import metrics, selectors, services
+from anbiao.campaigns.choices import METRICS
+from anbiao.campaigns.forms import (
+    CampaignForm,
+    DashboardForm,
+    TargetForm,
+    TaskForm,
+    TaskUpdateForm,
+)
+from anbiao.campaigns.models import Campaign, Target, Task
+from anbiao.campaigns.reports import progress_report_response
+from anbiao.core.pagination import paginate, querystring_without
+from anbiao.enterprises.choices import Industry
+
+INDUSTRY_LABELS = dict(Industry.choices)
+
+DRILLDOWN = {
+    "scope_total": "范围内全部企业",
+    "eligible_total": "应创企业",
+    "started": "已开展创建的应创企业",
+    "not_started": "尚未开展创建的应创企业",
+    "completed": "已完成创建(持有效证书)的应创企业",
+    "not_completed": "尚未完成创建的应创企业",
+    "coverage_missing": "范围内尚未开展创建的企业",
+    "new_total": "新增应创企业",
+    "new_started": "已开展创建的新增企业",
+    "new_not_started": "尚未开展创建的新增企业",
+}
+
+
+def _require(user, perm: str) -> None:
+    if not perms.has_perm(user, perm):
+        raise PermissionDenied("您没有此操作的权限")
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for key, errors in exc.message_dict.items():
+            form.add_error(key if key in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _as_of_and_region(request, campaign):
+    form = DashboardForm(
+        request.GET or None,
+        regions=selectors.region_choices(request.user, campaign),
+        initial={"as_of": timezone.localdate()},
+    )
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return form, data.get("as_of") or timezone.localdate(), data.get("region")
+
+
+def dashboard(request, campaign: Campaign | None = None):
+    """The home page of station and district users: where we stand, and will we make it."""
+    user = request.user
+    campaign = campaign or selectors.campaigns_for(user).first()
+    if campaign is None:
+        return None
+    form, on, region = _as_of_and_region(request, campaign)
+    board = selectors.dashboard(user=user, campaign=campaign, on=on, region=region)
+    query = querystring_without(request)
+    for result in board.targets:
+        result.link = target_link(campaign, result.target.metric, query)
+    return render(
+        request,
+        "campaigns/dashboard.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "on": on,
+            "board": board,
+            "query": query,
+            "chart": {
+                "series": board.series,
+                "targets": [
+                    {
+                        "metric": t.target.metric,
+                        "label": t.target.metric_label,
+                        "threshold": t.threshold,
+                        "deadline": t.target.deadline.isoformat(),
+                        "forecast": t.forecast_date.isoformat() if t.forecast_date else None,
+                    }
+                    for t in board.targets
+                    if t.target.metric in ("completion_rate", "start_rate")
+                ],
+                "funnel": [{"name": label, "value": n} for _, label, n in board.funnel],
+                "subdistricts": board.by_subdistrict,
+                "industries": [
+                    {**row, "name": INDUSTRY_LABELS[row["group"]]} for row in board.by_industry
+                ],
+            },
+            "metric_labels": METRICS,
+            "campaigns": selectors.campaigns_for(user),
+        },
+    )
+
+
+# What a click on a target card opens: the enterprises its number counts.
+TARGET_LISTS = {
+    "completion_rate": "completed",
+    "start_rate": "started",
+    "coverage_rate": "scope_total",
+    "new_start_rate": "new_started",
+    "eligible_total": "eligible_total",
+    "started": "started",
+    "completed": "completed",
+    "new_total": "new_total",
+    "new_started": "new_started",
+    "scope_total": "scope_total",
+}
+
+
+def target_link(campaign: Campaign, metric: str, query: str) -> str:
+    if metric in TARGET_LISTS:
+        url = reverse("campaigns:enterprises", args=[campaign.slug, TARGET_LISTS[metric]])
+        return f"{url}?{query}"
+    if metric in ("benchmark_candidates", "benchmarks", "catalog_size"):
+        return reverse("benchmarks:list")
+    if metric == "training_coverage_rate":
+        return reverse("training:list")
+    return f"{reverse('cases:board')}?follow_up=expired"
 
 
 @require_GET
-def index(request):
-    raise PermissionDenied("该模块尚未启用")
+def campaign_list(request):
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    return render(
+        request,
+        "campaigns/list.html",
+        {
+            "campaigns": selectors.campaigns_for(request.user),
+            "can_manage": perms.has_perm(request.user, perms.CAMPAIGN_MANAGE),
+        },
+    )
+
+
+@require_GET
+def campaign_dashboard(request, slug: str):
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    return dashboard(request, selectors.campaign_get(user=request.user, slug=slug))
+
+
+@require_GET
+def campaign_detail(request, slug: str):
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    on = timezone.localdate()
+    tasks = selectors.tasks_for(request.user, campaign)
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "on": on,
+            "phases": campaign.phases.all(),
+            "targets": campaign.targets.all(),
+            "tasks": tasks,
+            "division": campaign.division.all(),
+            "can_manage": perms.has_perm(request.user, perms.CAMPAIGN_MANAGE),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, slug: str | None = None):
+    _require(request.user, perms.CAMPAIGN_MANAGE)
+    campaign = selectors.campaign_get(user=request.user, slug=slug) if slug else Campaign()
+    regions = regions_for(request.user).exclude(level="community")
+    form = CampaignForm(request.POST or None, instance=campaign if slug else None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_save(
+                actor=request.user, campaign=campaign, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "专项行动已保存")
+            return redirect("campaigns:detail", slug=campaign.slug)
+    return render(
+        request,
+        "campaigns/form.html",
+        {"form": form, "campaign": campaign if slug else None, "title": "专项行动"},
+    )
+
+
+def _plan_item(request, slug: str, model, form_class, pk: int | None, title: str):
+    _require(request.user, perms.CAMPAIGN_MANAGE)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    item = (
+        model.objects.filter(campaign=campaign, pk=pk).first() if pk else model(campaign=campaign)
+    )
+    if item is None:
+        raise Http404("记录不存在")
+    extra = {"campaign": campaign} if form_class is TaskForm else {}
+    form = form_class(request.POST or None, instance=item, **extra)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_item_save(actor=request.user, item=item, data=form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, f"{title}已保存")
+            return redirect("campaigns:detail", slug=campaign.slug)
+    return render(
+        request, "campaigns/form.html", {"form": form, "campaign": campaign, "title": title}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def target_edit(request, slug: str, pk: int | None = None):
+    return _plan_item(request, slug, Target, TargetForm, pk, "目标")
+
+
+@require_http_methods(["GET", "POST"])
+def task_edit(request, slug: str, pk: int | None = None):
+    return _plan_item(request, slug, Task, TaskForm, pk, "工作任务")
+
+
+@require_GET
+def task_list(request, slug: str):
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    on = timezone.localdate()
+    tasks = list(selectors.tasks_for(request.user, campaign))
+    show = request.GET.get("show", "")
+    if show == "open":
+        tasks = [t for t in tasks if t.status != "done"]
+    elif show == "overdue":
+        tasks = [t for t in tasks if t.is_overdue(on)]
+    for task in tasks:
+        task.days_left = (task.deadline - on).days
+        task.can_update = services.can_update_task(request.user, task)
+    return render(
+        request,
+        "campaigns/tasks.html",
+        {"campaign": campaign, "tasks": tasks, "on": on, "show": show},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def task_update(request, slug: str, pk: int):
+    _require(request.user, perms.TASK_UPDATE)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    task = selectors.tasks_for(request.user, campaign).filter(pk=pk).first()
+    if task is None:
+        raise Http404("任务不存在或不属于您的部门")
+    if not services.can_update_task(request.user, task):
+        raise PermissionDenied("只有责任部门或安监站可以填报该任务进展")
+    form = TaskUpdateForm(
+        request.POST or None, request.FILES or None, initial={"status": task.status}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(actor=request.user, task=task, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "任务进展已填报")
+            return redirect("campaigns:tasks", slug=slug)
+    return render(
+        request,
+        "campaigns/task_update.html",
+        {
+            "campaign": campaign,
+            "task": task,
+            "form": form,
+            "updates": task.updates.select_related("actor"),
+        },
+    )
+
+
+@require_GET
+def task_file(request, slug: str, pk: int, update_pk: int):
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    task = selectors.tasks_for(request.user, campaign).filter(pk=pk).first()
+    update = task.updates.filter(pk=update_pk).first() if task else None
+    if update is None or not update.file:
+        raise Http404("文件不存在")
+    return FileResponse(update.file.open("rb"), as_attachment=True, filename=update.file_name)
+
+
+@require_GET
+def enterprises(request, slug: str, metric: str):
+    """The enterprises behind a number on the dashboard."""
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    if metric not in DRILLDOWN:
+        raise Http404("未知的指标")
+    form, on, region = _as_of_and_region(request, campaign)
+    scope = selectors.scope_for(request.user, campaign, on, region)
+    qs = (
+        metrics.enterprises_behind(scope, metric)
+        .select_related("region", "region__parent")
+        .order_by("region__path", "name_pinyin", "id")
+    )
+    return render(
+        request,
+        "campaigns/enterprises.html",
+        {
+            "campaign": campaign,
+            "label": DRILLDOWN[metric],
+            "on": on,
+            "scope": scope,
+            "page": paginate(request, qs),
+            "query": querystring_without(request, "page"),
+            "back": f"{reverse('campaigns:dashboard', args=[slug])}?"
+            f"{querystring_without(request, 'page')}",
+        },
+    )
+
+
+@require_GET
+def progress_report(request, slug: str):
+    _require(request.user, perms.REPORT_EXPORT)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    _, on, region = _as_of_and_region(request, campaign)
+    scope = selectors.scope_for(request.user, campaign, on, region)
+    return progress_report_response(scope, user=request.user)
+
+
+@require_GET
+def print_summary(request, slug: str):
+    _require(request.user, perms.CAMPAIGN_VIEW)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    _, on, region = _as_of_and_region(request, campaign)
+    board = selectors.dashboard(user=request.user, campaign=campaign, on=on, region=region)
+    return render(
+        request,
+        "campaigns/print.html",
+        {
+            "campaign": campaign,
+            "on": on,
+            "board": board,
+            "metric_labels": METRICS,
+            "today": timezone.localdate(),
+        },
+    )

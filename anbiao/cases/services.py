@@ -145,9 +145,12 @@ def _last_pass_grade(case: Case) -> str:
 
 
 def _check_grade(grade: str, field: str = "grade") -> str:
-    codes = {r.code for r in conf.grade_rules()}
+    """The grade's code; people may also write its name (小微达标 for micro)."""
+    by_name = {r.name: r.code for r in conf.grade_rules()}
+    codes = set(by_name.values())
+    grade = by_name.get(grade, grade)
     if grade and grade not in codes:
-        names = "、".join(r.name for r in conf.grade_rules())
+        names = "、".join(by_name)
         raise ValidationError({field: f"等级“{grade}”不在本地等级规则中(可选:{names})"})
     return grade
 

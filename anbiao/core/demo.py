@@ -342,6 +342,33 @@ def _survey(rng: random.Random, station: User) -> None:
         )
 
 
+def _task_progress(station: User) -> None:
+    """The plan's tasks whose deadline has passed are done (all but the cross-learning one)."""
+    from anbiao.campaigns.models import Task
+    from anbiao.campaigns.services import task_update
+
+    today = date.today()  # noqa: DTZ011 - demo data follows the calendar day
+    for task in Task.objects.filter(
+        campaign__slug="minan-2025", deadline__lt=today, updates__isnull=True
+    ):
+        if task.code == "T07":
+            task_update(
+                actor=station,
+                task=task,
+                status="in_progress",
+                on=task.deadline,
+                note="已组织赴新店街道观摩1次,计划再组织1次",
+            )
+            continue
+        task_update(
+            actor=station,
+            task=task,
+            status="done",
+            on=task.deadline - timedelta(days=3),
+            note="已按方案完成",
+        )
+
+
 @transaction.atomic
 def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     """Create (or complete) the demo data set; returns what was added and the demo users."""
@@ -354,5 +381,14 @@ def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     users = _users(summary)
     cases = build_cases_demo(random.Random(seed + 1))
     summary.cases, summary.certificates = cases.cases, cases.certificates
-    _survey(random.Random(seed + 2), next(u for u in users if u.username == "minan"))
+    from anbiao.agencies.demo import build_agencies_demo
+    from anbiao.benchmarks.demo import build_benchmarks_demo
+    from anbiao.training.demo import build_training_demo
+
+    build_agencies_demo(random.Random(seed + 3))
+    build_benchmarks_demo(random.Random(seed + 4))
+    build_training_demo(random.Random(seed + 5))
+    station = next(u for u in users if u.username == "minan")
+    _survey(random.Random(seed + 2), station)
+    _task_progress(station)
     return summary, users

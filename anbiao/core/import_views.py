@@ -83,6 +83,8 @@ def import_upload(request, kind: str):
     if not perms.has_perm(request.user, permission):
         raise PermissionDenied("您没有此导入的权限")
     form = UploadForm(request.POST or None, request.FILES or None)
+    if kind not in imports.DATED:
+        del form.fields["effective_on"]
     if request.method == "POST" and form.is_valid():
         try:
             job = imports.import_job_create(
@@ -90,7 +92,7 @@ def import_upload(request, kind: str):
                 kind=kind,
                 upload=form.cleaned_data["file"],
                 skip_invalid=form.cleaned_data["skip_invalid"],
-                effective_on=form.cleaned_data["effective_on"],
+                effective_on=form.cleaned_data.get("effective_on"),
             )
         except ValidationError as exc:
             form.add_error("file", exc.message_dict.get("file", exc.messages))

@@ -22,6 +22,7 @@ from anbiao.core.models import ImportJob
 
 RUNNERS: dict[str, tuple[str, Callable]] = {}  # kind → (permission needed, runner)
 TEMPLATES: dict[str, tuple[list, dict, str]] = {}  # kind → (columns, example row, help text)
+DATED: set[str] = set()  # kinds whose changes take a "变化生效日期"
 TARGETED: set[str] = set()  # kinds imported into one object (a survey round), not from the list
 MAX_ERRORS_KEPT = 2000
 
@@ -35,12 +36,15 @@ def register(
     example: dict,
     help_text: str = "",
     targeted: bool = False,
+    dated: bool = False,
 ) -> None:
     """Make an import kind available to the web flow (upload → preview → confirm)."""
     RUNNERS[kind] = (permission, runner)
     TEMPLATES[kind] = (columns, example, help_text)
     if targeted:
         TARGETED.add(kind)
+    if dated:
+        DATED.add(kind)
 
 
 def write_template(path: str, kind: str) -> None:

@@ -77,7 +77,23 @@ def load_reference_data(directory: Path = REFERENCE_DIR) -> LoadSummary:
         if "risk_tags" in data:
             _load_risk_tags(data["risk_tags"], summary)
     _load_standards(directory / "standards", summary)
+    _load_campaigns(directory / "campaigns", summary)
     return summary
+
+
+def _load_campaigns(directory: Path, summary: LoadSummary) -> None:
+    """Campaign plans (anbiao/campaigns/loader.py)."""
+    from django.db import connection
+
+    if not directory.is_dir() or "campaigns_campaign" not in connection.introspection.table_names():
+        return
+    from anbiao.campaigns.loader import load_directory
+
+    for result in load_directory(directory):
+        if result.outcome == "created":
+            summary.count(summary.created, "专项行动")
+        elif result.outcome == "updated":
+            summary.count(summary.updated, "专项行动")
 
 
 def _load_standards(directory: Path, summary: LoadSummary) -> None:

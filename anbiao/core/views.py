@@ -12,6 +12,12 @@ def home(request):
     """The landing page: the registry at a glance within the user's scope. The campaign
     dashboard (targets, forecast) replaces the body when campaigns exist."""
     user = request.user
+    if perms.has_perm(user, perms.CAMPAIGN_VIEW):
+        from anbiao.campaigns.views import dashboard
+
+        response = dashboard(request)
+        if response is not None:
+            return response
     summary = None
     if perms.has_perm(user, perms.ENTERPRISE_VIEW):
         qs = Enterprise.objects.restrict(user, "view")

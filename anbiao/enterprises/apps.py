@@ -17,6 +17,7 @@ class EnterprisesConfig(AppConfig):
             import_ledger,
             columns=COLUMNS,
             example=TEMPLATE_EXAMPLE,
+            dated=True,
             help_text="每行一家企业,按统一社会信用代码新增或更新;空白单元格不会清除已有信息。"
             "标*的列必填;新登记的企业还须填写行业和企业规模(或从业人员数和营业收入)。",
         )

@@ -159,3 +159,32 @@ class EnterpriseFact(models.Model):
             region = Region.objects.filter(pk=self.value).first()
             return region.name if region else self.value
         return self.value
+
+
+class LedgerSpan(models.Model):
+    """A period during which none of an enterprise's dated facts changed, with their values.
+
+    Derived from EnterpriseFact by `spans.rebuild_spans` whenever facts are written, so "the
+    ledger on D" is one indexed range lookup per enterprise instead of one subquery per kind.
+    `ends_on` is exclusive; an open span has none.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="spans")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    in_ledger = models.BooleanField(default=False)
+    status = models.CharField(max_length=14, blank=True)
+    size = models.CharField(max_length=10, blank=True)
+    torch_zone = models.BooleanField(null=True)
+    region_id_on = models.BigIntegerField(null=True)
+    eligibility = models.CharField(max_length=1, blank=True)  # "1", "0" or "" (undecided)
+    entered_on = models.DateField(null=True)  # the first day in the ledger, ever
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["enterprise", "starts_on"], name="span_enterprise_idx"),
+            models.Index(fields=["starts_on", "ends_on"], name="span_dates_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.starts_on}–{self.ends_on or ''}"

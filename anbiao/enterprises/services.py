@@ -18,6 +18,7 @@ from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import FactKind, FactSource, OperatingStatus
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, RiskTag
 from anbiao.enterprises.pinyin import pinyin_keys
+from anbiao.enterprises.spans import rebuild_spans
 
 # Fields a station officer edits; the enterprise's own user edits only PROFILE_FIELDS.
 EDITABLE_FIELDS = (
@@ -144,6 +145,7 @@ def enterprise_create(
             source=source,
             reason=enterprise.eligibility_reason,
         )
+    rebuild_spans([enterprise.pk])
     audit.record(
         actor=actor, action=ChangeLog.Action.CREATE, instance=enterprise, enterprise=enterprise
     )
@@ -202,6 +204,7 @@ def enterprise_update(
                 source=source,
                 reason=enterprise.eligibility_reason,
             )
+    rebuild_spans([enterprise.pk])
     audit.record(
         actor=actor,
         action=ChangeLog.Action.UPDATE,
@@ -257,6 +260,7 @@ def enterprise_change_status(
         source=source,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
+    rebuild_spans([enterprise.pk])
     audit.record(
         actor=actor,
         action=ChangeLog.Action.STATUS,
@@ -413,6 +417,7 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     insert_rows(EnterpriseFact, FACT_COLUMNS, facts)
     insert_rows(Enterprise.risk_tags.through, ("enterprise", "risktag"), tags)
     insert_rows(ChangeLog, LOG_COLUMNS, logs)
+    rebuild_spans(obj.pk for obj in objects)
     return len(objects)
 
 
@@ -493,5 +498,6 @@ def _ledger_update(rows, existing, effective_on, actor, source) -> int:
     through.objects.filter(enterprise_id__in=tag_removals).delete()
     through.objects.bulk_create(tag_additions, batch_size=BATCH)
     EnterpriseFact.objects.bulk_create(facts, batch_size=BATCH)
+    rebuild_spans({fact.enterprise_id for fact in facts})
     ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
     return len(changed_objects)

@@ -1,0 +1,104 @@
+from django import forms
+from django.utils import timezone
+
+from anbiao.campaigns.choices import TaskStatus
+from anbiao.campaigns.models import Campaign, Target, Task
+from anbiao.core.forms import StyledForm, StyledModelForm
+from anbiao.enterprises.choices import Industry, Size
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DashboardForm(StyledForm):
+    as_of = forms.DateField(label="统计日期", required=False, widget=DATE_INPUT)
+    region = forms.ModelChoiceField(label="区域", queryset=None, required=False, empty_label="全部")
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+
+
+class CampaignForm(StyledModelForm):
+    industries = forms.MultipleChoiceField(
+        label="行业", choices=Industry.choices, widget=forms.CheckboxSelectMultiple
+    )
+    sizes = forms.MultipleChoiceField(
+        label="企业规模", choices=Size.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "slug",
+            "name",
+            "issuer",
+            "issued_on",
+            "document_number",
+            "region",
+            "industries",
+            "sizes",
+            "exclude_torch_zone",
+            "baseline_on",
+            "starts_on",
+            "ends_on",
+            "summary",
+        ]
+        widgets = {
+            "issued_on": DATE_INPUT,
+            "baseline_on": DATE_INPUT,
+            "starts_on": DATE_INPUT,
+            "ends_on": DATE_INPUT,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        if self.instance.pk:
+            self.fields["slug"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "结束日期不能早于开始日期")
+        return data
+
+
+class TargetForm(StyledModelForm):
+    class Meta:
+        model = Target
+        fields = ["code", "label", "metric", "threshold", "deadline", "cap_metric"]
+        widgets = {"deadline": DATE_INPUT}
+        help_texts = {
+            "threshold": "比率类指标填0到1之间的小数(如50%填0.5);数量类指标填家数",
+            "cap_metric": "目标值不超过该指标的数值(如“不足2家的按实际家数”)",
+        }
+
+    def clean(self):
+        data = super().clean()
+        from anbiao.campaigns.choices import METRICS
+
+        metric, threshold = data.get("metric"), data.get("threshold")
+        if metric and threshold is not None and METRICS[metric][1] and not 0 <= threshold <= 1:
+            self.add_error("threshold", "比率类指标的目标值应在0到1之间,如50%填0.5")
+        return data
+
+
+class TaskForm(StyledModelForm):
+    class Meta:
+        model = Task
+        fields = ["code", "title", "phase", "deadline", "department", "deliverable"]
+        widgets = {"deadline": DATE_INPUT}
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = campaign.phases.all()
+
+
+class TaskUpdateForm(StyledForm):
+    status = forms.ChoiceField(label="状态", choices=TaskStatus.choices)
+    on = forms.DateField(label="日期", initial=timezone.localdate, widget=DATE_INPUT)
+    note = forms.CharField(
+        label="进展说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    file = forms.FileField(label="佐证材料", required=False)

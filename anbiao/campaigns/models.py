@@ -1,0 +1,218 @@
+from django.conf import settings
+from django.db import models
+
+from anbiao.campaigns.choices import METRICS, MetricKey, TaskStatus
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Campaigns whose region overlaps the user's region scope (either contains the other)."""
+        from anbiao.accounts import permissions as perms
+
+        if not perms.has_perm(user, perms.CAMPAIGN_VIEW):
+            return self.none()
+        if user.region_id is None:
+            return self if user.role == "admin" else self.none()
+        path = user.region.path
+        ids = [
+            c.pk
+            for c in self.select_related("region")
+            if c.region.path.startswith(path) or path.startswith(c.region.path)
+        ]
+        return self.filter(pk__in=ids)
+
+
+class Campaign(models.Model):
+    """A campaign plan (专项行动): its scope, phases, tasks, targets and division of work.
+    Loaded from YAML (reference_data/campaigns) and editable in the UI."""
+
+    slug = models.SlugField("代号", max_length=50, unique=True)
+    name = models.CharField("名称", max_length=200)
+    issuer = models.CharField("印发单位", max_length=100, blank=True)
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    document_number = models.CharField("文号", max_length=60, blank=True)
+    region = models.ForeignKey(
+        "accounts.Region",
+        verbose_name="实施区域",
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    industries = models.JSONField("行业", default=list)
+    sizes = models.JSONField("企业规模", default=list)
+    exclude_torch_zone = models.BooleanField("不含火炬高新区", default=True)
+    baseline_on = models.DateField("基线日期", help_text="首轮摸排结束日,此后纳入台账的为新增企业")
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    summary = models.TextField("目标概述", blank=True)
+    source_digest = models.CharField("来源文件摘要", max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "专项行动"
+        verbose_name_plural = "专项行动"
+        ordering = ["-starts_on", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_label(self) -> str:
+        """范围 in words, e.g. 非火炬高新区 小型、微型 工贸企业."""
+        from anbiao.enterprises.choices import Size
+
+        sizes = "、".join(dict(Size.choices).get(s, s) for s in self.sizes)
+        zone = "非火炬高新区 " if self.exclude_torch_zone else ""
+        return f"{zone}{sizes}工贸企业"
+
+
+class Phase(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="专项行动", on_delete=models.CASCADE, related_name="phases"
+    )
+    code = models.CharField("编号", max_length=30)
+    name = models.CharField("阶段", max_length=100)
+    starts_on = models.DateField("开始日期", null=True, blank=True)
+    ends_on = models.DateField("结束日期", null=True, blank=True)
+    description = models.TextField("内容", blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "实施阶段"
+        verbose_name_plural = "实施阶段"
+        ordering = ["campaign", "sort_order"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="phase_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Task(models.Model):
+    """A dated task of the plan (工作任务) with its responsible department."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="专项行动", on_delete=models.CASCADE, related_name="tasks"
+    )
+    phase = models.ForeignKey(
+        Phase,
+        verbose_name="阶段",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    code = models.CharField("编号", max_length=30)
+    title = models.CharField("任务", max_length=200)
+    deadline = models.DateField("完成时限")
+    department = models.CharField("责任部门", max_length=100)
+    deliverable = models.CharField("工作成果", max_length=200, blank=True)
+    status = models.CharField(
+        "状态", max_length=12, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
+    completed_on = models.DateField("完成日期", null=True, blank=True)
+    note = models.TextField("进展说明", blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "工作任务"
+        verbose_name_plural = "工作任务"
+        ordering = ["campaign", "deadline", "sort_order"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="task_code")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, on) -> bool:
+        return self.status != TaskStatus.DONE and self.deadline < on
+
+    def display_status(self, on) -> str:
+        return "逾期" if self.is_overdue(on) else self.get_status_display()
+
+
+def task_evidence_path(instance, filename: str) -> str:
+    import uuid
+    from pathlib import Path
+
+    return f"tasks/{instance.task.campaign_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class TaskUpdate(models.Model):
+    """A dated progress report on a task: status, note and an optional evidence file."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", on_delete=models.CASCADE, related_name="updates"
+    )
+    on = models.DateField("日期")
+    status = models.CharField("状态", max_length=12, choices=TaskStatus.choices)
+    note = models.TextField("说明", blank=True)
+    file = models.FileField("佐证材料", upload_to=task_evidence_path, blank=True)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填报人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "任务进展"
+        verbose_name_plural = "任务进展"
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.on}"
+
+
+class Target(models.Model):
+    """A metric, a threshold and a deadline (目标). A rate threshold is a fraction in [0, 1].
+    With `cap_metric`, the threshold is at most that metric's value ("不足2家的按实际家数")."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="专项行动", on_delete=models.CASCADE, related_name="targets"
+    )
+    code = models.CharField("编号", max_length=30)
+    label = models.CharField("目标", max_length=200)
+    metric = models.CharField("指标", max_length=30, choices=MetricKey.choices)
+    threshold = models.DecimalField("目标值", max_digits=10, decimal_places=4)
+    deadline = models.DateField("期限")
+    cap_metric = models.CharField("上限指标", max_length=30, choices=MetricKey.choices, blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "目标"
+        verbose_name_plural = "目标"
+        ordering = ["campaign", "deadline", "sort_order"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="target_code")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_rate(self) -> bool:
+        return METRICS[self.metric][1]
+
+    @property
+    def metric_label(self) -> str:
+        return METRICS[self.metric][0]
+
+
+class DivisionEntry(models.Model):
+    """One line of the division of work (分工表): a department and its responsibilities."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="专项行动", on_delete=models.CASCADE, related_name="division"
+    )
+    department = models.CharField("部门", max_length=100)
+    responsibilities = models.TextField("职责")
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "分工"
+        verbose_name_plural = "分工表"
+        ordering = ["campaign", "sort_order"]
+
+    def __str__(self) -> str:
+        return self.department

@@ -1,0 +1,87 @@
+"""The progress report (进度报表) as an official form: per 镇街 and per industry, as of a date,
+with the campaign's totals and target statuses."""
+
+from anbiao.campaigns import metrics
+from anbiao.campaigns.targets import evaluate_all
+from anbiao.core.excel import Column
+from anbiao.core.official_forms import OfficialForm, official_form_response
+from anbiao.enterprises.choices import Industry
+
+
+def percent(value) -> str:
+    return "不适用" if value is None else f"{value * 100:.1f}%"
+
+
+COLUMNS = [
+    Column("序号", lambda r: r["serial"], 5),
+    Column("分组", lambda r: r["kind"], 6),
+    Column("名称", lambda r: r["name"], 14),
+    Column("范围内企业", lambda r: r["scope_total"], 9),
+    Column("应创企业", lambda r: r["eligible_total"], 9),
+    Column("已开展创建", lambda r: r["started"], 9),
+    Column("开展率", lambda r: percent(r["start_rate"]), 8),
+    Column("已完成创建", lambda r: r["completed"], 9),
+    Column("完成率", lambda r: percent(r["completion_rate"]), 8),
+]
+
+
+def report_rows(scope: metrics.Scope) -> list[dict]:
+    from anbiao.accounts.models import Region
+
+    rows = []
+    subdistricts = metrics.breakdown(scope, "subdistrict")
+    names = dict(
+        Region.objects.filter(pk__in=[r["group"] for r in subdistricts]).values_list("pk", "name")
+    )
+    for row in subdistricts:
+        rows.append({**row, "kind": "镇街", "name": names.get(row["group"], "—")})
+    labels = dict(Industry.choices)
+    for row in metrics.breakdown(scope, "industry"):
+        rows.append({**row, "kind": "行业", "name": labels.get(row["group"], row["group"])})
+    for serial, row in enumerate(rows, start=1):
+        row["serial"] = serial
+    return rows
+
+
+def progress_form(scope: metrics.Scope, *, unit: str) -> OfficialForm:
+    values, targets = evaluate_all(scope)
+
+    def totals() -> list[str]:
+        lines = [
+            f"合计:范围内企业{values['scope_total']}家,应创企业{values['eligible_total']}家,"
+            f"已开展创建{values['started']}家(开展率{percent(values['start_rate'])}),"
+            f"已完成创建{values['completed']}家(完成率{percent(values['completion_rate'])}),"
+            f"全覆盖率{percent(values['coverage_rate'])};新增企业{values['new_total']}家,"
+            f"已开展{values['new_started']}家;到期证书{values['due_certificates']}张,"
+            f"已换证{values['renewed']}张;标杆企业{values['benchmarks']}家,"
+            f"培训覆盖率{percent(values['training_coverage_rate'])}。"
+        ]
+        for t in targets:
+            shown = percent(t.value) if t.target.is_rate else t.value
+            goal = percent(t.threshold) if t.target.is_rate else int(t.threshold)
+            lines.append(
+                f"目标:{t.target.label}(期限{t.target.deadline:%Y年%m月%d日}):"
+                f"当前{shown},目标{goal},{t.status_label}。"
+            )
+        return lines
+
+    return OfficialForm(
+        title=f"{scope.campaign.name}进度报表",
+        unit=unit,
+        on=scope.on,
+        columns=COLUMNS,
+        rows=report_rows(scope),
+        totals=totals,
+        note="注:开展率=已开展创建的应创企业÷应创企业;完成率=持有效等级证书的应创企业÷应创企业;"
+        "分母为0时记为“不适用”。",
+    )
+
+
+def progress_report_response(scope: metrics.Scope, *, user):
+    unit = (
+        f"{scope.area.name}安监站"
+        if scope.area.level == "subdistrict"
+        else f"{scope.area.name}安全生产标准化提升工作专班"
+    )
+    form = progress_form(scope, unit=unit)
+    return official_form_response(f"进度报表-{scope.campaign.slug}-{scope.on:%Y%m%d}.xlsx", form)

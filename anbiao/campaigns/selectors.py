@@ -1,0 +1,145 @@
+"""Scoped reads for campaigns: which campaigns a user sees, the enterprises behind the numbers,
+and the dashboard's data, all within the user's scope."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from anbiao.accounts.models import Region
+from anbiao.accounts.scope import regions_for
+from anbiao.campaigns import metrics
+from anbiao.campaigns.cache import CachedMetrics
+from anbiao.campaigns.models import Campaign, Task
+from anbiao.campaigns.targets import TargetResult, evaluate_all
+from anbiao.cases.choices import CaseState
+from anbiao.cases.models import Case
+from anbiao.cases.selectors import annotate_board, special_list_q
+from anbiao.enterprises.models import Enterprise
+
+SERIES_POINTS = 24
+
+
+def campaigns_for(user) -> QuerySet[Campaign]:
+    return Campaign.objects.visible_to(user).select_related("region")
+
+
+def campaign_get(*, user, slug: str) -> Campaign:
+    campaign = campaigns_for(user).filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("专项行动不存在或不在您的管辖范围内")
+    return campaign
+
+
+def region_choices(user, campaign: Campaign) -> QuerySet[Region]:
+    """Regions a user may pick for a campaign: inside both their scope and the campaign's."""
+    return (
+        regions_for(user).filter(path__startswith=campaign.region.path).exclude(level="community")
+    )
+
+
+def scope_for(user, campaign: Campaign, on: date, region: Region | None) -> metrics.Scope:
+    """The metric scope of a user: only enterprises they may see, the region they may pick."""
+    if region is not None and not region_choices(user, campaign).filter(pk=region.pk).exists():
+        region = None
+    if region is None and user.region_id and user.region.path.startswith(campaign.region.path):
+        region = user.region
+    return metrics.Scope(campaign, Enterprise.objects.restrict(user, "view"), on, region)
+
+
+def monthly_dates(start: date, end: date, points: int = SERIES_POINTS) -> list[date]:
+    """Month ends from `start` to `end` (at most `points`, the latest ones), ending on `end`."""
+    days = []
+    year, month = end.year, end.month
+    while len(days) < points - 1:
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        if last < start:
+            break
+        days.append(last)
+    return [*reversed(days), end]
+
+
+def series(scope: metrics.Scope, store=None) -> list[dict]:
+    """Completion and start rates at each month end of the campaign up to the scope's date."""
+    result = []
+    for day in monthly_dates(scope.campaign.starts_on, scope.on):
+        at = scope.at(day)
+        counts = store.get("rates", at, metrics.rate_counts) if store else metrics.rate_counts(at)
+        result.append({"date": day.isoformat(), **counts})
+    return result
+
+
+@dataclass
+class Dashboard:
+    campaign: Campaign
+    scope: metrics.Scope
+    values: dict
+    targets: list[TargetResult]
+    series: list[dict]
+    funnel: list[tuple[str, str, int]]
+    by_subdistrict: list[dict]
+    by_industry: list[dict]
+    due_tasks: list[Task] = field(default_factory=list)
+    expiring: int = 0
+    annual_overdue: int = 0
+    rectifying: int = 0
+
+    @property
+    def not_started(self) -> int:
+        return self.values["eligible_total"] - self.values["started"]
+
+
+def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> Dashboard:
+    scope = scope_for(user, campaign, on, region)
+    store = CachedMetrics(user)
+    values, targets = evaluate_all(scope, store)
+    eligible_ids = metrics.in_scope(scope).filter(metrics.ELIGIBLE).values("pk")
+    states = dict(
+        Case.objects.filter(enterprise__in=eligible_ids)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    states[CaseState.NOT_STARTED] = values["eligible_total"] - sum(
+        n for s, n in states.items() if s != CaseState.NOT_STARTED
+    )
+    funnel = [(value, label, states.get(value, 0)) for value, label in CaseState.choices]
+    board = annotate_board(scope.enterprises.filter(region__path__startswith=scope.area.path))
+    due_tasks = [
+        t
+        for t in campaign.tasks.filter(deadline__lte=on + timedelta(days=14))
+        .exclude(status="done")
+        .order_by("deadline")
+    ]
+    by_subdistrict = metrics.breakdown(scope, "subdistrict")
+    names = dict(
+        Region.objects.filter(pk__in=[r["group"] for r in by_subdistrict]).values_list("pk", "name")
+    )
+    for row in by_subdistrict:
+        row["name"] = names.get(row["group"], "—")
+    return Dashboard(
+        campaign=campaign,
+        scope=scope,
+        values=values,
+        targets=targets,
+        series=series(scope, store),
+        funnel=funnel,
+        by_subdistrict=by_subdistrict,
+        by_industry=metrics.breakdown(scope, "industry"),
+        due_tasks=due_tasks,
+        expiring=board.filter(special_list_q("expiring", today=on, days=90)).count(),
+        annual_overdue=board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),
+        rectifying=board.filter(special_list_q("rectifying", today=on, days=0)).count(),
+    )
+
+
+def tasks_for(user, campaign: Campaign) -> QuerySet[Task]:
+    """A department user sees the tasks of their department; others all of the campaign's."""
+    tasks = campaign.tasks.select_related("phase")
+    if user.role == "department":
+        tasks = tasks.filter(Q(department=user.department) | Q(department__contains="各部门"))
+    return tasks

@@ -1,0 +1,125 @@
+"""Writes to campaigns: edit the plan (district task force), report task progress (the
+responsible department or the station). One transaction each, audited."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from anbiao.accounts import permissions as perms
+from anbiao.campaigns.choices import TaskStatus
+from anbiao.campaigns.models import Campaign, Task, TaskUpdate
+from anbiao.core import audit
+from anbiao.core.models import ChangeLog
+
+CAMPAIGN_FIELDS = (
+    "name",
+    "issuer",
+    "issued_on",
+    "document_number",
+    "region",
+    "industries",
+    "sizes",
+    "exclude_torch_zone",
+    "baseline_on",
+    "starts_on",
+    "ends_on",
+    "summary",
+)
+
+
+def _require(actor, perm: str, message: str) -> None:
+    if actor is not None and not perms.has_perm(actor, perm):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def campaign_save(*, actor, campaign: Campaign, data: dict) -> Campaign:
+    """Create or change a campaign's basics (its targets, tasks: target_save, task_save)."""
+    _require(actor, perms.CAMPAIGN_MANAGE, "您没有编辑专项行动的权限")
+    creating = campaign.pk is None
+    before = {} if creating else audit.snapshot(campaign, CAMPAIGN_FIELDS)
+    for key, value in data.items():
+        if key in (*CAMPAIGN_FIELDS, "slug") and not (key == "slug" and not creating):
+            setattr(campaign, key, value)
+    campaign.full_clean()
+    campaign.save()
+    audit.record(
+        actor=actor,
+        action=ChangeLog.Action.CREATE if creating else ChangeLog.Action.UPDATE,
+        instance=campaign,
+        changes=[] if creating else audit.diff(campaign, before),
+    )
+    return campaign
+
+
+@transaction.atomic
+def plan_item_save(*, actor, item, data: dict):
+    """Create or change a target or a task of a campaign."""
+    _require(actor, perms.CAMPAIGN_MANAGE, "您没有编辑专项行动的权限")
+    creating = item.pk is None
+    fields = [k for k in data if hasattr(item, k)]
+    before = {} if creating else audit.snapshot(item, fields)
+    for key in fields:
+        setattr(item, key, data[key])
+    item.full_clean()
+    item.save()
+    audit.record(
+        actor=actor,
+        action=ChangeLog.Action.CREATE if creating else ChangeLog.Action.UPDATE,
+        instance=item,
+        changes=[] if creating else audit.diff(item, before),
+    )
+    return item
+
+
+def can_update_task(user, task: Task) -> bool:
+    if not perms.has_perm(user, perms.TASK_UPDATE):
+        return False
+    if user.role == "department":
+        return task.department == user.department or "各部门" in task.department
+    return True
+
+
+@transaction.atomic
+def task_update(
+    *, actor, task: Task, status: str, on: date, note: str = "", file=None
+) -> TaskUpdate:
+    """Report progress on a task: a dated status, note and optional evidence file."""
+    if actor is not None and not can_update_task(actor, task):
+        raise PermissionDenied("只有责任部门或安监站可以填报该任务进展")
+    if status not in TaskStatus.values:
+        raise ValidationError({"status": "状态无效"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "日期不能晚于今天"})
+    if file is not None:
+        from anbiao.cases.evidence import check_upload
+
+        check_upload(file)  # type by content, size limit; refuses with a Chinese message
+        file.seek(0)
+    update = TaskUpdate(
+        task=task,
+        on=on,
+        status=status,
+        note=note.strip(),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    if file is not None:
+        update.file = file
+        update.file_name = file.name[:200]
+    update.save()
+    before = audit.snapshot(task, ("status", "completed_on"))
+    task.status = status
+    task.completed_on = on if status == TaskStatus.DONE else None
+    if note.strip():
+        task.note = note.strip()
+    task.save()
+    audit.record(
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        instance=task,
+        changes=audit.diff(task, before),
+        note=note[:200],
+    )
+    return update

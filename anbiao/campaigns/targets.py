@@ -1,0 +1,116 @@
+"""Target status and forecast (DESIGN §4): met, on_track, at_risk or behind, from the metric's
+value on the date and its pace over the last 90 days."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from anbiao.campaigns.choices import METRICS, TargetStatus
+from anbiao.campaigns.metrics import Scope, compute
+from anbiao.campaigns.models import Target
+
+PACE_DAYS = 90
+
+
+@dataclass
+class TargetResult:
+    target: Target
+    threshold: float  # after the cap ("不足2家的按实际家数")
+    value: float | int | None
+    status: str
+    forecast_date: date | None
+    days_left: int
+    deadline_value: float | int | None = None  # the value on the deadline, once it has passed
+
+    @property
+    def status_label(self) -> str:
+        return TargetStatus(self.status).label
+
+    def as_dict(self) -> dict:
+        return {
+            "metric": self.target.metric,
+            "label": self.target.label,
+            "threshold": self.threshold,
+            "deadline": self.target.deadline.isoformat(),
+            "value": self.value,
+            "status": self.status,
+            "forecast_date": self.forecast_date.isoformat() if self.forecast_date else None,
+            "value_at_deadline": self.deadline_value,
+        }
+
+
+def forecast(value, past_value, on: date, threshold: float) -> date | None:
+    """The date the threshold is reached at the pace of the last PACE_DAYS days, if ever."""
+    if value is None:
+        return None
+    if value >= threshold:
+        return on
+    if past_value is None:
+        return None
+    pace = (value - past_value) / PACE_DAYS
+    if pace <= 0:
+        return None
+    return on + timedelta(days=math.ceil((threshold - value) / pace))
+
+
+class MetricCache:
+    """Computes each (date) once: one target list asks the same dates several times.
+    `store` (campaigns/cache.py) keeps values across requests."""
+
+    def __init__(self, scope: Scope, store=None):
+        self.scope = scope
+        self.store = store
+        self.values: dict[date, dict] = {}
+
+    def on(self, day: date) -> dict:
+        if day not in self.values:
+            scope = self.scope.at(day)
+            self.values[day] = (
+                self.store.get("all", scope, compute) if self.store else compute(scope)
+            )
+        return self.values[day]
+
+
+def evaluate(target: Target, cache: MetricCache) -> TargetResult:
+    on = cache.scope.on
+    threshold = float(
+        target.threshold
+        if isinstance(target.threshold, Decimal)
+        else Decimal(str(target.threshold))
+    )
+    current = cache.on(on)
+    if target.cap_metric:
+        cap = current.get(target.cap_metric)
+        if cap is not None:
+            threshold = min(threshold, float(cap))
+    value = current[target.metric]
+    days_left = (target.deadline - on).days
+    if on >= target.deadline:
+        at_deadline = cache.on(target.deadline)[target.metric]
+        # Not applicable (e.g. no certificate came due) leaves nothing undone.
+        reached = at_deadline is None or at_deadline >= threshold
+        status = TargetStatus.MET if reached else TargetStatus.BEHIND
+        return TargetResult(target, threshold, value, status, None, days_left, at_deadline)
+    if value is None:  # not applicable yet: nothing is behind
+        return TargetResult(target, threshold, value, TargetStatus.ON_TRACK, None, days_left)
+    past = cache.on(on - timedelta(days=PACE_DAYS))[target.metric]
+    when = forecast(value, past, on, threshold)
+    if value is not None and value >= threshold:
+        status = TargetStatus.MET
+    elif when is not None and when <= target.deadline:
+        status = TargetStatus.ON_TRACK
+    else:
+        status = TargetStatus.AT_RISK
+    return TargetResult(target, threshold, value, status, when, days_left)
+
+
+def evaluate_all(scope: Scope, store=None) -> tuple[dict, list[TargetResult]]:
+    """The metrics on the scope's date and every target of its campaign, evaluated."""
+    cache = MetricCache(scope, store)
+    results = [evaluate(t, cache) for t in scope.campaign.targets.all()]
+    return cache.on(scope.on), results
+
+
+def is_rate(metric: str) -> bool:
+    return METRICS[metric][1]
