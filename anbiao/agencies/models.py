@@ -9,6 +9,7 @@ their files belong to an enterprise and are scoped like it (anbiao/accounts/scop
 from django.conf import settings
 from django.db import models
 
+from anbiao.core.models import StoredFile
 from anbiao.core.querysets import ScopedQuerySet
 from anbiao.enterprises.choices import Industry
 
@@ -206,7 +207,7 @@ class GuidanceRecord(models.Model):
         return f"{self.visited_on} {self.agency} @ {self.enterprise}"
 
 
-class GuidanceFile(models.Model):
+class GuidanceFile(StoredFile):
     """A file of a guidance record (服务记录表, photos), checked by content, served only by the
     scoped download view."""
 
@@ -214,19 +215,6 @@ class GuidanceFile(models.Model):
         GuidanceRecord, verbose_name="服务记录", on_delete=models.CASCADE, related_name="files"
     )
     file = models.FileField("文件", upload_to="guidance/%Y/%m/", max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    file_type = models.CharField("类型", max_length=10)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     objects = ScopedQuerySet.as_manager()
     scope_prefix = "record__enterprise__"
@@ -236,6 +224,3 @@ class GuidanceFile(models.Model):
         verbose_name = "技术服务附件"
         verbose_name_plural = "技术服务附件"
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name

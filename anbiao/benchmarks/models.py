@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from anbiao.benchmarks.choices import EventKind, Stage
+from anbiao.core.models import StoredFile
 from anbiao.core.querysets import ScopedQuerySet
 
 
@@ -129,26 +130,13 @@ class BenchmarkEvent(models.Model):
         )
 
 
-class BenchmarkFile(models.Model):
+class BenchmarkFile(StoredFile):
     """Evidence of a benchmark event, checked by content, served only by the scoped view."""
 
     event = models.ForeignKey(
         BenchmarkEvent, verbose_name="记录", on_delete=models.CASCADE, related_name="files"
     )
     file = models.FileField("文件", upload_to="benchmarks/%Y/%m/", max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    file_type = models.CharField("类型", max_length=10)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     objects = ScopedQuerySet.as_manager()
     scope_prefix = "event__benchmark__enterprise__"
@@ -158,9 +146,6 @@ class BenchmarkFile(models.Model):
         verbose_name = "标杆培植材料"
         verbose_name_plural = "标杆培植材料"
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CrossVisit(models.Model):

@@ -15,6 +15,7 @@ from anbiao.cases.choices import (
     EventKind,
     RectificationStatus,
 )
+from anbiao.core.models import StoredFile
 from anbiao.core.querysets import ScopedQuerySet
 
 
@@ -393,7 +394,7 @@ class Rectification(models.Model):
         return self.description
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     """An uploaded evidence file of a case (optionally of one event or one assessed item).
     Stored through Django storage, served only by the scoped download view."""
 
@@ -417,19 +418,6 @@ class EvidenceFile(models.Model):
         related_name="evidence",
     )
     file = models.FileField("文件", upload_to="evidence/%Y/%m/", max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    file_type = models.CharField("类型", max_length=10)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     objects = ScopedQuerySet.as_manager()
     scope_prefix = "case__enterprise__"
@@ -439,6 +427,3 @@ class EvidenceFile(models.Model):
         verbose_name = "证明材料"
         verbose_name_plural = "证明材料"
         ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.name

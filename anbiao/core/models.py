@@ -119,3 +119,29 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file, its type read from the content, its size and digest; served only
+    through a scoped download view. Each owner adds its `file` field (its own folder) and the
+    link to what it documents."""
+
+    name = models.CharField("文件名", max_length=200)
+    file_type = models.CharField("类型", max_length=10)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name

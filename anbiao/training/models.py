@@ -8,6 +8,7 @@ coverage of the 应创企业 (principal and safety manager trained) is computed 
 from django.conf import settings
 from django.db import models
 
+from anbiao.core.models import StoredFile
 from anbiao.core.querysets import ScopedQuerySet
 
 
@@ -119,26 +120,13 @@ class Attendance(models.Model):
         return f"{name.strip()}|{where}"[:160]
 
 
-class SessionFile(models.Model):
+class SessionFile(StoredFile):
     """Training material (课件, 签到表扫描件, 照片), checked by content; scoped download only."""
 
     session = models.ForeignKey(
         Session, verbose_name="培训", on_delete=models.CASCADE, related_name="files"
     )
     file = models.FileField("文件", upload_to="training/%Y/%m/", max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    file_type = models.CharField("类型", max_length=10)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     objects = ScopedQuerySet.as_manager()
     scope_prefix = "session__"
@@ -148,6 +136,3 @@ class SessionFile(models.Model):
         verbose_name = "培训材料"
         verbose_name_plural = "培训材料"
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
