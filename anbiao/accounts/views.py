@@ -14,7 +14,7 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts import services
 from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm
 from anbiao.accounts.models import LoginLog, User
-from anbiao.core.forms import style_fields
+from anbiao.core.forms import apply_errors, style_fields
 from anbiao.core.pagination import paginate, querystring_without
 
 
@@ -44,14 +44,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def _require_admin(user) -> None:
     if not perms.has_perm(user, perms.USER_MANAGE):
         raise PermissionDenied("只有系统管理员可以管理用户")
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error("password" if "password" in form.fields else None, exc.messages)
 
 
 @require_GET
@@ -91,7 +83,7 @@ def user_edit(request, pk: int | None = None):
                 services.user_update(actor=request.user, user=user, data=data)
                 messages.success(request, f"已保存用户 {user.username}")
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc, fallback="password")
         else:
             return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form, "account": user})

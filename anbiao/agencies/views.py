@@ -21,20 +21,13 @@ from anbiao.agencies.forms import (
 )
 from anbiao.cases.evidence import TYPES
 from anbiao.core.excel import xlsx_response
+from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 
 
 def _require(user, perm: str) -> None:
     if not perms.has_perm(user, perm):
         raise PermissionDenied("您没有此操作的权限")
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _can_manage(user) -> bool:
@@ -80,7 +73,7 @@ def agency_edit(request, pk: int | None = None):
                 actor=request.user, data=form.cleaned_data, agency=agency
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已保存机构“{agency.name}”")
             return redirect("agencies:detail", pk=agency.pk)
@@ -128,7 +121,7 @@ def assignment_create(request, pk: int):
         try:
             services.assignment_create(actor=request.user, agency=agency, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, f"已指派为“{form.cleaned_data['enterprise'].name}”提供技术服务"
@@ -185,7 +178,7 @@ def guidance_create(request):
                 actor=request.user, files=request.FILES.getlist("file"), **data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已记录技术服务")
             return redirect("agencies:guidance_detail", pk=record.pk)
@@ -261,7 +254,7 @@ def expert_edit(request, pk: int | None = None):
                 actor=request.user, data=form.cleaned_data, expert=expert
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已保存专家“{expert.name}”")
             return redirect("agencies:expert_detail", pk=expert.pk)

@@ -25,6 +25,7 @@ from anbiao.benchmarks.forms import (
 from anbiao.benchmarks.models import Benchmark
 from anbiao.cases.evidence import TYPES
 from anbiao.core.excel import Column, xlsx_response
+from anbiao.core.forms import apply_errors
 from anbiao.core.official_forms import official_form_response
 from anbiao.core.pagination import paginate, querystring_without
 
@@ -32,14 +33,6 @@ from anbiao.core.pagination import paginate, querystring_without
 def _require(user, perm: str) -> None:
     if not perms.has_perm(user, perm):
         raise PermissionDenied("您没有此操作的权限")
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _on(request) -> date:
@@ -131,7 +124,7 @@ def benchmark_choose(request):
                 files=request.FILES.getlist("file"),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已将“{benchmark.enterprise.name}”选定为培植对象")
             return redirect("benchmarks:detail", pk=benchmark.pk)
@@ -171,7 +164,7 @@ def _step(request, pk: int, form_class, run, title: str, form_kwargs):
         try:
             message = run(benchmark, form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, message)
             return redirect("benchmarks:detail", pk=benchmark.pk)
@@ -236,7 +229,7 @@ def benchmark_edit(request, pk: int):
                 actor=request.user, benchmark=benchmark, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已保存 {len(changes)} 项修改" if changes else "没有修改")
             return redirect("benchmarks:detail", pk=benchmark.pk)
@@ -313,7 +306,7 @@ def visit_create(request):
         try:
             services.cross_visit_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已记录交叉学习")
             return redirect("benchmarks:visits")

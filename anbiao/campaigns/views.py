@@ -21,6 +21,7 @@ from anbiao.campaigns.forms import (
 )
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.campaigns.reports import progress_report_response
+from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.enterprises.choices import Industry
 
@@ -43,14 +44,6 @@ DRILLDOWN = {
 def _require(user, perm: str) -> None:
     if not perms.has_perm(user, perm):
         raise PermissionDenied("您没有此操作的权限")
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _as_of_and_region(request, campaign):
@@ -186,7 +179,7 @@ def campaign_edit(request, slug: str | None = None):
                 actor=request.user, campaign=campaign, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "专项行动已保存")
             return redirect("campaigns:detail", slug=campaign.slug)
@@ -211,7 +204,7 @@ def _plan_item(request, slug: str, model, form_class, pk: int | None, title: str
         try:
             services.plan_item_save(actor=request.user, item=item, data=form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{title}已保存")
             return redirect("campaigns:detail", slug=campaign.slug)
@@ -267,7 +260,7 @@ def task_update(request, slug: str, pk: int):
         try:
             services.task_update(actor=request.user, task=task, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "任务进展已填报")
             return redirect("campaigns:tasks", slug=slug)

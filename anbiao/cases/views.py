@@ -22,20 +22,13 @@ from anbiao.cases.forms import (
 from anbiao.cases.models import ItemScore, StandardItem
 from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
+from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 
 
 def _require(user, perm: str) -> None:
     if not perms.has_perm(user, perm):
         raise PermissionDenied("您没有此操作的权限")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
@@ -148,7 +141,7 @@ def case_record(request, pk: int):
                     actor=user, enterprise=enterprise, upload=data["file"], event=event
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已记录“{event.get_kind_display()}”")
             return redirect("cases:detail", pk=enterprise.pk)
@@ -214,7 +207,7 @@ def assign_review(request, pk: int):
         try:
             services.review_assign(actor=user, enterprise=enterprise, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已指派评审组,评审开始")
             return redirect("cases:detail", pk=enterprise.pk)

@@ -39,3 +39,13 @@ class StyledModelForm(forms.ModelForm):
     def full_clean(self):
         super().full_clean()
         style_fields(self)
+
+
+def apply_errors(form: forms.BaseForm, exc, fallback: str | None = None) -> None:
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on
+    `fallback` (a field name) or as form-wide errors."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(fallback if fallback in form.fields else None, exc.messages)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anbiao.accounts import permissions as perms
 from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
+from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.enterprises import selectors, services
 from anbiao.enterprises.exports import export_table
@@ -19,15 +20,6 @@ from anbiao.enterprises.sizing import classify_size
 def _require(user, perm: str) -> None:
     if not perms.has_perm(user, perm):
         raise PermissionDenied("您没有此操作的权限")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's field errors on the form, the rest as form-wide errors."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET
@@ -86,7 +78,7 @@ def enterprise_create(request):
                 actor=request.user, data=data, risk_tags=risk_tags, effective_on=effective_on
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已登记企业“{enterprise.name}”")
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -117,7 +109,7 @@ def enterprise_edit(request, pk: int):
                 effective_on=effective_on,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             if changes:
                 messages.success(request, f"已保存 {len(changes)} 项修改")
@@ -146,7 +138,7 @@ def enterprise_status(request, pk: int):
                 actor=request.user, enterprise=enterprise, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "经营状态已变更")
             return redirect("enterprises:detail", pk=enterprise.pk)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anbiao.accounts import permissions as perms
 from anbiao.core import imports
 from anbiao.core.excel import Column, xlsx_response
+from anbiao.core.forms import apply_errors
 from anbiao.core.import_views import UploadForm
 from anbiao.core.models import ImportJob
 from anbiao.core.pagination import paginate, querystring_without
@@ -17,14 +18,6 @@ from anbiao.surveys import services
 from anbiao.surveys.forms import CloseForm, FindingForm, NewFindingForm, RoundForm
 from anbiao.surveys.importers import EXPORT_COLUMNS, export_rows
 from anbiao.surveys.models import SurveyFinding, SurveyRound
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _round(user, pk: int) -> SurveyRound:
@@ -81,7 +74,7 @@ def round_create(request):
         try:
             survey_round = services.survey_round_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, f"已开始“{survey_round.name}”,列入 {survey_round.findings.count()} 家企业"
@@ -157,7 +150,7 @@ def finding_edit(request, round_pk: int, pk: int):
                 actor=request.user, finding=finding, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已记录“{finding.display_name}”的摸排结果")
             return redirect(f"{finding.round.get_absolute_url()}?show=todo")
@@ -180,7 +173,7 @@ def finding_add(request, pk: int):
                 actor=request.user, survey_round=survey_round, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已添加新发现的企业,结束本轮时纳入台账")
             return redirect("surveys:detail", pk=survey_round.pk)

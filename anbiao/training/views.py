@@ -14,6 +14,7 @@ from anbiao.accounts import permissions as perms
 from anbiao.cases.evidence import TYPES
 from anbiao.core import imports
 from anbiao.core.excel import Column, xlsx_response
+from anbiao.core.forms import apply_errors
 from anbiao.core.import_views import UploadForm
 from anbiao.core.models import ImportJob
 from anbiao.core.pagination import paginate, querystring_without
@@ -32,14 +33,6 @@ def _require(user, perm: str) -> None:
 
 def _can_manage(user) -> bool:
     return perms.has_perm(user, perms.TRAINING_MANAGE)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET
@@ -104,7 +97,7 @@ def session_create(request):
                 actor=request.user, data=data, files=request.FILES.getlist("file")
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已登记培训,请录入或导入签到名单")
             return redirect("training:detail", pk=session.pk)
@@ -128,7 +121,7 @@ def session_edit(request, pk: int):
                 files=request.FILES.getlist("file"),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("training:detail", pk=pk)
@@ -175,7 +168,7 @@ def attendee_add(request, pk: int):
                 actor=request.user, session=session, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已添加“{attendance.name}”")
             return redirect("training:detail", pk=session.pk)
