@@ -19,4 +19,5 @@ urlpatterns = [
     path("<slug:slug>/enterprises/<str:metric>/", views.enterprises, name="enterprises"),
     path("<slug:slug>/report.xlsx", views.progress_report, name="report"),
     path("<slug:slug>/print/", views.print_summary, name="print"),
+    path("<slug:slug>/summary.docx", views.summary_report, name="summary"),
 ]

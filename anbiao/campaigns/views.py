@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
@@ -21,6 +22,7 @@ from anbiao.campaigns.forms import (
 )
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.campaigns.reports import progress_report_response
+from anbiao.campaigns.summary_docx import summary_docx
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.enterprises.choices import Industry
@@ -324,6 +326,24 @@ def progress_report(request, slug: str):
     _, on, region = _as_of_and_region(request, campaign)
     scope = selectors.scope_for(request.user, campaign, on, region)
     return progress_report_response(scope, user=request.user)
+
+
+@require_GET
+def summary_report(request, slug: str):
+    """The 总结验收 report draft (.docx)."""
+    _require(request.user, perms.REPORT_EXPORT)
+    campaign = selectors.campaign_get(user=request.user, slug=slug)
+    _, on, region = _as_of_and_region(request, campaign)
+    scope = selectors.scope_for(request.user, campaign, on, region)
+    unit = f"{scope.area.name}安监站" if scope.area.level == "subdistrict" else scope.area.name
+    response = HttpResponse(
+        summary_docx(scope, unit=unit),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{campaign.name}工作总结(初稿)-{on:%Y%m%d}.docx"
+    )
+    return response
 
 
 @require_GET

@@ -85,3 +85,23 @@ def test_the_print_view_renders(login, station_officer):
     grow(2)
     response = login(station_officer).get(reverse("campaigns:print", args=["minan-2025"]))
     assert "进展摘要" in response.content.decode()
+
+
+def test_the_summary_draft_is_a_word_document_with_the_targets_and_the_lists(
+    login, station_officer
+):
+    import io
+
+    from docx import Document
+
+    grow(4)
+    response = login(station_officer).get(
+        reverse("campaigns:summary", args=["minan-2025"]), {"as_of": "2026-06-30"}
+    )
+    assert response["Content-Disposition"].startswith("attachment")
+    doc = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "工作总结" in text and "应创企业4家" in text and "开展率50.0%" in text
+    targets, _, pending, _ = doc.tables
+    assert len(targets.rows) == 1 + 8
+    assert len(pending.rows) == 1 + 2  # the two enterprises not started

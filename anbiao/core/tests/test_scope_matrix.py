@@ -382,7 +382,14 @@ def expected(route, persona, target):
 def text_of(response) -> str:
     """The whole response as text; an xlsx export as the text of all its cells."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+    content_type = response.get("Content-Type", "")
+    if "wordprocessingml" in content_type:
+        from docx import Document
+
+        doc = Document(io.BytesIO(body))
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+    if "spreadsheetml" in content_type:
         sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).active
         return "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
     return body.decode("utf-8", errors="replace")
@@ -471,6 +478,7 @@ ROUTES.update(
         "campaigns:tasks": Route(CAMPAIGN_VIEWERS, obj="campaign"),
         "campaigns:print": Route(CAMPAIGN_VIEWERS, obj="campaign"),
         "campaigns:report": Route(CAMPAIGN_VIEWERS, obj="campaign"),
+        "campaigns:summary": Route(CAMPAIGN_VIEWERS, obj="campaign"),
         "campaigns:enterprises": Route(CAMPAIGN_VIEWERS, obj="campaign_metric"),
         "campaigns:target_create": Route(
             DISTRICT,
