@@ -64,13 +64,15 @@ def monthly_dates(start: date, end: date, points: int = SERIES_POINTS) -> list[d
 
 
 def series(scope: metrics.Scope, store=None) -> list[dict]:
-    """Completion and start rates at each month end of the campaign up to the scope's date."""
-    result = []
-    for day in monthly_dates(scope.campaign.starts_on, scope.on):
-        at = scope.at(day)
-        counts = store.get("rates", at, metrics.rate_counts) if store else metrics.rate_counts(at)
-        result.append({"date": day.isoformat(), **counts})
-    return result
+    """Completion and start rates at each month end of the campaign up to the scope's date,
+    in one statement (metrics.rate_series)."""
+    days = monthly_dates(scope.campaign.starts_on, scope.on)
+
+    def compute(at: metrics.Scope) -> list[dict]:
+        values = metrics.rate_series(at, days)
+        return [{"date": day.isoformat(), **values[day]} for day in days]
+
+    return store.get("series", scope, compute) if store else compute(scope)
 
 
 @dataclass

@@ -63,13 +63,20 @@ class MetricCache:
         self.store = store
         self.values: dict[date, dict] = {}
 
-    def on(self, day: date) -> dict:
-        if day not in self.values:
+    def on(self, day: date, keys: set[str] | None = None) -> dict:
+        """All metrics on the scope's own date; on other dates (pace, deadlines) only `keys`."""
+        if day == self.scope.on:
+            keys = None
+        cache_key = (day, frozenset(keys) if keys else None)
+        if cache_key not in self.values:
             scope = self.scope.at(day)
-            self.values[day] = (
-                self.store.get("all", scope, compute) if self.store else compute(scope)
-            )
-        return self.values[day]
+            kind = "all" if keys is None else "part-" + "-".join(sorted(keys))
+
+            def run(at: Scope) -> dict:
+                return compute(at, keys)
+
+            self.values[cache_key] = self.store.get(kind, scope, run) if self.store else run(scope)
+        return self.values[cache_key]
 
 
 def evaluate(target: Target, cache: MetricCache) -> TargetResult:
@@ -87,14 +94,14 @@ def evaluate(target: Target, cache: MetricCache) -> TargetResult:
     value = current[target.metric]
     days_left = (target.deadline - on).days
     if on >= target.deadline:
-        at_deadline = cache.on(target.deadline)[target.metric]
+        at_deadline = cache.on(target.deadline, {target.metric})[target.metric]
         # Not applicable (e.g. no certificate came due) leaves nothing undone.
         reached = at_deadline is None or at_deadline >= threshold
         status = TargetStatus.MET if reached else TargetStatus.BEHIND
         return TargetResult(target, threshold, value, status, None, days_left, at_deadline)
     if value is None:  # not applicable yet: nothing is behind
         return TargetResult(target, threshold, value, TargetStatus.ON_TRACK, None, days_left)
-    past = cache.on(on - timedelta(days=PACE_DAYS))[target.metric]
+    past = cache.on(on - timedelta(days=PACE_DAYS), {target.metric})[target.metric]
     when = forecast(value, past, on, threshold)
     if value is not None and value >= threshold:
         status = TargetStatus.MET

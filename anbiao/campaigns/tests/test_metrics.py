@@ -135,3 +135,14 @@ def test_zero_denominators_are_not_applicable(reference):
         "training_coverage_rate",
     ):
         assert m[key] is None, key
+
+
+def test_the_one_statement_series_equals_the_per_date_counts(history):
+    from anbiao.campaigns.metrics import rate_counts, rate_series
+
+    campaign = Campaign.objects.get(slug="minan-2025")
+    scope = Scope(campaign, Enterprise.objects.all(), D3)
+    days = [date(2025, 3, 31), D1, date(2025, 9, 30), D2, date(2026, 1, 31), D3]
+    series = rate_series(scope, days)
+    assert [series[d] for d in days] == [rate_counts(scope.at(d)) for d in days]
+    assert series[D2]["started"] == 5 and series[D3]["completed"] == 2

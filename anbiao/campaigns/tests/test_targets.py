@@ -19,7 +19,7 @@ class PacedCache(MetricCache):
         self.values = {}
         self.per_month, self.start = per_month, start
 
-    def on(self, day: date) -> dict:
+    def on(self, day: date, keys=None) -> dict:
         months = max((day - self.start).days, 0) / 30
         completed = min(100, self.per_month * months)
         return {
@@ -76,7 +76,7 @@ def test_reaching_the_threshold_early_is_met(reference):
 
 def test_the_cap_lowers_a_count_target_to_what_exists(reference):
     class Few(PacedCache):
-        def on(self, day):
+        def on(self, day, keys=None):
             return {**super().on(day), "eligible_total": 1, "benchmark_candidates": 1}
 
     result = evaluate(target("benchmark_candidates", 2, cap="eligible_total"), Few(TODAY, 5))
@@ -89,7 +89,7 @@ def test_the_pace_window_is_90_days():
 
 def test_a_not_applicable_value_is_never_behind(reference):
     class NoneDue(PacedCache):
-        def on(self, day):
+        def on(self, day, keys=None):
             return {**super().on(day), "renewal_rate": None}
 
     assert evaluate(target("renewal_rate", 1), NoneDue(TODAY, 5)).status == "on_track"
