@@ -46,7 +46,7 @@ document.addEventListener("DOMContentLoaded", () => {
     ...base,
     tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "不适用" : `${v}%`) },
     legend: { top: 0 },
-    grid: { left: 48, right: 110, top: 40, bottom: 32 },
+    grid: { left: 48, right: 140, top: 40, bottom: 32 },
     xAxis: { type: "time", min: dates[0] },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     series,
