@@ -29,4 +29,12 @@ def home(request):
             "eligible": qs.filter(status=OperatingStatus.OPERATING, eligible=True).count(),
             "pending": qs.filter(status=OperatingStatus.OPERATING, eligible__isnull=True).count(),
         }
-    return render(request, "core/home.html", {"summary": summary})
+    # Enterprise, agency and expert users work on a handful of enterprises: show them by name.
+    mine = None
+    if user.role in ("enterprise", "agency", "expert") and summary is not None:
+        mine = (
+            Enterprise.objects.restrict(user, "view")
+            .select_related("region", "region__parent")
+            .order_by("name_pinyin")[:20]
+        )
+    return render(request, "core/home.html", {"summary": summary, "mine": mine})
