@@ -4,7 +4,6 @@ records. Each function is one transaction, checks permission and scope, writes t
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -263,16 +262,7 @@ def guidance_record(
     )
     for upload in files or ():
         checked = check_upload(upload)
-        item = GuidanceFile(
-            record=record,
-            name=checked.name,
-            file_type=checked.file_type.code,
-            size=len(checked.data),
-            sha256=checked.sha256,
-            uploaded_by=_actor(actor),
-        )
-        item.file.save(checked.storage_name, ContentFile(checked.data), save=False)
-        item.save()
+        GuidanceFile.store(checked, uploaded_by=_actor(actor), record=record)
     audit.record(
         actor=_actor(actor),
         action=ChangeLog.Action.CREATE,

@@ -9,7 +9,6 @@ puts it in the observation catalog; going back from it, or withdrawing, takes it
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,16 +58,7 @@ def _check_date(on: date, field: str = "on") -> None:
 def _attach(actor, event: BenchmarkEvent, uploads) -> None:
     for upload in uploads or ():
         checked = check_upload(upload)
-        item = BenchmarkFile(
-            event=event,
-            name=checked.name,
-            file_type=checked.file_type.code,
-            size=len(checked.data),
-            sha256=checked.sha256,
-            uploaded_by=_actor(actor),
-        )
-        item.file.save(checked.storage_name, ContentFile(checked.data), save=False)
-        item.save()
+        BenchmarkFile.store(checked, uploaded_by=_actor(actor), event=event)
 
 
 @transaction.atomic

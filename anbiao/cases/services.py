@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -606,18 +605,9 @@ def evidence_add(
         if item_score.assessment.case_id != case.pk:
             raise ValidationError({"file": "评定项不属于该企业"})
         _check_edit(actor, item_score.assessment)
-    evidence = EvidenceFile(
-        case=case,
-        event=event,
-        item_score=item_score,
-        name=checked.name,
-        file_type=checked.file_type.code,
-        size=len(checked.data),
-        sha256=checked.sha256,
-        uploaded_by=_actor(actor),
+    evidence = EvidenceFile.store(
+        checked, uploaded_by=_actor(actor), case=case, event=event, item_score=item_score
     )
-    evidence.file.save(checked.storage_name, ContentFile(checked.data), save=False)
-    evidence.save()
     audit.record(
         actor=_actor(actor),
         action=ChangeLog.Action.CREATE,

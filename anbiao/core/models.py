@@ -145,3 +145,21 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def store(cls, checked, *, uploaded_by=None, **links):
+        """Save a file that passed the content check (cases/evidence.py `check_upload`) under
+        its random storage name, linked by `links` to what it documents."""
+        from django.core.files.base import ContentFile
+
+        item = cls(
+            name=checked.name,
+            file_type=checked.file_type.code,
+            size=len(checked.data),
+            sha256=checked.sha256,
+            uploaded_by=uploaded_by,
+            **links,
+        )
+        item.file.save(checked.storage_name, ContentFile(checked.data), save=False)
+        item.save()
+        return item

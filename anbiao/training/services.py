@@ -4,7 +4,6 @@ Each function is one transaction, checks permission and scope, and writes the ch
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from anbiao.accounts import permissions as perms
@@ -67,16 +66,7 @@ def _validate(session: Session, actor) -> None:
 def _attach(actor, session: Session, uploads) -> None:
     for upload in uploads or ():
         checked = check_upload(upload)
-        item = SessionFile(
-            session=session,
-            name=checked.name,
-            file_type=checked.file_type.code,
-            size=len(checked.data),
-            sha256=checked.sha256,
-            uploaded_by=_actor(actor),
-        )
-        item.file.save(checked.storage_name, ContentFile(checked.data), save=False)
-        item.save()
+        SessionFile.store(checked, uploaded_by=_actor(actor), session=session)
 
 
 @transaction.atomic
