@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "anbiao.core",
     "anbiao.accounts",
     "anbiao.agencies",
@@ -168,6 +170,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = Path(env_str("ANBIAO_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+
+# --- Background work: imports, large exports and scheduled jobs are django-tasks tasks kept in
+# our own database (django-tasks-db), so no broker is needed; `anbiao db-worker` runs them.
+# ANBIAO_TASKS_IMMEDIATE=1 runs each task inside the request instead (no worker needed).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env_bool("ANBIAO_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Business configuration
 ANBIAO_PAGE_SIZE = env_int("ANBIAO_PAGE_SIZE", 20)

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/anbiao migrate --no-input -v 0
 .venv/bin/anbiao demo
+# The background worker runs imports, large exports and scheduled jobs; it stops with the server.
+.venv/bin/anbiao db-worker --interval 1 --no-reload >var/worker.log 2>&1 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null' EXIT
 echo
 echo "anbiao 已启动: http://127.0.0.1:8000  (Ctrl+C 停止)"
-exec .venv/bin/anbiao runserver 127.0.0.1:8000 --noreload
+.venv/bin/anbiao runserver 127.0.0.1:8000 --noreload
