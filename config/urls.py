@@ -13,4 +13,5 @@ urlpatterns = [
     path("agencies/", include("anbiao.agencies.urls")),
     path("benchmarks/", include("anbiao.benchmarks.urls")),
     path("training/", include("anbiao.training.urls")),
+    path("supervision/", include("anbiao.supervision.urls")),
 ]

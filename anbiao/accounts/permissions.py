@@ -137,3 +137,33 @@ EXPERT_VIEW = "expert.view"
 _grant(Role.ADMIN, EXPERT_VIEW)
 _grant(Role.DISTRICT, EXPERT_VIEW)
 _grant(Role.STATION, EXPERT_VIEW)
+
+# --- Supervision (anbiao/supervision): inspections, hazards, classes, plans, risk register.
+# Where: the enterprise scope. The enterprise user sees its own inspections, rectifies its own
+# hazards and keeps its own risk register; the station inspects, reviews and plans.
+INSPECTION_VIEW = "inspection.view"
+INSPECTION_RECORD = "inspection.record"  # carry out inspections, import checklists
+HAZARD_VIEW = "hazard.view"
+HAZARD_RECTIFY = "hazard.rectify"  # 五落实 plan, evidence, request a review
+HAZARD_REVIEW = "hazard.review"  # register hazards, review (复查) and close (销号)
+RISK_VIEW = "risk.view"
+RISK_MANAGE = "risk.manage"
+SUPERVISION_VIEW = "supervision.view"  # classes, plans, figures
+SUPERVISION_MANAGE = "supervision.manage"  # class overrides, accidents, plans
+SUPERVISION_EXPORT = "supervision.export"
+
+_SUPERVISION_READ = {INSPECTION_VIEW, HAZARD_VIEW, RISK_VIEW, SUPERVISION_VIEW}
+_grant(Role.ADMIN, *_SUPERVISION_READ, SUPERVISION_EXPORT)
+_grant(Role.DISTRICT, *_SUPERVISION_READ, SUPERVISION_EXPORT)
+_grant(
+    Role.STATION,
+    *_SUPERVISION_READ,
+    SUPERVISION_EXPORT,
+    INSPECTION_RECORD,
+    HAZARD_RECTIFY,
+    HAZARD_REVIEW,
+    RISK_MANAGE,
+    SUPERVISION_MANAGE,
+)
+_grant(Role.DEPARTMENT, *_SUPERVISION_READ)
+_grant(Role.ENTERPRISE, INSPECTION_VIEW, HAZARD_VIEW, HAZARD_RECTIFY, RISK_VIEW, RISK_MANAGE)

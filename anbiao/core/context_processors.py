@@ -25,6 +25,7 @@ NAVIGATION = (
     ("创建进度", "ti-timeline", "cases:board", perms.CASE_VIEW, "/cases/"),
     ("标杆企业", "ti-award", "benchmarks:list", perms.BENCHMARK_VIEW, "/benchmarks/"),
     ("培训", "ti-school", "training:list", perms.TRAINING_VIEW, "/training/"),
+    ("监管检查", "ti-clipboard-check", "supervision:home", perms.HAZARD_VIEW, "/supervision/"),
     ("机构与专家", "ti-briefcase", "agencies:list", perms.AGENCY_VIEW, "/agencies/"),
     ("导入记录", "ti-file-import", "imports:list", perms.IMPORT_VIEW, "/imports/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
