@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from anbiao.cases.models import Case, CaseEvent
 from anbiao.supervision import services
@@ -169,5 +170,5 @@ def test_a_step_dated_before_the_previous_one_or_in_the_future_is_refused(minan_
         step(hazard, "start", on=FOUND - timedelta(days=1))
     assert "不能早于上一步" in messages(exc)
     with pytest.raises(ValidationError) as exc:
-        step(hazard, "start", on=date.today() + timedelta(days=2))
+        step(hazard, "start", on=timezone.localdate() + timedelta(days=2))
     assert "不能晚于今天" in messages(exc)
