@@ -14,7 +14,7 @@ from anbiao.supervision.choices import (
     SupervisionClass,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):

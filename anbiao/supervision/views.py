@@ -72,8 +72,8 @@ def _download(item) -> FileResponse:
 # --- overview ----------------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.HAZARD_VIEW)
+@require_GET
 def home(request):
     """Supervision figures as of a date, each linking to the rows behind it."""
     on = _on(request)
@@ -106,8 +106,8 @@ def home(request):
 # --- hazards -----------------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.HAZARD_VIEW)
+@require_GET
 def hazard_list(request):
     on = timezone.localdate()
     qs = selectors.hazard_list(user=request.user, params=request.GET, on=on)
@@ -126,16 +126,16 @@ def hazard_list(request):
     )
 
 
-@require_GET
 @requires(perms.HAZARD_VIEW, perms.SUPERVISION_EXPORT)
+@require_GET
 def hazard_export(request):
     on = timezone.localdate()
     qs = selectors.hazard_list(user=request.user, params=request.GET, on=on)
     return exports.hazard_ledger(qs, on=on, unit=exports.filing_unit(request.user))
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.HAZARD_REVIEW)
+@require_http_methods(["GET", "POST"])
 def hazard_create(request):
     form = HazardForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -182,8 +182,8 @@ def _step_buttons(user, hazard):
     ]
 
 
-@require_GET
 @requires(perms.HAZARD_VIEW)
+@require_GET
 def hazard_detail(request, pk: int):
     hazard = selectors.hazard_get(user=request.user, pk=pk)
     return _hazard_page(request, hazard, StepForm(initial={"on": timezone.localdate()}))
@@ -207,8 +207,8 @@ def _hazard_page(request, hazard, step_form, status=200):
     )
 
 
+@requires(perms.HAZARD_RECTIFY)
 @require_POST
-@requires(perms.HAZARD_VIEW)
 def hazard_step(request, pk: int):
     hazard = selectors.hazard_get(user=request.user, pk=pk)
     form = StepForm(request.POST, request.FILES)
@@ -232,8 +232,8 @@ def hazard_step(request, pk: int):
     return _hazard_page(request, hazard, form)
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.HAZARD_RECTIFY)
+@require_http_methods(["GET", "POST"])
 def hazard_plan(request, pk: int):
     hazard = selectors.hazard_get(user=request.user, pk=pk)
     initial = {f: getattr(hazard, f) for f in services.PLAN_FIELDS}
@@ -252,8 +252,8 @@ def hazard_plan(request, pk: int):
     )
 
 
-@require_POST
 @requires(perms.HAZARD_RECTIFY)
+@require_POST
 def hazard_evidence(request, pk: int):
     hazard = selectors.hazard_get(user=request.user, pk=pk)
     try:
@@ -270,8 +270,8 @@ def hazard_evidence(request, pk: int):
     return redirect("supervision:hazard", pk=hazard.pk)
 
 
-@require_GET
 @requires(perms.HAZARD_VIEW)
+@require_GET
 def hazard_file(request, pk: int):
     return _download(selectors.hazard_file_get(user=request.user, pk=pk))
 
@@ -279,8 +279,8 @@ def hazard_file(request, pk: int):
 # --- inspections -------------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.INSPECTION_VIEW)
+@require_GET
 def inspection_list(request):
     qs = selectors.inspection_list(user=request.user, params=request.GET)
     return render(
@@ -297,8 +297,8 @@ def inspection_list(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.INSPECTION_RECORD)
+@require_http_methods(["GET", "POST"])
 def inspection_create(request):
     enterprise = None
     enterprise_id = request.POST.get("enterprise") or request.GET.get("enterprise")
@@ -332,8 +332,8 @@ def inspection_create(request):
     return render(request, "supervision/form.html", {"form": form, "title": "开始现场检查"})
 
 
-@require_GET
 @requires(perms.INSPECTION_VIEW)
+@require_GET
 def inspection_detail(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, pk=pk)
     editing = inspection.status == InspectionStatus.DRAFT and _can(
@@ -368,8 +368,8 @@ def _item_of(inspection, value):
     return item
 
 
-@require_POST
 @requires(perms.INSPECTION_RECORD)
+@require_POST
 def inspection_item(request, pk: int):
     """Autosave of one item (fetch from the phone form; a plain form post works too)."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
@@ -395,8 +395,8 @@ def inspection_item(request, pk: int):
     return redirect("supervision:inspection", pk=pk)
 
 
-@require_POST
 @requires(perms.INSPECTION_RECORD)
+@require_POST
 def inspection_photo(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, pk=pk)
     item = _item_of(inspection, request.POST.get("item")) if request.POST.get("item") else None
@@ -422,8 +422,8 @@ def inspection_photo(request, pk: int):
     return redirect("supervision:inspection", pk=pk)
 
 
-@require_POST
 @requires(perms.INSPECTION_RECORD)
+@require_POST
 def inspection_finish(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, pk=pk)
     form = FinishForm(request.POST)
@@ -442,8 +442,8 @@ def inspection_finish(request, pk: int):
     return _inspection_page(request, inspection, editing, form)
 
 
-@require_GET
 @requires(perms.INSPECTION_VIEW)
+@require_GET
 def inspection_print(request, pk: int):
     """检查记录 on one A4 page, laid out to be printed and signed."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
@@ -460,8 +460,8 @@ def inspection_print(request, pk: int):
     )
 
 
-@require_GET
 @requires(perms.INSPECTION_VIEW)
+@require_GET
 def photo_file(request, pk: int):
     return _download(selectors.inspection_photo_get(user=request.user, pk=pk))
 
@@ -469,8 +469,8 @@ def photo_file(request, pk: int):
 # --- checklists --------------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.INSPECTION_VIEW)
+@require_GET
 def checklist_list(request):
     return render(
         request,
@@ -482,8 +482,8 @@ def checklist_list(request):
     )
 
 
-@require_GET
 @requires(perms.INSPECTION_VIEW)
+@require_GET
 def checklist_detail(request, pk: int):
     checklist = Checklist.objects.filter(pk=pk).first()
     if checklist is None:
@@ -495,8 +495,8 @@ def checklist_detail(request, pk: int):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.INSPECTION_RECORD)
+@require_http_methods(["GET", "POST"])
 def checklist_import(request):
     form = ChecklistImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -533,8 +533,8 @@ def checklist_import(request):
 # --- classes -----------------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.SUPERVISION_VIEW)
+@require_GET
 def class_list(request):
     on = _on(request)
     rows = selectors.class_rows(user=request.user, params=request.GET, on=on)
@@ -566,16 +566,16 @@ def class_list(request):
     )
 
 
-@require_GET
 @requires(perms.SUPERVISION_VIEW, perms.SUPERVISION_EXPORT)
+@require_GET
 def class_export(request):
     on = _on(request)
     rows = selectors.class_rows(user=request.user, params=request.GET, on=on)
     return exports.class_table(rows, on=on)
 
 
-@require_POST
 @requires(perms.SUPERVISION_MANAGE)
+@require_POST
 def class_refresh(request):
     enterprises = Enterprise.objects.restrict(request.user, "view").filter(status="operating")
     changed = services.classes_refresh(actor=request.user, enterprises=enterprises)
@@ -590,8 +590,8 @@ def _enterprise(request, pk):
     return enterprise
 
 
-@require_GET
 @requires(perms.SUPERVISION_VIEW)
+@require_GET
 def class_detail(request, pk: int):
     return _class_page(request, _enterprise(request, pk))
 
@@ -618,8 +618,8 @@ def _class_page(request, enterprise, override_form=None, incident_form=None):
     )
 
 
-@require_POST
 @requires(perms.SUPERVISION_MANAGE)
+@require_POST
 def class_override(request, pk: int):
     enterprise = _enterprise(request, pk)
     form = OverrideForm(request.POST)
@@ -636,8 +636,8 @@ def class_override(request, pk: int):
     return _class_page(request, enterprise, override_form=form)
 
 
-@require_POST
 @requires(perms.SUPERVISION_MANAGE)
+@require_POST
 def incident_create(request, pk: int):
     enterprise = _enterprise(request, pk)
     form = IncidentForm(request.POST)
@@ -655,8 +655,8 @@ def incident_create(request, pk: int):
 # --- plans -------------------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.SUPERVISION_VIEW)
+@require_GET
 def plan_list(request):
     can_manage = _can(request.user, perms.SUPERVISION_MANAGE)
     return render(
@@ -669,8 +669,8 @@ def plan_list(request):
     )
 
 
-@require_POST
 @requires(perms.SUPERVISION_MANAGE)
+@require_POST
 def plan_create(request):
     form = PlanGenerateForm(request.POST, user=request.user)
     if form.is_valid():
@@ -688,8 +688,8 @@ def plan_create(request):
     )
 
 
-@require_GET
 @requires(perms.SUPERVISION_VIEW)
+@require_GET
 def plan_detail(request, pk: int):
     plan = selectors.plan_get(user=request.user, pk=pk)
     on = min(timezone.localdate(), date(plan.year, 12, 31))
@@ -710,8 +710,8 @@ def plan_detail(request, pk: int):
     )
 
 
-@require_GET
 @requires(perms.SUPERVISION_VIEW, perms.SUPERVISION_EXPORT)
+@require_GET
 def plan_export(request, pk: int):
     plan = selectors.plan_get(user=request.user, pk=pk)
     on = min(timezone.localdate(), date(plan.year, 12, 31))
@@ -719,8 +719,8 @@ def plan_export(request, pk: int):
     return exports.plan_table(plan, rows, on=on, unit=exports.filing_unit(request.user))
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.SUPERVISION_MANAGE)
+@require_http_methods(["GET", "POST"])
 def plan_entry_edit(request, pk: int):
     entry = (
         PlanEntry.objects.restrict(request.user, "view")
@@ -751,8 +751,8 @@ def plan_entry_edit(request, pk: int):
 # --- risk register -----------------------------------------------------------------------------
 
 
-@require_GET
 @requires(perms.RISK_VIEW)
+@require_GET
 def risk_list(request):
     qs = selectors.risk_list(user=request.user, params=request.GET)
     by = "region" if _can(request.user, perms.SUPERVISION_VIEW) else "enterprise"
@@ -773,14 +773,14 @@ def risk_list(request):
     )
 
 
-@require_GET
 @requires(perms.RISK_VIEW, perms.SUPERVISION_EXPORT)
+@require_GET
 def risk_export(request):
     return exports.risk_table(selectors.risk_list(user=request.user, params=request.GET))
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.RISK_MANAGE)
+@require_http_methods(["GET", "POST"])
 def risk_edit(request, pk: int | None = None):
     point = selectors.risk_get(user=request.user, pk=pk) if pk else None
     initial = {"enterprise": point.enterprise_id} if point else {}
@@ -807,8 +807,8 @@ def risk_edit(request, pk: int | None = None):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.RISK_MANAGE)
+@require_http_methods(["GET", "POST"])
 def risk_import(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     from anbiao.supervision.forms import _enterprise_field
