@@ -388,6 +388,9 @@ def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     build_agencies_demo(random.Random(seed + 3))
     build_benchmarks_demo(random.Random(seed + 4))
     build_training_demo(random.Random(seed + 5))
+    from anbiao.supervision.demo import build_supervision_demo
+
+    build_supervision_demo(random.Random(seed + 6))
     station = next(u for u in users if u.username == "minan")
     _survey(random.Random(seed + 2), station)
     _task_progress(station)

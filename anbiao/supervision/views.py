@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -208,9 +208,10 @@ def _hazard_page(request, hazard, step_form, status=200):
 
 
 @requires(perms.HAZARD_RECTIFY)
-@require_POST
 def hazard_step(request, pk: int):
     hazard = selectors.hazard_get(user=request.user, pk=pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     form = StepForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
@@ -253,9 +254,10 @@ def hazard_plan(request, pk: int):
 
 
 @requires(perms.HAZARD_RECTIFY)
-@require_POST
 def hazard_evidence(request, pk: int):
     hazard = selectors.hazard_get(user=request.user, pk=pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.hazard_add_evidence(
             actor=request.user,
@@ -369,10 +371,11 @@ def _item_of(inspection, value):
 
 
 @requires(perms.INSPECTION_RECORD)
-@require_POST
 def inspection_item(request, pk: int):
     """Autosave of one item (fetch from the phone form; a plain form post works too)."""
     inspection = selectors.inspection_get(user=request.user, pk=pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     item = _item_of(inspection, request.POST.get("item"))
     try:
         result = services.inspection_save_result(
@@ -396,9 +399,10 @@ def inspection_item(request, pk: int):
 
 
 @requires(perms.INSPECTION_RECORD)
-@require_POST
 def inspection_photo(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, pk=pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     item = _item_of(inspection, request.POST.get("item")) if request.POST.get("item") else None
     upload = request.FILES.get("file")
     try:
@@ -423,9 +427,10 @@ def inspection_photo(request, pk: int):
 
 
 @requires(perms.INSPECTION_RECORD)
-@require_POST
 def inspection_finish(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, pk=pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     form = FinishForm(request.POST)
     if form.is_valid():
         try:
@@ -619,9 +624,10 @@ def _class_page(request, enterprise, override_form=None, incident_form=None):
 
 
 @requires(perms.SUPERVISION_MANAGE)
-@require_POST
 def class_override(request, pk: int):
     enterprise = _enterprise(request, pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
@@ -637,9 +643,10 @@ def class_override(request, pk: int):
 
 
 @requires(perms.SUPERVISION_MANAGE)
-@require_POST
 def incident_create(request, pk: int):
     enterprise = _enterprise(request, pk)
+    if request.method != "POST":  # after the lookup: out of scope is a 404 first
+        return HttpResponseNotAllowed(["POST"])
     form = IncidentForm(request.POST)
     if form.is_valid():
         try:
