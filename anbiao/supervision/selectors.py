@@ -4,7 +4,7 @@ scope) after the role permission is checked."""
 from collections import Counter, defaultdict
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -265,7 +265,15 @@ def risk_list(*, user, params) -> QuerySet[RiskPoint]:
         qs = qs.filter(colour=params["colour"])
     if str(params.get("enterprise") or "").isdigit():
         qs = qs.filter(enterprise_id=int(params["enterprise"]))
-    return qs.filter(active=True).order_by("enterprise__name_pinyin", "colour", "name", "id")
+    rank = Case(
+        *(When(colour=c, then=Value(i)) for i, c in enumerate(RiskColour.values)),
+        output_field=IntegerField(),
+    )
+    return (
+        qs.filter(active=True)
+        .annotate(colour_rank=rank)
+        .order_by("enterprise__name_pinyin", "colour_rank", "name", "id")
+    )
 
 
 def risk_get(*, user, pk: int) -> RiskPoint:
