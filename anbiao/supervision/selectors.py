@@ -147,17 +147,16 @@ def inspection_photo_get(*, user, pk: int) -> InspectionPhoto:
     return _get(InspectionPhoto.objects.restrict(user, "view"), pk, "照片")
 
 
-def checklists_for(enterprise: Enterprise) -> QuerySet[Checklist]:
+def checklists_for(enterprise: Enterprise) -> list[Checklist]:
     """The latest version of each checklist, those matching the enterprise's risk tags first."""
     latest = {}
     for checklist in Checklist.objects.order_by("code", "-version"):
         latest.setdefault(checklist.code, checklist)
     tags = set(enterprise.risk_tags.values_list("code", flat=True))
-    ordered = sorted(
+    return sorted(
         latest.values(),
         key=lambda c: (not (set(c.risk_tags) & tags), bool(c.risk_tags), c.name),
     )
-    return ordered
 
 
 # --- classes -----------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def _flag_certificate(*, actor, hazard: Hazard) -> None:
         kind=EventKind.SLIDE,
         on=on,
         note=f"发现重大隐患:{hazard.description}"[:400],
-        source="supervision",
+        source="hazard",  # the case event came from a registered 重大隐患
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
+from anbiao.cases.choices import CaseState
 from anbiao.cases.evidence import TYPES
 from anbiao.core.forms import apply_errors, style_fields
 from anbiao.core.pagination import paginate, querystring_without
@@ -614,6 +615,7 @@ def _class_page(request, enterprise, override_form=None, incident_form=None):
             "current": classes_on([enterprise.pk], today)[enterprise.pk],
             "by_rules": evaluate(facts),
             "facts": facts,
+            "case_state": CaseState(facts.case_state).label,
             "history": selectors.class_history(user=request.user, enterprise=enterprise),
             "incidents": enterprise.incidents.all(),
             "override_form": override_form or OverrideForm(initial={"on": today}),

@@ -130,3 +130,26 @@ def test_the_hazard_list_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         export = client.get("/supervision/hazards/export/")
     assert export.status_code == 200
+
+
+def test_the_hazard_ledger_exports_in_filing_layout(station_officer, minan_enterprise, login):
+    import io
+
+    import openpyxl
+
+    services.hazard_register(
+        actor=None,
+        enterprise=minan_enterprise,
+        level="major",
+        description='=HYPERLINK("x")除尘器无泄爆',
+        found_on=date(2026, 3, 1),
+    )
+    response = login(station_officer).get("/supervision/hazards/export/")
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert cells[0] == "生产安全事故隐患排查治理台账"
+    assert any(str(c).startswith("填报单位") for c in cells)
+    assert '=HYPERLINK("x")除尘器无泄爆' in cells  # text, never a formula
+    assert any("合计:隐患 1 项,其中重大隐患 1 项" in str(c) for c in cells)
+    assert "单位负责人:" in cells
