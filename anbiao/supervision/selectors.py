@@ -284,11 +284,25 @@ COLOUR_ORDER = [c for c, _ in RiskColour.choices]
 
 
 def four_colour(qs: QuerySet[RiskPoint], by: str) -> list[dict]:
-    """四色 summary: counts per colour grouped by `by` ("enterprise" or "region")."""
-    key = {"enterprise": "enterprise__name", "region": "enterprise__region__name"}[by]
+    """四色 summary: counts per colour, per enterprise or per 镇街 (a community's parent)."""
     table: dict[str, Counter] = defaultdict(Counter)
-    for row in qs.order_by().values(key, "colour").annotate(n=Count("pk")):
-        table[row[key]][row["colour"]] += row["n"]
+    fields = (
+        ("enterprise__name",)
+        if by == "enterprise"
+        else (
+            "enterprise__region__name",
+            "enterprise__region__level",
+            "enterprise__region__parent__name",
+        )
+    )
+    for row in qs.order_by().values(*fields, "colour").annotate(n=Count("pk")):
+        if by == "enterprise":
+            name = row["enterprise__name"]
+        elif row["enterprise__region__level"] == "community":
+            name = row["enterprise__region__parent__name"]
+        else:
+            name = row["enterprise__region__name"]
+        table[name][row["colour"]] += row["n"]
     return [
         {
             "name": name,

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from anbiao.supervision import importers, services
 from anbiao.supervision.models import Checklist, RiskPoint
 from anbiao.supervision.reference import ChecklistError, load_checklists, save_checklist
+from anbiao.supervision.selectors import four_colour
 
 
 def xlsx(rows) -> SimpleUploadedFile:
@@ -103,6 +104,8 @@ def test_risk_points_import_all_or_nothing_with_row_numbers(minan_enterprise, en
     )
     assert count == 2
     assert sorted(RiskPoint.objects.values_list("colour", flat=True)) == ["blue", "red"]
+    by_subdistrict = four_colour(RiskPoint.objects.all(), "region")
+    assert by_subdistrict == [{"name": "民安街道", "counts": [1, 0, 0, 1], "total": 2}]
 
 
 def test_the_yearly_plan_follows_the_class_frequencies(station_officer, minan_enterprise):
