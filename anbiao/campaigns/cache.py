@@ -5,6 +5,7 @@ and ledger span — so any audited write anywhere makes every cached value stale
 from django.core.cache import cache
 from django.db.models import Max
 
+from anbiao.accounts.scope import scope_key
 from anbiao.campaigns.metrics import Scope
 
 TIMEOUT = 6 * 3600
@@ -26,7 +27,7 @@ class CachedMetrics:
     """Call `get(kind, scope, compute)`; the version is read once per instance (per page)."""
 
     def __init__(self, user):
-        self.user_key = f"{user.role}:{user.region_id or 0}:{user.enterprise_id or 0}"
+        self.user_key = scope_key(user)
         self.version = data_version()
 
     def get(self, kind: str, scope: Scope, compute):

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.choices import Role
-from anbiao.accounts.scope import enterprise_scope_q
 from anbiao.cases import certificates, conf
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import (
@@ -47,9 +46,7 @@ from anbiao.enterprises.models import Enterprise
 
 def visible_enterprises(user, action: str = "view") -> QuerySet[Enterprise]:
     """Enterprises whose cases `user` may `action` (none without the permission)."""
-    if not perms.has_perm(user, f"case.{action}"):
-        return Enterprise.objects.none()
-    return Enterprise.objects.filter(enterprise_scope_q(user))
+    return Enterprise.objects.restrict(user, f"case.{action}")
 
 
 def enterprise_get(*, user, pk: int, action: str = "view") -> Enterprise:

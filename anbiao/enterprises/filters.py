@@ -5,8 +5,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from anbiao.accounts.scope import regions_for
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.forms import StyledForm
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
 

@@ -10,10 +10,10 @@ from django.contrib.auth.hashers import make_password
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import Region, User
 from anbiao.agencies.models import Agency, AgencyAssignment
+from anbiao.core.uscc import check_character
 from anbiao.enterprises import services
 from anbiao.enterprises.choices import Industry, Size
 from anbiao.enterprises.models import Enterprise
-from anbiao.enterprises.uscc import check_character
 
 PASSWORD = "Test@Pass2025"  # noqa: S105 - test accounts only
 _serial = itertools.count(1)
