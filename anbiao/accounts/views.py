@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -43,13 +44,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @require_GET
-@requires(perms.USER_MANAGE, message="只有系统管理员可以管理用户")
+@requires(perms.USER_MANAGE, message=services.USER_MANAGE_DENIED)
 def user_list(request):
     users = User.objects.select_related("region", "enterprise", "agency").order_by("username")
     q = request.GET.get("q", "").strip()
     if q:
-        from django.db.models import Q
-
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     return render(
         request,
@@ -63,7 +62,7 @@ def user_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@requires(perms.USER_MANAGE, message="只有系统管理员可以管理用户")
+@requires(perms.USER_MANAGE, message=services.USER_MANAGE_DENIED)
 def user_edit(request, pk: int | None = None):
     user = get_object_or_404(User, pk=pk) if pk else None
     form = UserForm(request.POST or None, instance=user)
@@ -86,7 +85,7 @@ def user_edit(request, pk: int | None = None):
 
 
 @require_http_methods(["GET", "POST"])
-@requires(perms.USER_MANAGE, message="只有系统管理员可以管理用户")
+@requires(perms.USER_MANAGE, message=services.USER_MANAGE_DENIED)
 def user_reset_password(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     form = PasswordResetForm(request.POST or None)

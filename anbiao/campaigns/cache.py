@@ -7,14 +7,14 @@ from django.db.models import Max
 
 from anbiao.accounts.scope import scope_key
 from anbiao.campaigns.metrics import Scope
+from anbiao.cases.models import CaseEvent
+from anbiao.core.models import ChangeLog
+from anbiao.enterprises.models import LedgerSpan
 
 TIMEOUT = 6 * 3600
 
 
 def data_version() -> str:
-    from anbiao.cases.models import CaseEvent
-    from anbiao.core.models import ChangeLog
-    from anbiao.enterprises.models import LedgerSpan
 
     parts = [
         model.objects.aggregate(m=Max("pk"))["m"] or 0

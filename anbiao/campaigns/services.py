@@ -12,6 +12,7 @@ from anbiao.accounts.access import require
 from anbiao.campaigns.choices import TaskStatus
 from anbiao.campaigns.models import Campaign, Task, TaskUpdate
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 
 CAMPAIGN_FIELDS = (
@@ -90,8 +91,6 @@ def task_update(
     if on > timezone.localdate():
         raise ValidationError({"on": "日期不能晚于今天"})
     if file is not None:
-        from anbiao.core.evidence import check_upload
-
         check_upload(file)  # type by content, size limit; refuses with a Chinese message
         file.seek(0)
     update = TaskUpdate(

@@ -21,6 +21,7 @@ from anbiao.cases.forms import (
     ReviewAssignForm,
 )
 from anbiao.cases.models import ItemScore, StandardItem
+from anbiao.cases.scoring import grade_for
 from anbiao.core.evidence import TYPES
 from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
@@ -293,7 +294,6 @@ def rectification_close(request, pk: int):
 
 def _summary_context(assessment):
     result = services.assessment_result(assessment)
-    from anbiao.cases.scoring import grade_for
 
     rule = grade_for(result.score, result.veto_failed)
     return {"result": result, "rule": rule}

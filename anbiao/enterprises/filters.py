@@ -1,4 +1,4 @@
-"""One filter definition for the enterprise list: the page, its Excel export and (later) the API."""
+"""One filter definition for the enterprise list: the page, and its Excel export."""
 
 import django_filters
 from django import forms

@@ -29,6 +29,7 @@ from anbiao.core.importing import (
 )
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
+from anbiao.enterprises.services import ledger_upsert
 from anbiao.enterprises.sizing import classify_size
 
 
@@ -294,7 +295,6 @@ def import_ledger(
 
     Raises ImportFileError when the file itself cannot be read.
     """
-    from anbiao.enterprises.services import ledger_upsert
 
     table = read_table(path, COLUMNS, filename=filename)
     validate_rows(table.rows, user=user)

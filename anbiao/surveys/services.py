@@ -11,6 +11,7 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises import services as enterprise_services
 from anbiao.enterprises.choices import FactSource, OperatingStatus
@@ -123,7 +124,6 @@ def survey_finding_record(*, actor, finding: SurveyFinding, data: dict) -> Surve
 @transaction.atomic
 def survey_finding_add_new(*, actor, survey_round: SurveyRound, data: dict) -> SurveyFinding:
     """A new enterprise found during the round; it is registered when the round closes."""
-    from anbiao.core import uscc as uscc_rules
 
     require(actor, perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
     _check_round(actor, survey_round)

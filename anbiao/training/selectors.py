@@ -1,8 +1,9 @@
 """Scoped reads of training, and the coverage the campaign metrics use.
 
-Coverage (DESIGN §4 `training_coverage_rate`): an enterprise is covered in a period when its
-principal (企业主要负责人) AND its safety manager (安全生产管理员) both attended a session held
-within the period. Attendance at any session counts, whoever organised it.
+Coverage (`training_coverage_rate`, docs/agencies-benchmarks-training.md): an enterprise is
+covered in a period when its principal (企业主要负责人) AND its safety manager (安全生产管理员)
+both attended a session held within the period. Attendance at any session counts, whoever
+organised it.
 """
 
 from datetime import date
