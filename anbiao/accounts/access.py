@@ -6,7 +6,7 @@ by `restrict`).
   on the view so a test can prove that no view goes unchecked.
 - Views open to everyone (login) are marked `@public`; views any signed-in user may open, whose
   check is purely the object's scope (a selector returns only what the user may see), are marked
-  `@requires_login`. Nothing is left unclassified (anbiao/core/tests/test_access.py).
+  `@requires_login`. Nothing is left unclassified (anbiao/accounts/tests/test_access.py).
 - Services and selectors call `require(actor, perm, obj=...)` before they read or write. The
   actor `None` is the system itself (migrations, the demo builder, scheduled jobs), which is
   never refused; an anonymous or inactive user always is.
