@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class SupervisionConfig(AppConfig):
@@ -7,7 +6,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = "日常监管"
 
     def ready(self) -> None:
-        from anbiao.supervision.reference import load_after_migrate
+        # Inside ready(): the loader imports models, which need the registry.
+        from anbiao.core import reference_data
+        from anbiao.supervision.reference import load_reference
 
-        # The shipped checklists, like the other reference data, are present after migrate.
-        post_migrate.connect(load_after_migrate, sender=self, dispatch_uid="supervision-reference")
+        reference_data.register("supervision", table="supervision_checklist", load=load_reference)

@@ -6,9 +6,12 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from anbiao.benchmarks.exports import filing_unit  # noqa: F401 - one rule for the 填报单位 line
 from anbiao.core.excel import Column, xlsx_response
-from anbiao.core.official_forms import OfficialForm, official_form_response
+from anbiao.core.official_forms import (  # noqa: F401 - filing_unit is used by views
+    OfficialForm,
+    filing_unit,
+    official_form_response,
+)
 from anbiao.supervision.choices import HazardLevel, HazardState
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from anbiao.cases.evidence import JPEG, PNG, CheckedFile, check_upload
+from anbiao.core.evidence import JPEG, PNG, CheckedFile, check_upload
 
 MAX_SIDE = 1600
 QUALITY = 80

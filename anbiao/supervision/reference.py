@@ -2,9 +2,10 @@
 and the versioned checklists (reference_data/supervision/checklists/*.yaml). Formats:
 docs/supervision.md.
 
-`load_supervision_reference()` is idempotent: an unchanged checklist changes nothing; a changed
+`load_reference()` is idempotent: an unchanged checklist changes nothing; a changed
 one replaces its items only while no inspection uses it — a checklist in use is superseded by a
-new `version`, never edited. It runs after every migrate (apps.py).
+new `version`, never edited. It is registered in apps.py, so it runs after every migrate and with
+`anbiao load-reference`.
 """
 
 import hashlib
@@ -186,17 +187,10 @@ def load_checklists(directory: Path = SUPERVISION_DIR / "checklists") -> list[Lo
     return results
 
 
-def load_supervision_reference() -> list[LoadResult]:
-    """Load (idempotently) every shipped checklist and check the class rules parse."""
+def load_reference(directory: Path, summary) -> None:
+    """The registered loader (anbiao/core/reference_data.py): the class rules must parse, and
+    every checklist under `directory`/supervision/checklists is loaded."""
     class_rules.cache_clear()
     class_rules()
-    return load_checklists()
-
-
-def load_after_migrate(sender, using="default", **kwargs) -> None:
-    """post_migrate receiver: keep the shipped checklists present after every migrate."""
-    from django.db import connections
-
-    if "supervision_checklist" not in connections[using].introspection.table_names():
-        return
-    load_supervision_reference()
+    for result in load_checklists(directory / "supervision" / "checklists"):
+        summary.count_outcome(result.outcome, "检查表")

@@ -14,8 +14,8 @@ from django.utils import timezone
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.scope import regions_for
-from anbiao.cases.evidence import check_upload
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 from anbiao.supervision import photos

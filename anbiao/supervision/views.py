@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
 from anbiao.cases.choices import CaseState
-from anbiao.cases.evidence import TYPES
+from anbiao.core.evidence import TYPES
 from anbiao.core.forms import apply_errors, style_fields
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.enterprises.models import Enterprise
