@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from anbiao.api.urls import api_urls, token_urls
 from anbiao.core import views as core_views
 
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
     path("agencies/", include("anbiao.agencies.urls")),
     path("benchmarks/", include("anbiao.benchmarks.urls")),
     path("training/", include("anbiao.training.urls")),
+    path("api/v1/", include(api_urls, namespace="api")),
+    path("api-tokens/", include(token_urls, namespace="tokens")),
 ]

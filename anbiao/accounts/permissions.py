@@ -137,3 +137,12 @@ EXPERT_VIEW = "expert.view"
 _grant(Role.ADMIN, EXPERT_VIEW)
 _grant(Role.DISTRICT, EXPERT_VIEW)
 _grant(Role.STATION, EXPERT_VIEW)
+
+# --- API tokens (anbiao/api): everyone may hold personal tokens acting with their own role and
+# scope; administrators issue tokens for system accounts, revoke any token and read their use.
+API_TOKEN_OWN = "apitoken.own"  # noqa: S105 - a permission name
+API_TOKEN_MANAGE = "apitoken.manage"  # noqa: S105 - a permission name
+
+for _role in Role.values:
+    _grant(_role, API_TOKEN_OWN)
+_grant(Role.ADMIN, API_TOKEN_MANAGE)
