@@ -35,9 +35,13 @@ def token_list(*, user, params) -> QuerySet[ApiToken]:
 
 
 def token_get(*, user, pk: int) -> ApiToken:
-    token = token_list(user=user, params={}).filter(pk=pk).first()
+    """A token the user may act on: their own, or any for an administrator. Another account's
+    token is refused (403), not hidden: a token's id tells nothing about any enterprise."""
+    token = ApiToken.objects.select_related("user").filter(pk=pk).first()
     if token is None:
         raise Http404("令牌不存在")
+    if token.user_id != user.pk:
+        require(user, perms.API_TOKEN_MANAGE, message="您不能操作他人的令牌")
     return token
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
@@ -90,9 +90,12 @@ def token_create(request):
 
 
 @requires(perms.API_TOKEN_OWN)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def token_revoke(request, pk: int):
+    """GET asks for confirmation; POST revokes at once."""
     token = selectors.token_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        return render(request, "api/token_revoke.html", {"token": token})
     try:
         services.token_revoke(actor=request.user, token=token)
     except ValidationError as exc:
