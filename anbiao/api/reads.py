@@ -42,9 +42,14 @@ def _region(code: str | None) -> Region | None:
     return region
 
 
+EARLIEST = date(1990, 1, 1)  # no record of this system is older; metrics look back from D
+
+
 def _not_future(on: date, field: str = "as_of") -> date:
     if on > timezone.localdate():
         raise ValidationError({field: "统计日期不能晚于今天"})
+    if on < EARLIEST:
+        raise ValidationError({field: f"统计日期不能早于{EARLIEST.isoformat()}"})
     return on
 
 
