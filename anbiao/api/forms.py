@@ -8,6 +8,11 @@ from anbiao.accounts.models import User
 from anbiao.core.forms import StyledForm
 
 
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.username}({obj.display_name} · {obj.get_role_display()})"
+
+
 class TokenForm(StyledForm):
     name = forms.CharField(label="名称(用途)", max_length=60, help_text="如:区平台数据同步")
     expires_on = forms.DateField(
@@ -16,7 +21,7 @@ class TokenForm(StyledForm):
     read_only = forms.BooleanField(
         label="只读(不能记录进度、登记证书等写入操作)", required=False, initial=True
     )
-    user = forms.ModelChoiceField(
+    user = AccountChoiceField(
         label="所属账号",
         queryset=User.objects.filter(is_active=True).order_by("username"),
         required=False,

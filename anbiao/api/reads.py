@@ -66,14 +66,21 @@ def enterprise_by_ref(user, ref: str, action: str = "view", getter=enterprise_ge
     return getter(user=user, pk=pk, action=action)
 
 
-@router.get("/regions", response={200: schemas.RegionList, **ERRORS}, tags=["参考数据"])
+@router.get(
+    "/regions", response={200: schemas.RegionList, **ERRORS}, summary="行政区划", tags=["参考数据"]
+)
 def region_list(request):
     """行政区划树(区 → 镇街 → 社区),所有登录用户可读。"""
     qs = Region.objects.select_related("parent").order_by("path")
     return {"items": [rows.region_row(r) for r in qs]}
 
 
-@router.get("/enterprises", response={200: schemas.EnterprisePage, **ERRORS}, tags=["企业"])
+@router.get(
+    "/enterprises",
+    response={200: schemas.EnterprisePage, **ERRORS},
+    summary="企业名录",
+    tags=["企业"],
+)
 def enterprise_index(
     request,
     q: str | None = Query(None, description="名称、信用代码、地址或拼音首字母/全拼"),
@@ -115,14 +122,21 @@ def enterprise_index(
     return {"items": [rows.enterprise_row(e) for e in items], "next_cursor": next_cursor}
 
 
-@router.get("/enterprises/{ref}", response={200: schemas.EnterpriseOut, **ERRORS}, tags=["企业"])
+@router.get(
+    "/enterprises/{ref}",
+    response={200: schemas.EnterpriseOut, **ERRORS},
+    summary="一家企业",
+    tags=["企业"],
+)
 def enterprise_detail(request, ref: str):
     """一家企业:`ref` 为 id 或统一社会信用代码。"""
     require(request.user, perms.ENTERPRISE_VIEW)
     return rows.enterprise_row(enterprise_by_ref(request.user, ref))
 
 
-@router.get("/ledger", response={200: schemas.LedgerPage, **ERRORS}, tags=["企业"])
+@router.get(
+    "/ledger", response={200: schemas.LedgerPage, **ERRORS}, summary="应创台账(某日)", tags=["企业"]
+)
 def ledger_index(
     request,
     as_of: date | None = Query(None, description="统计日期,默认今天"),
@@ -165,7 +179,9 @@ def ledger_index(
     return {"as_of": on, "baseline": start, "items": data, "next_cursor": next_cursor}
 
 
-@router.get("/cases", response={200: schemas.CasePage, **ERRORS}, tags=["创建"])
+@router.get(
+    "/cases", response={200: schemas.CasePage, **ERRORS}, summary="创建案例及事件", tags=["创建"]
+)
 def case_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -193,7 +209,12 @@ def _assessments(user):
     return Assessment.objects.restrict(user, "view").select_related("case__enterprise", "standard")
 
 
-@router.get("/assessments", response={200: schemas.AssessmentPage, **ERRORS}, tags=["创建"])
+@router.get(
+    "/assessments",
+    response={200: schemas.AssessmentPage, **ERRORS},
+    summary="评定得分",
+    tags=["创建"],
+)
 def assessment_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -218,6 +239,7 @@ def assessment_index(
 @router.get(
     "/assessments/{assessment_id}",
     response={200: schemas.AssessmentOut, **ERRORS},
+    summary="一次评定及逐项得分",
     tags=["创建"],
 )
 def assessment_detail(request, assessment_id: int):
@@ -229,7 +251,12 @@ def assessment_detail(request, assessment_id: int):
     return rows.assessment_row(assessment, items=True)
 
 
-@router.get("/certificates", response={200: schemas.CertificatePage, **ERRORS}, tags=["创建"])
+@router.get(
+    "/certificates",
+    response={200: schemas.CertificatePage, **ERRORS},
+    summary="证书",
+    tags=["创建"],
+)
 def certificate_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -257,7 +284,12 @@ def certificate_index(
     return {"items": [rows.certificate_row(c, today) for c in items], "next_cursor": next_cursor}
 
 
-@router.get("/benchmarks", response={200: schemas.BenchmarkPage, **ERRORS}, tags=["标杆与培训"])
+@router.get(
+    "/benchmarks",
+    response={200: schemas.BenchmarkPage, **ERRORS},
+    summary="标杆企业",
+    tags=["标杆与培训"],
+)
 def benchmark_index(
     request,
     q: str | None = None,
@@ -274,6 +306,7 @@ def benchmark_index(
 @router.get(
     "/training/attendance",
     response={200: schemas.AttendancePage, **ERRORS},
+    summary="培训签到",
     tags=["标杆与培训"],
 )
 def attendance_index(
@@ -316,7 +349,12 @@ def _campaign_row(c) -> dict:
     }
 
 
-@router.get("/campaigns", response={200: schemas.CampaignList, **ERRORS}, tags=["专项行动"])
+@router.get(
+    "/campaigns",
+    response={200: schemas.CampaignList, **ERRORS},
+    summary="专项行动",
+    tags=["专项行动"],
+)
 def campaign_index(request):
     """与您的管辖区域相关的专项行动。"""
     require(request.user, perms.CAMPAIGN_VIEW)
@@ -326,6 +364,7 @@ def campaign_index(request):
 @router.get(
     "/campaigns/{slug}/metrics",
     response={200: schemas.KpiOut, **ERRORS},
+    summary="专项行动指标和目标",
     tags=["专项行动"],
 )
 def campaign_metrics(

@@ -26,6 +26,7 @@ router = Router()
 @router.post(
     "/enterprises/{ref}/case-events",
     response={201: schemas.EventOut, **ERRORS},
+    summary="记录创建进度",
     tags=["写入"],
 )
 def case_event_create(request, ref: str, payload: schemas.EventIn):
@@ -50,6 +51,7 @@ def case_event_create(request, ref: str, payload: schemas.EventIn):
 @router.post(
     "/enterprises/{ref}/certificates",
     response={201: schemas.CertificateOut, **ERRORS},
+    summary="登记证书",
     tags=["写入"],
 )
 def certificate_create(request, ref: str, payload: schemas.CertificateIn):
@@ -76,6 +78,7 @@ def certificate_create(request, ref: str, payload: schemas.CertificateIn):
 @router.post(
     "/enterprises/{ref}/guidance-records",
     response={201: schemas.GuidanceOut, **ERRORS},
+    summary="记录技术服务",
     tags=["写入"],
 )
 def guidance_create(request, ref: str, payload: schemas.GuidanceIn):
