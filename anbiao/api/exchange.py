@@ -42,7 +42,7 @@ from anbiao.training.models import Attendance, Session
 
 FORMAT = "anbiao-exchange"
 VERSION = 1
-FILES = ("enterprises", "cases", "certificates", "benchmarks", "training")
+FILES = ("regions", "enterprises", "cases", "certificates", "benchmarks", "training")
 
 ENTERPRISE_FIELDS = (
     "name",
@@ -91,6 +91,20 @@ ATTENDANCE_FIELDS = ("name", "role", "unit", "position", "phone")
 
 
 # --- export ---------------------------------------------------------------------------------
+
+
+def region_records(region: Region, on: date):
+    """The region, its ancestors and its subtree: a station may have communities (社区) that
+    the district's reference data lacks."""
+    chain = [c for c in region.path.split("/") if c]
+    qs = Region.objects.filter(path__startswith=region.path) | Region.objects.filter(code__in=chain)
+    for r in qs.select_related("parent").order_by("path"):
+        yield {
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent_code": r.parent.code if r.parent_id else None,
+        }
 
 
 def _enterprises(region: Region):
@@ -238,6 +252,7 @@ def training_records(region: Region, on: date):
 
 
 EXPORTERS = {
+    "regions": region_records,
     "enterprises": enterprise_records,
     "cases": case_records,
     "certificates": certificate_records,
@@ -365,6 +380,25 @@ class _Importer:
             raise ValidationError({where: f"企业“{uscc}”不在交换包的企业文件中,也未在本系统登记"})
         self.enterprises[uscc] = enterprise
         return enterprise
+
+    # Regions: added when missing (under a parent that exists), never renamed or moved: the
+    # district's own reference data wins.
+    def regions_(self, rows: list[dict]) -> None:
+        for number, row in enumerate(rows, start=1):
+            where = f"regions.jsonl 第{number}行"
+            if row["code"] in self.regions:
+                continue
+            parent = None
+            if row.get("parent_code"):
+                parent = self.region(row["parent_code"], where)
+            region = Region(code=row["code"], name=row["name"], level=row["level"], parent=parent)
+            try:
+                region.full_clean(exclude=["path", "parent"])
+            except ValidationError as exc:
+                raise ValidationError({where: ";".join(exc.messages)}) from exc
+            region.save()
+            self.regions[region.code] = region
+            self.result.count("regions")
 
     # Enterprises: upsert by USCC; dated facts appended when missing; spans rebuilt.
     def enterprises_(self, rows: list[dict]) -> None:
@@ -577,6 +611,7 @@ def import_package(*, path: Path | str) -> ImportResult:
     merged adds nothing. Run by the system (the CLI), so no user permission applies."""
     manifest, records = read_package(path)
     importer = _Importer(manifest)
+    importer.regions_(records["regions"])
     importer.enterprises_(records["enterprises"])
     importer.cases_(records["cases"])
     importer.certificates_(records["certificates"])

@@ -21,7 +21,7 @@ from anbiao.api.services import token_create
 from anbiao.cases.models import CaseEvent, Certificate
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
-from anbiao.testing.factories import AgencyFactory, make_enterprise, record_steps
+from anbiao.testing.factories import AgencyFactory, certify, make_enterprise, record_steps
 
 MINAN = "350213007"
 DAY = timezone.localdate
@@ -336,3 +336,21 @@ def test_a_guidance_record_goes_through_the_agency_service(client, agency_user, 
         refused.status_code == 403
         and refused.json()["errors"][0]["message"] == "只能记录本机构的技术服务"
     )
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/enterprises", "/api/v1/cases", "/api/v1/certificates", "/api/v1/ledger"]
+)
+def test_lists_use_a_bounded_number_of_queries(
+    client, station_officer, path, django_assert_max_num_queries
+):
+    for n in range(12):
+        enterprise = make_enterprise(MINAN)
+        if n % 3 == 0:
+            certify(enterprise, date(2025, 8, 1))  # apply, pass, certificate
+        else:
+            record_steps(enterprise, ("start", date(2025, 5, 1)))
+    secret = secret_of(station_officer)
+    with django_assert_max_num_queries(14):
+        body = client.get(path, {"limit": 500}, headers=bearer(secret)).json()
+    assert len(body["items"]) >= 4

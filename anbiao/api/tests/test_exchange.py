@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from anbiao.accounts.models import Region
 from anbiao.api.exchange import import_package
 from anbiao.benchmarks.models import Benchmark, BenchmarkEvent
 from anbiao.campaigns.metrics import Scope
@@ -29,6 +30,7 @@ from anbiao.testing.factories import (
     make_session,
     make_uscc,
     record_steps,
+    region,
 )
 from anbiao.training.models import Attendance, Session
 
@@ -64,6 +66,10 @@ def build_station(code: str, base: int, town: str) -> None:
     newcomer = enterprise(3, "新创塑胶", ledger_since=date(2025, 9, 1))
     record_steps(newcomer, ("start", date(2025, 10, 8)))
     enterprise(4, "远山贸易", eligible=False, eligibility_reason="非工贸行业")
+    community = Region.objects.create(  # a community only this station's instance has
+        code=f"{code}{base}", name=f"{town}试点社区", level="community", parent=region(code)
+    )
+    enterprise(6, "社区机械", region=community)
     closed = enterprise(5, "旧厂纺织")
     enterprise_change_status(
         actor=None, enterprise=closed, status="suspended", on=date(2025, 11, 1), reason="停产"
@@ -97,6 +103,7 @@ def wipe() -> None:
     ChangeLog.objects.all().delete()
     EnterpriseFact.objects.all().delete()
     Enterprise.objects.all().delete()
+    Region.objects.filter(name__endswith="试点社区").delete()
 
 
 @pytest.fixture
@@ -104,8 +111,6 @@ def district_campaign(reference):
     """The Min'an plan run district-wide, so both stations' enterprises count."""
     plan = Campaign.objects.get(slug="minan-2025")
     plan.pk, plan.slug = None, "xiangan-2025"
-    from anbiao.accounts.models import Region
-
     plan.region = Region.objects.get(code=DISTRICT)
     plan.save()
     return plan
@@ -143,11 +148,14 @@ def test_two_station_packages_merge_into_the_metrics_of_one_instance(district_ca
     second = import_package(path=tmp_path / "xindian.zip")
 
     assert metrics(district_campaign) == single
-    assert single["eligible_total"] == 6 and single["completed"] == 2
+    assert single["eligible_total"] == 8 and single["completed"] == 2
     assert single["benchmarks"] == 2 and single["training_coverage_rate"] is not None
     assert set(Certificate.objects.values_list("number", "expires_on")) == single_certificates
-    assert first.added["enterprises"] == 5 and second.added["case_events"] > 0
-    assert minan_manifest["files"]["enterprises.jsonl"]["count"] == 5
+    assert first.added["enterprises"] == 6 and second.added["case_events"] > 0
+    assert (
+        first.added["regions"] == 1 and Region.objects.get(name="民安试点社区").parent.code == MINAN
+    )
+    assert minan_manifest["files"]["enterprises.jsonl"]["count"] == 6
     corrected = Enterprise.objects.get(uscc=make_uscc(102)).cases.get()
     assert corrected.state == "in_progress"  # the correction was replayed, not the mistake
 

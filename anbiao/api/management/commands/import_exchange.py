@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from anbiao.api.exchange import import_package
 
 LABELS = {
+    "regions": "区划",
     "enterprises": "企业",
     "facts": "动态信息",
     "case_events": "创建事件",
