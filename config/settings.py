@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "anbiao.benchmarks",
     "anbiao.training",
     "anbiao.api",
+    "anbiao.demo",
 ]
 
 MIDDLEWARE = [

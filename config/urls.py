@@ -1,10 +1,10 @@
 from django.urls import include, path
 
 from anbiao.api.urls import api_urls, token_urls
-from anbiao.core import views as core_views
+from anbiao.campaigns.home import home
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
     path("cases/", include("anbiao.cases.urls")),

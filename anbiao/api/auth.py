@@ -8,11 +8,13 @@ ANBIAO_API_RATE_LIMIT requests in a minute (429).
 """
 
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from ninja.security import HttpBearer
 
+from anbiao.accounts.access import require
 from anbiao.api.errors import ApiError
 from anbiao.api.services import token_for
 
@@ -76,3 +78,26 @@ class TokenAuth(HttpBearer):
             )
         request.user = found.user
         return found.user
+
+
+# The permission each operation requires, by operation name: checked by `requires` below and
+# copied onto the operation's URL callback (urls.py) for the access test, like `@requires` on a
+# page.
+OPERATION_PERMISSIONS: dict[str, tuple[str, ...]] = {}
+
+
+def requires(*perms: str):
+    """Operation decorator (under `@router.get/post`): refuse (403, the error body) unless the
+    caller — the token's owner or the signed-in user — holds every one of `perms`."""
+
+    def decorate(func):
+        @wraps(func)
+        def guarded(request, *args, **kwargs):
+            for perm in perms:
+                require(request.user, perm)
+            return func(request, *args, **kwargs)
+
+        OPERATION_PERMISSIONS[func.__name__] = perms
+        return guarded
+
+    return decorate

@@ -9,20 +9,20 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from anbiao.accounts import permissions as perms
-from anbiao.accounts.access import require
 from anbiao.accounts.models import Region
 from anbiao.api import rows, schemas
+from anbiao.api.auth import requires
 from anbiao.api.errors import ErrorBody
 from anbiao.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, changed_since, page
 from anbiao.benchmarks.selectors import benchmark_list
 from anbiao.campaigns.selectors import campaign_get, campaigns_for, scope_for
 from anbiao.campaigns.targets import kpi_document
 from anbiao.cases.models import Assessment, Case, Certificate
+from anbiao.core.uscc import normalize
 from anbiao.enterprises import ledger
 from anbiao.enterprises.ledger_export import baseline
 from anbiao.enterprises.models import Enterprise
 from anbiao.enterprises.selectors import enterprise_get, enterprise_list
-from anbiao.enterprises.uscc import normalize
 from anbiao.training.models import Attendance
 
 router = Router()
@@ -69,6 +69,7 @@ def enterprise_by_ref(user, ref: str, action: str = "view", getter=enterprise_ge
 @router.get(
     "/regions", response={200: schemas.RegionList, **ERRORS}, summary="行政区划", tags=["参考数据"]
 )
+@requires()
 def region_list(request):
     """行政区划树(区 → 镇街 → 社区),所有登录用户可读。"""
     qs = Region.objects.select_related("parent").order_by("path")
@@ -81,6 +82,7 @@ def region_list(request):
     summary="企业名录",
     tags=["企业"],
 )
+@requires(perms.ENTERPRISE_VIEW)
 def enterprise_index(
     request,
     q: str | None = Query(None, description="名称、信用代码、地址或拼音首字母/全拼"),
@@ -97,7 +99,6 @@ def enterprise_index(
     limit: int = Limit,
 ):
     """企业名录,筛选条件与“企业台账”列表页相同。按 id 升序分页。"""
-    require(request.user, perms.ENTERPRISE_VIEW)
     params = QueryDict(mutable=True)
     values = {
         "q": q,
@@ -128,15 +129,16 @@ def enterprise_index(
     summary="一家企业",
     tags=["企业"],
 )
+@requires(perms.ENTERPRISE_VIEW)
 def enterprise_detail(request, ref: str):
     """一家企业:`ref` 为 id 或统一社会信用代码。"""
-    require(request.user, perms.ENTERPRISE_VIEW)
     return rows.enterprise_row(enterprise_by_ref(request.user, ref))
 
 
 @router.get(
     "/ledger", response={200: schemas.LedgerPage, **ERRORS}, summary="应创台账(某日)", tags=["企业"]
 )
+@requires(perms.ENTERPRISE_VIEW)
 def ledger_index(
     request,
     as_of: date | None = Query(None, description="统计日期,默认今天"),
@@ -150,7 +152,6 @@ def ledger_index(
     limit: int = Limit,
 ):
     """应创台账(某日),与“应创台账”页面相同的规则。"""
-    require(request.user, perms.ENTERPRISE_VIEW)
     on = _not_future(as_of or timezone.localdate())
     region = _region(region_code)
     scoped = Enterprise.objects.restrict(request.user, "view")
@@ -182,6 +183,7 @@ def ledger_index(
 @router.get(
     "/cases", response={200: schemas.CasePage, **ERRORS}, summary="创建案例及事件", tags=["创建"]
 )
+@requires(perms.CASE_VIEW)
 def case_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -191,7 +193,6 @@ def case_index(
     limit: int = Limit,
 ):
     """创建案例及其全部事件(含已撤回的,`reversed` 标明)。任何事件都会更新案例的 updated_at。"""
-    require(request.user, perms.CASE_VIEW)
     qs = Case.objects.restrict(request.user, "view").select_related("enterprise")
     qs = qs.prefetch_related("events__actor")
     if enterprise:
@@ -215,6 +216,7 @@ def _assessments(user):
     summary="评定得分",
     tags=["创建"],
 )
+@requires(perms.CASE_VIEW)
 def assessment_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -224,7 +226,6 @@ def assessment_index(
     limit: int = Limit,
 ):
     """自评、评审和年度自评的得分(得分率、实得分、应得分、否决项、建议等级)。"""
-    require(request.user, perms.CASE_VIEW)
     qs = _assessments(request.user)
     if enterprise:
         qs = qs.filter(case__enterprise=enterprise_by_ref(request.user, enterprise))
@@ -242,9 +243,9 @@ def assessment_index(
     summary="一次评定及逐项得分",
     tags=["创建"],
 )
+@requires(perms.CASE_VIEW)
 def assessment_detail(request, assessment_id: int):
     """一次评定及逐项得分。"""
-    require(request.user, perms.CASE_VIEW)
     assessment = _assessments(request.user).filter(pk=assessment_id).first()
     if assessment is None:
         raise Http404("评定不存在或不在您的管辖范围内")
@@ -257,6 +258,7 @@ def assessment_detail(request, assessment_id: int):
     summary="证书",
     tags=["创建"],
 )
+@requires(perms.CASE_VIEW)
 def certificate_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -268,7 +270,6 @@ def certificate_index(
     limit: int = Limit,
 ):
     """证书(含已作废的),`status` 为今日状态。"""
-    require(request.user, perms.CASE_VIEW)
     qs = Certificate.objects.restrict(request.user, "view").select_related(
         "case__enterprise", "replaces", "successor"
     )
@@ -290,6 +291,7 @@ def certificate_index(
     summary="标杆企业",
     tags=["标杆与培训"],
 )
+@requires(perms.BENCHMARK_VIEW)
 def benchmark_index(
     request,
     q: str | None = None,
@@ -309,6 +311,7 @@ def benchmark_index(
     summary="培训签到",
     tags=["标杆与培训"],
 )
+@requires(perms.TRAINING_VIEW)
 def attendance_index(
     request,
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
@@ -318,7 +321,6 @@ def attendance_index(
     limit: int = Limit,
 ):
     """培训签到:谁(五项岗位)参加了哪次培训。"""
-    require(request.user, perms.TRAINING_VIEW)
     qs = Attendance.objects.restrict(request.user, "view").select_related(
         "session__region", "enterprise"
     )
@@ -355,9 +357,9 @@ def _campaign_row(c) -> dict:
     summary="专项行动",
     tags=["专项行动"],
 )
+@requires(perms.CAMPAIGN_VIEW)
 def campaign_index(request):
     """与您的管辖区域相关的专项行动。"""
-    require(request.user, perms.CAMPAIGN_VIEW)
     return {"items": [_campaign_row(c) for c in campaigns_for(request.user).order_by("pk")]}
 
 
@@ -367,6 +369,7 @@ def campaign_index(request):
     summary="专项行动指标和目标",
     tags=["专项行动"],
 )
+@requires(perms.CAMPAIGN_VIEW)
 def campaign_metrics(
     request,
     slug: str,
@@ -376,7 +379,6 @@ def campaign_metrics(
     ),
 ):
     """各项指标和目标状态,与 `anbiao kpi --json` 输出相同(只统计您管辖范围内的企业)。"""
-    require(request.user, perms.CAMPAIGN_VIEW)
     campaign = campaign_get(user=request.user, slug=slug)
     on = _not_future(as_of or timezone.localdate())
     scope = scope_for(request.user, campaign, on, _region(region_code))

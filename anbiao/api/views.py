@@ -2,7 +2,6 @@
 and the usage log for administrators. Thin: services write, selectors read."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
-from anbiao.accounts.access import requires
+from anbiao.accounts.access import public, requires
 from anbiao.api import selectors, services
 from anbiao.api.forms import TokenForm
 from anbiao.core.excel import Column, xlsx_response
@@ -18,7 +17,7 @@ from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 
 
-@login_not_required
+@public
 @require_GET
 def docs(request):
     """The OpenAPI document rendered by swagger-ui-dist, served from our own static files."""

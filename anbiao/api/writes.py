@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from ninja import Router, Status
 
 from anbiao.accounts import permissions as perms
-from anbiao.accounts.access import require
 from anbiao.accounts.choices import Role
 from anbiao.agencies.models import Agency
 from anbiao.agencies.services import guidance_record
 from anbiao.api import rows, schemas
+from anbiao.api.auth import requires
 from anbiao.api.reads import ERRORS, enterprise_by_ref
 from anbiao.cases import selectors as case_selectors
 from anbiao.cases import services as case_services
@@ -29,9 +29,9 @@ router = Router()
     summary="记录创建进度",
     tags=["写入"],
 )
+@requires(perms.CASE_MANAGE)
 def case_event_create(request, ref: str, payload: schemas.EventIn):
     """记录企业创建案例的一个步骤(与“记录进度”页面相同的规则)。发证请用 /certificates。"""
-    require(request.user, perms.CASE_MANAGE)
     enterprise = enterprise_by_ref(request.user, ref, "manage", case_selectors.enterprise_get)
     if payload.kind in (EventKind.CERTIFICATE, EventKind.RENEWAL):
         raise ValidationError({"kind": "发证和换证请使用 /certificates 接口(须填写证书编号)"})
@@ -54,9 +54,9 @@ def case_event_create(request, ref: str, payload: schemas.EventIn):
     summary="登记证书",
     tags=["写入"],
 )
+@requires(perms.CASE_MANAGE)
 def certificate_create(request, ref: str, payload: schemas.CertificateIn):
     """登记证书(取得证书或换发证书),同时记录对应的案例事件。"""
-    require(request.user, perms.CASE_MANAGE)
     enterprise = enterprise_by_ref(request.user, ref, "manage", case_selectors.enterprise_get)
     event = case_services.case_record_event(
         actor=request.user,
@@ -81,10 +81,10 @@ def certificate_create(request, ref: str, payload: schemas.CertificateIn):
     summary="记录技术服务",
     tags=["写入"],
 )
+@requires(perms.GUIDANCE_RECORD)
 def guidance_create(request, ref: str, payload: schemas.GuidanceIn):
     """记录一次技术服务(指导)。机构用户记录本机构的;安监站可为任一在册机构记录。"""
     user = request.user
-    require(user, perms.GUIDANCE_RECORD)
     enterprise = enterprise_by_ref(user, ref)
     agency_id = payload.agency_id
     if agency_id is None and user.role == Role.AGENCY:
