@@ -30,6 +30,7 @@ from django.utils import timezone
 from anbiao.accounts.models import Region
 from anbiao.benchmarks.models import Benchmark, BenchmarkEvent
 from anbiao.cases import services as case_services
+from anbiao.cases.certificates import status_on
 from anbiao.cases.choices import EventKind
 from anbiao.cases.models import Case, Certificate
 from anbiao.core import audit
@@ -186,8 +187,6 @@ def case_records(region: Region, on: date):
 
 
 def certificate_records(region: Region, on: date):
-    from anbiao.cases.certificates import status_on
-
     qs = (
         Certificate.objects.filter(
             case__enterprise__region__path__startswith=region.path, issued_on__lte=on

@@ -3,6 +3,7 @@
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
@@ -16,8 +17,6 @@ def token_list(*, user, params) -> QuerySet[ApiToken]:
     qs = ApiToken.objects.select_related("user", "created_by")
     if not perms.has_perm(user, perms.API_TOKEN_MANAGE):
         qs = qs.filter(user=user)
-    from django.utils import timezone
-
     today = timezone.localdate()
     status = params.get("status") or ""
     if status == "active":
