@@ -68,6 +68,10 @@ RISK_MANAGE = "risk.manage"
 SUPERVISION_VIEW = "supervision.view"  # classes, plans, figures beyond one's own enterprise
 SUPERVISION_MANAGE = "supervision.manage"  # class overrides, accidents, plans
 SUPERVISION_EXPORT = "supervision.export"
+# --- API tokens (anbiao/api): everyone may hold personal tokens acting with their own role and
+# scope; administrators issue tokens for system accounts, revoke any token and read their use.
+API_TOKEN_OWN = "apitoken.own"  # noqa: S105 - a permission name
+API_TOKEN_MANAGE = "apitoken.manage"  # noqa: S105 - a permission name
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # 系统管理员: accounts and the audit trail; everything else read-only.
@@ -79,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             IMPORT_VIEW,
             # accounts and audit
             USER_MANAGE,
+            API_TOKEN_MANAGE,
             LOGIN_LOG_VIEW,
             AUDIT_VIEW,
             # surveys
@@ -100,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             RISK_VIEW,
             SUPERVISION_VIEW,
             SUPERVISION_EXPORT,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 区应急管理局: plans the campaign and manages agencies; reads the rest of its district.
@@ -132,6 +139,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             RISK_VIEW,
             SUPERVISION_VIEW,
             SUPERVISION_EXPORT,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 街道安监站: does the work within its subdistrict.
@@ -179,6 +188,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             HAZARD_REVIEW,
             RISK_MANAGE,
             SUPERVISION_MANAGE,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 行业部门: reads its region and reports progress on its own tasks.
@@ -202,6 +213,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             HAZARD_VIEW,
             RISK_VIEW,
             SUPERVISION_VIEW,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 企业: its own profile, its own case, its hazards and risk register.
@@ -218,6 +231,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             HAZARD_RECTIFY,
             RISK_VIEW,
             RISK_MANAGE,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 第三方机构: the enterprises it serves or reviews.
@@ -230,6 +245,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_UPLOAD,
             AGENCY_VIEW,
             GUIDANCE_RECORD,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 专家: the reviews assigned to them.
@@ -239,6 +256,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_VIEW,
             CASE_REVIEW,
             CASE_UPLOAD,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
 }

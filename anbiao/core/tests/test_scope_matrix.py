@@ -143,6 +143,7 @@ class Route:
     post: object = None  # a write view's payload, or payload(world, persona, target)
     get: int = 200  # what a GET returns to a persona in `who` (and in scope)
     public: bool = False  # reachable without logging in
+    posted: int = 302  # what an accepted write answers (a redirect, unless it shows a result)
 
 
 ROUTES = {
@@ -328,11 +329,14 @@ OBJECTS.update(
 
 
 def url_patterns(patterns=None, namespace=""):
-    """(name, pattern) for every URL, recursing through included resolvers."""
+    """(name, pattern) for every URL, recursing through included resolvers. The JSON API's
+    operations are walked with tokens by test_api_matrix.py, from the OpenAPI document."""
     for p in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(p, URLResolver):
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
             yield from url_patterns(p.url_patterns, ns)
+        elif getattr(p.callback, "__module__", "") == "ninja.operation":
+            continue
         else:
             yield (f"{namespace}{p.name}" if p.name else f"<unnamed {p.pattern}>"), p
 
@@ -955,6 +959,18 @@ def risk_payload(name="矩阵风险点") -> dict:
 
 def sup_region(p):
     return region(XINDIAN if p == "other_station_officer" else MINAN).pk
+# --- the JSON API's pages (anbiao/api): its docs are public; everyone keeps personal tokens;
+# only administrators revoke another account's token or read the usage log. The API's
+# operations themselves are walked with tokens in test_api_matrix.py.
+def api_token(w):
+    """A token of the victim account (another 街道's station officer)."""
+    from anbiao.api.services import token_create
+
+    def make():
+        later = timezone.localdate() + timedelta(days=30)
+        return token_create(actor=None, user=w["victim"], name="矩阵令牌", expires_on=later)[0]
+
+    return i6_object(w, "api-token", make)
 
 
 ROUTES.update(
@@ -1077,6 +1093,24 @@ def supervision_models():
         m.PlanEntry,
         m.RiskPoint,
     )
+        "api:api-root": Route(ALL, public=True),
+        "api:docs": Route(ALL, public=True),
+        "api:openapi-json": Route(ALL, public=True),
+        "tokens:list": Route(ALL),
+        "tokens:create": Route(
+            ALL,
+            post=lambda w, p, t: {"name": "矩阵令牌", "expires_on": later_day(), "read_only": "on"},
+            posted=200,  # the new token is shown once, on the answer page
+        ),
+        "tokens:revoke": Route(ADMIN, obj="api_token", post={}),
+        "tokens:uses": Route(ADMIN),
+    }
+)
+OBJECTS["api_token"] = {None: lambda w: {"pk": api_token(w).pk}}
+
+
+def later_day() -> str:
+    return (timezone.localdate() + timedelta(days=30)).isoformat()
 
 
 def snapshot() -> dict:
@@ -1093,8 +1127,15 @@ def snapshot() -> dict:
             SurveyFinding,
             *campaign_models(),
             *supervision_models(),
+            *api_models(),
         )
     }
+
+
+def api_models():
+    from anbiao.api.models import ApiToken
+
+    return (ApiToken,)
 
 
 def campaign_models():
@@ -1134,12 +1175,13 @@ def test_each_persona_changes_data_only_within_scope(client, world, name, person
     payload = route.post(world, persona, target) if callable(route.post) else route.post
     response = client.post(url, payload)
     want = expected(route, persona, target)
-    assert_outcome(response, want, 302)
+    assert_outcome(response, want, route.posted)
     assert_no_leak(text_of(response), world, persona)
     if want != "ok":
         assert snapshot() == before, "a refused write changed the database"
     elif name != "accounts:logout":
-        assert response["Location"] != response.wsgi_request.path  # not a re-rendered form
+        if route.posted == 302:
+            assert response["Location"] != response.wsgi_request.path  # not a re-rendered form
         assert snapshot() != before, "an accepted write changed nothing"
 
 
