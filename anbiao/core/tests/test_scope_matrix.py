@@ -959,18 +959,6 @@ def risk_payload(name="矩阵风险点") -> dict:
 
 def sup_region(p):
     return region(XINDIAN if p == "other_station_officer" else MINAN).pk
-# --- the JSON API's pages (anbiao/api): its docs are public; everyone keeps personal tokens;
-# only administrators revoke another account's token or read the usage log. The API's
-# operations themselves are walked with tokens in test_api_matrix.py.
-def api_token(w):
-    """A token of the victim account (another 街道's station officer)."""
-    from anbiao.api.services import token_create
-
-    def make():
-        later = timezone.localdate() + timedelta(days=30)
-        return token_create(actor=None, user=w["victim"], name="矩阵令牌", expires_on=later)[0]
-
-    return i6_object(w, "api-token", make)
 
 
 ROUTES.update(
@@ -1093,6 +1081,24 @@ def supervision_models():
         m.PlanEntry,
         m.RiskPoint,
     )
+
+
+# --- the JSON API's pages (anbiao/api): its docs are public; everyone keeps personal tokens;
+# only administrators revoke another account's token or read the usage log. The API's
+# operations themselves are walked with tokens in test_api_matrix.py.
+def api_token(w):
+    """A token of the victim account (another 街道's station officer)."""
+    from anbiao.api.services import token_create
+
+    def make():
+        later = timezone.localdate() + timedelta(days=30)
+        return token_create(actor=None, user=w["victim"], name="矩阵令牌", expires_on=later)[0]
+
+    return i6_object(w, "api-token", make)
+
+
+ROUTES.update(
+    {
         "api:api-root": Route(ALL, public=True),
         "api:docs": Route(ALL, public=True),
         "api:openapi-json": Route(ALL, public=True),
