@@ -11,7 +11,6 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from anbiao.campaigns import metrics
-from anbiao.campaigns.choices import METRICS
 from anbiao.campaigns.reports import percent, report_rows
 from anbiao.campaigns.targets import evaluate_all
 
@@ -49,7 +48,7 @@ def _table(doc, header: list[str], rows: list[list]) -> None:
 def show(value, key: str) -> str:
     if value is None:
         return "不适用"
-    return percent(value) if METRICS[key][1] else f"{value:g}"
+    return percent(value) if metrics.is_rate(key) else f"{value:g}"
 
 
 def summary_docx(scope: metrics.Scope, *, unit: str) -> bytes:

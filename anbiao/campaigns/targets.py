@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from anbiao.campaigns.choices import METRICS, TargetStatus
+from anbiao.campaigns.choices import TargetStatus
 from anbiao.campaigns.metrics import Scope, compute
 from anbiao.campaigns.models import Target
 
@@ -117,7 +117,3 @@ def evaluate_all(scope: Scope, store=None) -> tuple[dict, list[TargetResult]]:
     cache = MetricCache(scope, store)
     results = [evaluate(t, cache) for t in scope.campaign.targets.all()]
     return cache.on(scope.on), results
-
-
-def is_rate(metric: str) -> bool:
-    return METRICS[metric][1]
