@@ -38,6 +38,7 @@ class CampaignForm(StyledModelForm):
         fields = [
             "slug",
             "name",
+            "plan_title",
             "issuer",
             "issued_on",
             "document_number",

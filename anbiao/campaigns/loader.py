@@ -45,6 +45,7 @@ ALLOWED_KEYS = {
         "version",
         "slug",
         "name",
+        "plan_title",
         "issuer",
         "issued_on",
         "document_number",
@@ -130,6 +131,7 @@ def load_campaign(data: dict, *, digest: str = "") -> LoadResult:
         return LoadResult(data["slug"], "unchanged")
     fields = {
         "name": data["name"],
+        "plan_title": data.get("plan_title", ""),
         "issuer": data.get("issuer", ""),
         "issued_on": _date(data, "issued_on", "专项行动", required=False),
         "document_number": data.get("document_number", ""),

@@ -228,17 +228,24 @@ class Metric:
         return self.unit == "%"
 
 
-PLAN_COMPLETION = "到2025年底前，全街道应创企业完成创建达到50%以上"
-PLAN_FULL = "到2026年底前，经摸排确认符合创建条件的应创企业100%开展创建"
-PLAN_COVERAGE = "在全街道非火炬高新区工贸行业小微企业中全面开展创建工作，实现100%全覆盖"
+# The plan's own words (《翔安区民安街道安全生产标准化提升工作专项行动实施方案》),
+# quoted in the docs table.
+PLAN_COMPLETION = "到2025年底前…全街道应创非火炬高新区工贸行业小微企业完成标准化创建工作达到50%以上"
+PLAN_FULL = "经摸排确认符合创建条件的应创企业100%开展创建"
+PLAN_COVERAGE = (
+    "到2026年底前,争取在全街道所有非火炬高新区工贸行业小微企业全面开展创建工作,做到100%全覆盖"
+)
 PLAN_NEW = "创建期间新增企业创建达到100%"
 PLAN_RENEWAL = "标准化等级证书到期后换证达到100%"
-PLAN_CANDIDATES = "2025年10月底前，筛选不少于2家标杆企业培植对象(不足2家的按实际家数)"
+PLAN_CANDIDATES = (
+    "(2025年10月底前)筛选不少于2家条件较好的小微企业作为行业标杆企业培植对象"
+    "(若行业企业不足2家,按实际家数完成)"
+)
 PLAN_CULTIVATING = (
     "到2025年底前…至少培植打造1家标准化标杆小微企业;2025年12月底前…组织创建试点现场会"
 )
-PLAN_ESTABLISHED = "在2026年6月底前完成标杆企业创建，列入现场观摩企业目录"
-PLAN_TRAINING = "对企业主要负责人和安全管理员开展《厦门市安全生产标准化评审指南》宣传培训"
+PLAN_ESTABLISHED = "在2026年6月底前完成标杆企业创建,并列入现场观摩企业目录(附件5)"
+PLAN_TRAINING = "突出…企业主要负责人和安全生产管理员等“五项岗位”关键人员培训"
 
 _METRICS = [
     Metric(
@@ -264,7 +271,7 @@ _METRICS = [
     ),
     Metric(
         "scope_started",
-        "范围内已开展",
+        "范围内已开展创建",
         "家",
         COUNTS,
         "enterprises in scope (eligible or not) that started, as for `started`",
@@ -454,22 +461,61 @@ _METRICS = [
         page="benchmarks:catalog",
     ),
     Metric(
+        "trained",
+        "主要负责人和安全管理员均已培训",
+        "家",
+        TRAINING,
+        "应创企业 whose principal (企业主要负责人) and safety manager (安全管理员) both attended "
+        "a training in the campaign period up to D",
+        PLAN_TRAINING,
+        drilldown="untrained",
+        targetable=False,
+    ),
+    Metric(
         "training_coverage_rate",
-        "培训覆盖率",
+        "企业主要负责人和安全管理员培训覆盖率",
         "%",
         TRAINING,
         "应创企业 whose principal (企业主要负责人) and safety manager (安全管理员) both attended "
-        "a training in the campaign period up to D ÷ eligible_total",
+        "a training in the campaign period up to D: trained ÷ eligible_total",
         PLAN_TRAINING,
+        numerator="trained",
+        denominator="eligible_total",
         drilldown="untrained",
     ),
 ]
 METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
 
 
+def docs_table() -> str:
+    """The metrics table of docs/campaigns.md, generated from the registry (a test keeps the
+    document equal to it)."""
+    lines = [
+        "| key | 名称 | unit | definition | the plan's words | behind the number |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in METRICS.values():
+        behind = f"list `{m.drilldown}`" if m.drilldown else f"page `{m.page}`"
+        if not m.targetable:
+            behind += " (not a target)"
+        lines.append(
+            f"| `{m.key}` | {m.label} | {m.unit} | {m.definition} | {m.plan or '—'} | {behind} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def target_choices() -> list[tuple[str, str]]:
     """The metrics a target may use, for forms and the campaign file."""
     return [(m.key, m.label) for m in METRICS.values() if m.targetable]
+
+
+def display(value, key: str) -> str:
+    """A metric's value as people read it: 52.3% for rates, a count otherwise, 不适用 for None."""
+    if value is None:
+        return "不适用"
+    if is_rate(key):
+        return f"{float(value) * 100:.1f}%"
+    return f"{float(value):g}"
 
 
 def is_rate(key: str) -> bool:
@@ -565,8 +611,6 @@ def compute(scope: Scope, keys: set[str] | None = None) -> dict[str, int | float
     for name in GROUPS:
         if name in wanted:
             values.update(GROUPS[name](scope, qs))
-    if "trained" in values:
-        values["training_coverage_rate"] = rate(values.pop("trained"), values["eligible_total"])
     _fill_rates(values)
     return {key: values[key] for key in METRICS if key in values}
 

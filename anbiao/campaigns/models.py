@@ -28,6 +28,9 @@ class Campaign(models.Model):
 
     slug = models.SlugField("代号", max_length=50, unique=True)
     name = models.CharField("名称", max_length=200)
+    plan_title = models.CharField(
+        "方案全称", max_length=200, blank=True, help_text="印发文件的标题,如 翔安区…实施方案"
+    )
     issuer = models.CharField("印发单位", max_length=100, blank=True)
     issued_on = models.DateField("印发日期", null=True, blank=True)
     document_number = models.CharField("文号", max_length=60, blank=True)
@@ -56,6 +59,11 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def full_title(self) -> str:
+        """The plan's title as issued, for official drafts (《…实施方案》 without the brackets)."""
+        return self.plan_title or f"{self.name}实施方案"
 
     @property
     def scope_label(self) -> str:

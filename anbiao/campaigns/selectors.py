@@ -85,6 +85,7 @@ class Dashboard:
     funnel: list[tuple[str, str, int]]
     by_subdistrict: list[dict]
     by_industry: list[dict]
+    new_by_reason: list[dict] = field(default_factory=list)
     due_tasks: list[Task] = field(default_factory=list)
     expiring: int = 0
     annual_overdue: int = 0
@@ -132,6 +133,7 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         funnel=funnel,
         by_subdistrict=by_subdistrict,
         by_industry=metrics.breakdown(scope, "industry"),
+        new_by_reason=metrics.new_by_reason(scope),
         due_tasks=due_tasks,
         expiring=board.filter(special_list_q("expiring", today=on, days=90)).count(),
         annual_overdue=board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),

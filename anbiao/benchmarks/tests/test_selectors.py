@@ -101,3 +101,25 @@ def test_a_pilot_with_its_site_meeting_is_cultivated_from_the_meeting_day(refere
     assert counts(date(2026, 6, 30))["benchmarks_cultivating"] == 1
     services.benchmark_withdraw(actor=None, benchmark=a, on=date(2026, 7, 1), reason="停产")
     assert counts(date(2026, 7, 1))["benchmarks_cultivating"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"size": "medium"}, "为中型企业,不在专项行动范围(小型、微型企业)内"),
+        ({"in_torch_zone": True}, "位于火炬高新区,不在专项行动范围内"),
+        ({"eligible": None}, "尚未经摸排确认符合创建条件(不是应创企业)"),
+        ({"ledger_since": date(2025, 11, 1)}, "不在应创台账内"),
+    ],
+)
+def test_a_candidate_outside_the_campaigns_scope_is_refused(reference, fields, reason):
+    from django.core.exceptions import ValidationError
+
+    from anbiao.benchmarks.models import Benchmark
+
+    enterprise = make_enterprise(name="丙", **{"ledger_since": date(2025, 2, 28), **fields})
+    with pytest.raises(ValidationError) as refused:
+        choose_benchmark(enterprise, date(2025, 10, 15))
+    assert reason in refused.value.message_dict["enterprise"][0]
+    assert not Benchmark.objects.exists()
+    assert counts(date(2025, 10, 31))["benchmark_candidates"] == 0
