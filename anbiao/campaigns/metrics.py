@@ -125,50 +125,40 @@ def campaign_region_ids(campaign: Campaign) -> list[int]:
 
 
 def in_scope_spans(campaign: Campaign, region_ids: list[int]) -> QuerySet[LedgerSpan]:
-    """Ledger spans during which an enterprise met every 应创 condition of the campaign: in its
-    region, in the ledger, operating, of its sizes, outside the torch zone if so, eligible."""
-    spans = LedgerSpan.objects.filter(
-        in_ledger=True,
-        status=OperatingStatus.OPERATING,
-        size__in=[str(s) for s in campaign.sizes],
-        eligibility="1",
-        region_id_on__in=region_ids,
-    )
-    return spans.filter(torch_zone=False) if campaign.exclude_torch_zone else spans
-
-
-def new_q(campaign: Campaign, region_ids: list[int]) -> Exists:
-    """Not 应创 on any day up to the baseline: its first day in scope is after it, whatever the
-    reason (新设, 迁入, 规模变化, 摸排补录). Negate for use."""
-    return Exists(
-        in_scope_spans(campaign, region_ids).filter(
-            enterprise=OuterRef("pk"), starts_on__lte=campaign.baseline_on
-        )
+    """Ledger spans during which an enterprise met every 应创 condition of the campaign."""
+    return ledger.scope_spans(
+        sizes=campaign.sizes, exclude_torch_zone=campaign.exclude_torch_zone, region_ids=region_ids
     )
 
 
 def in_scope(scope: Scope) -> QuerySet[Enterprise]:
     """The campaign's scope on the date, annotated with `is_started`, `is_certified` and
-    `is_new`."""
+    `is_new` (first 应创 after the baseline, in the campaign's region and scope)."""
     campaign = scope.campaign
     base = scope.enterprises.filter(industry__in=campaign.industries)
-    return ledger.in_scope(
+    qs = ledger.in_scope(
         base,
         scope.on,
         scope.area,
         sizes=campaign.sizes,
         exclude_torch_zone=campaign.exclude_torch_zone,
-    ).annotate(
-        is_started=started_q(scope.on, campaign.baseline_on),
-        is_certified=certified_q(scope.on),
-        was_in_scope=new_q(campaign, campaign_region_ids(campaign)),
+    )
+    qs = ledger.annotate_new(
+        qs,
+        campaign.baseline_on,
+        sizes=campaign.sizes,
+        exclude_torch_zone=campaign.exclude_torch_zone,
+        region_ids=campaign_region_ids(campaign),
+    )
+    return qs.annotate(
+        is_started=started_q(scope.on, campaign.baseline_on), is_certified=certified_q(scope.on)
     )
 
 
 ELIGIBLE = Q(span_on__eligibility="1")
 STARTED = Q(is_started=True)
 CERTIFIED = Q(is_certified=True)
-NEW = Q(was_in_scope=False)
+NEW = Q(is_new=True)
 
 
 def due_certificates(scope: Scope) -> QuerySet[Certificate]:

@@ -141,6 +141,17 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
     )
 
 
+def ledger_baseline(region: Region | None) -> date | None:
+    """The baseline of the campaign covering `region` (the latest such campaign), for the
+    ledger's 新增企业; None when no campaign covers it."""
+    if region is None:
+        return None
+    for campaign in Campaign.objects.select_related("region").order_by("-starts_on", "pk"):
+        if region.path.startswith(campaign.region.path):
+            return campaign.baseline_on
+    return None
+
+
 def tasks_for(user, campaign: Campaign) -> QuerySet[Task]:
     """A department user sees the tasks of their department; others all of the campaign's."""
     tasks = campaign.tasks.select_related("phase")
