@@ -192,7 +192,8 @@ def build_cases_demo(rng: random.Random, today: date | None = None) -> CasesDemo
                     ),
                 )
             continue
-        start = _day(rng, date(2025, 3, 15), 200, today)
+        # Never before the enterprise entered the ledger (a 新增企业 starts after it arrives).
+        start = max(_day(rng, date(2025, 3, 15), 200, today), enterprise.ledger_since or date.min)
         _record(enterprise, EventKind.START, start, note="签订创建承诺书")
         if fate == "in_progress":
             continue

@@ -15,7 +15,7 @@ from anbiao.accounts.choices import RegionLevel, Role
 from anbiao.accounts.models import Region, User
 from anbiao.agencies.models import Agency, AgencyAssignment
 from anbiao.enterprises import services
-from anbiao.enterprises.choices import FactSource, Industry, OperatingStatus
+from anbiao.enterprises.choices import EntryReason, FactSource, Industry, OperatingStatus
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.sizing import classify_size
 from anbiao.enterprises.uscc import ALPHABET, check_character
@@ -175,6 +175,10 @@ def _enterprise_data(rng: random.Random, region: Region, used_names: set[str]) -
     }
 
 
+BASELINE = date(2025, 2, 28)
+NEW_REASONS = [EntryReason.ESTABLISHED, EntryReason.MOVED_IN, EntryReason.SURVEY]
+
+
 def _enterprises(rng: random.Random, communities, summary: DemoSummary) -> None:
     # Draw the whole plan first, independent of what the database holds, so a second run
     # draws the same enterprises and finds them all present.
@@ -207,6 +211,12 @@ def _enterprises(rng: random.Random, communities, summary: DemoSummary) -> None:
             source=FactSource.IMPORT,
         )
         summary.enterprises += 1
+        if data["ledger_since"] > BASELINE:
+            # Why a late entry is new; picked from its USCC so the random draw stays the same.
+            reason = NEW_REASONS[sum(map(ord, data["uscc"])) % len(NEW_REASONS)]
+            services.enterprise_record_entry_reason(
+                actor=None, enterprise=enterprise, reason=reason, on=data["ledger_since"]
+            )
         if exit_status:
             services.enterprise_change_status(
                 actor=None,
