@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from anbiao.accounts.models import Region
 from anbiao.core.querysets import ScopedQuerySet
 from anbiao.enterprises.choices import (
     EntryReason,
@@ -157,8 +158,6 @@ class EnterpriseFact(models.Model):
         if self.kind == FactKind.ENTRY:
             return EntryReason(self.value).label
         if self.kind == FactKind.REGION:
-            from anbiao.accounts.models import Region
-
             region = Region.objects.filter(pk=self.value).first()
             return region.name if region else self.value
         return self.value
