@@ -20,7 +20,6 @@ from anbiao.campaigns.targets import kpi_document
 from anbiao.cases.models import Assessment, Case, Certificate
 from anbiao.core.uscc import normalize
 from anbiao.enterprises import ledger
-from anbiao.enterprises.ledger_export import baseline
 from anbiao.enterprises.models import Enterprise
 from anbiao.enterprises.selectors import enterprise_get, enterprise_list
 from anbiao.training.models import Attendance
@@ -155,14 +154,14 @@ def ledger_index(
     on = _not_future(as_of or timezone.localdate())
     region = _region(region_code)
     scoped = Enterprise.objects.restrict(request.user, "view")
+    start = ledger.baseline_for(region)
     if view == "scope":
-        qs = ledger.in_scope(scoped, on, region)
+        qs = ledger.annotate_new(ledger.in_scope(scoped, on, region), start)
+    elif view == "new":
+        qs = ledger.new_since(ledger.eligible(scoped, on, region), start)
     else:
-        qs = ledger.eligible(scoped, on, region)
-        if view == "new":
-            qs = ledger.new_since(qs, baseline())
+        qs = ledger.annotate_new(ledger.eligible(scoped, on, region), start)
     items, next_cursor = page(qs.select_related("region"), cursor=cursor, limit=limit)
-    start = baseline()
     data = [
         {
             "id": e.pk,
@@ -173,7 +172,7 @@ def ledger_index(
             "size": e.on_size or e.size,
             "eligible": e.on_eligibility == "1",
             "entered_on": e.entered_on,
-            "new": bool(e.entered_on and e.entered_on > start),
+            "new": e.is_new,
         }
         for e in items
     ]
@@ -181,7 +180,7 @@ def ledger_index(
 
 
 @router.get(
-    "/cases", response={200: schemas.CasePage, **ERRORS}, summary="创建案例及事件", tags=["创建"]
+    "/cases", response={200: schemas.CasePage, **ERRORS}, summary="创建档案及事件", tags=["创建"]
 )
 @requires(perms.CASE_VIEW)
 def case_index(
@@ -192,7 +191,7 @@ def case_index(
     cursor: str | None = Cursor,
     limit: int = Limit,
 ):
-    """创建案例及其全部事件(含已撤回的,`reversed` 标明)。任何事件都会更新案例的 updated_at。"""
+    """创建档案及其全部事件(含已撤回的,`reversed` 标明)。任何事件都会更新创建档案的 updated_at。"""
     qs = Case.objects.restrict(request.user, "view").select_related("enterprise")
     qs = qs.prefetch_related("events__actor")
     if enterprise:
@@ -264,7 +263,7 @@ def certificate_index(
     enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
     number: str | None = None,
     updated_since: datetime | None = Query(
-        None, description="只列出所属案例在此时间(含)之后有变化的证书"
+        None, description="只列出所属创建档案在此时间(含)之后有变化的证书"
     ),
     cursor: str | None = Cursor,
     limit: int = Limit,

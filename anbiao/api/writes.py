@@ -31,7 +31,7 @@ router = Router()
 )
 @requires(perms.CASE_MANAGE)
 def case_event_create(request, ref: str, payload: schemas.EventIn):
-    """记录企业创建案例的一个步骤(与“记录进度”页面相同的规则)。发证请用 /certificates。"""
+    """记录企业创建档案的一个步骤(与“记录进度”页面相同的规则)。发证请用 /certificates。"""
     enterprise = enterprise_by_ref(request.user, ref, "manage", case_selectors.enterprise_get)
     if payload.kind in (EventKind.CERTIFICATE, EventKind.RENEWAL):
         raise ValidationError({"kind": "发证和换证请使用 /certificates 接口(须填写证书编号)"})
@@ -56,7 +56,7 @@ def case_event_create(request, ref: str, payload: schemas.EventIn):
 )
 @requires(perms.CASE_MANAGE)
 def certificate_create(request, ref: str, payload: schemas.CertificateIn):
-    """登记证书(取得证书或换发证书),同时记录对应的案例事件。"""
+    """登记证书(取得证书或换发证书),同时记录对应的创建档案事件。"""
     enterprise = enterprise_by_ref(request.user, ref, "manage", case_selectors.enterprise_get)
     event = case_services.case_record_event(
         actor=request.user,

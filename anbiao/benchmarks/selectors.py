@@ -8,7 +8,7 @@ in the observation catalog — on D when that stage is 已建成.
 
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from anbiao.accounts import permissions as perms
@@ -60,17 +60,27 @@ def benchmark_counts(enterprises: QuerySet[Enterprise], on: date) -> dict:
     - ``benchmark_candidates``: chosen on or before `on` and not withdrawn by then;
     - ``benchmarks``: established (已建成) on or before `on` and still so on `on` (not sent back
       to a pilot stage, not withdrawn);
+    - ``benchmarks_cultivating``: at 创建试点 or a later stage on `on`, with a 现场会 held on
+      or before `on` (the plan's 2025 "培植打造" target);
     - ``catalog_size``: in the observation catalog on `on` (established benchmarks are listed).
 
     One query, whatever the number of enterprises.
     """
     qs = candidates_on(Benchmark.objects.filter(enterprise__in=enterprises.values("pk")), on)
-    figures = qs.aggregate(
+    met = BenchmarkEvent.objects.filter(
+        benchmark=OuterRef("pk"), kind=EventKind.SITE_MEETING, on__lte=on
+    )
+    figures = qs.annotate(met=Exists(met)).aggregate(
         candidates=Count("pk"),
+        cultivating=Count(
+            "pk",
+            filter=Q(met=True, stage_on__isnull=False) & ~Q(stage_on=Stage.CANDIDATE),
+        ),
         established=Count("pk", filter=Q(stage_on=Stage.ESTABLISHED)),
     )
     return {
         "benchmark_candidates": figures["candidates"],
+        "benchmarks_cultivating": figures["cultivating"],
         "benchmarks": figures["established"],
         "catalog_size": figures["established"],
     }

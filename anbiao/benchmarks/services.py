@@ -20,6 +20,8 @@ from anbiao.benchmarks.models import Benchmark, BenchmarkEvent, BenchmarkFile, C
 from anbiao.core import audit
 from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
+from anbiao.enterprises import ledger
+from anbiao.enterprises.choices import SMALL_AND_MICRO, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise
 
 ORDER = Stage.order()
@@ -40,6 +42,34 @@ MANAGE_DENIED = "您没有管理标杆企业的权限"
 def _check_date(on: date, field: str = "on") -> None:
     if on > timezone.localdate():
         raise ValidationError({field: "日期不能晚于今天"})
+
+
+def _check_in_ledger(enterprise: Enterprise, on: date) -> None:
+    """培植对象 are chosen from the 应创企业 of the plan's scope on the day they are chosen:
+    小型 or 微型, outside the 火炬高新区, in the ledger, operating, confirmed eligible."""
+    facts = ledger.annotate_as_of(Enterprise.objects.filter(pk=enterprise.pk), on).first()
+    day = f"{on.year}年{on.month}月{on.day}日"
+    name = f"“{enterprise.name}”"
+    if facts.on_size and facts.on_size not in SMALL_AND_MICRO:
+        size = Size(facts.on_size).label
+        raise ValidationError(
+            {
+                "enterprise": f"{name}{day}为{size}企业,不在专项行动范围(小型、微型企业)内,"
+                "不能选为培植对象"
+            }
+        )
+    if facts.on_torch_zone == "1":
+        raise ValidationError(
+            {"enterprise": f"{name}位于火炬高新区,不在专项行动范围内,不能选为培植对象"}
+        )
+    if facts.on_ledger != "1" or facts.on_status != OperatingStatus.OPERATING:
+        raise ValidationError(
+            {"enterprise": f"{name}{day}不在应创台账内(未纳入台账或不在营),不能选为培植对象"}
+        )
+    if facts.on_eligibility != "1":
+        raise ValidationError(
+            {"enterprise": f"{name}{day}尚未经摸排确认符合创建条件(不是应创企业),不能选为培植对象"}
+        )
 
 
 def _attach(actor, event: BenchmarkEvent, uploads) -> None:
@@ -68,6 +98,7 @@ def benchmark_choose(
         raise ValidationError({"enterprise": f"“{enterprise.name}”已是标杆企业培植对象"})
     if enterprise.status != "operating":
         raise ValidationError({"enterprise": "只能选择在营企业作为培植对象"})
+    _check_in_ledger(enterprise, chosen_on)
     benchmark = Benchmark.objects.create(
         enterprise=enterprise,
         chosen_on=chosen_on,

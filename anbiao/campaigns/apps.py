@@ -8,6 +8,10 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Imports inside ready(): the loader imports models, which need the app registry.
         from anbiao.campaigns.loader import load_reference
+        from anbiao.campaigns.selectors import ledger_baseline
         from anbiao.core import reference_data
+        from anbiao.enterprises.ledger import register_baseline_provider
 
         reference_data.register("campaigns", table="campaigns_campaign", load=load_reference)
+        # The 应创台账 (附件3) counts 新增企业 from the baseline of the campaign covering it.
+        register_baseline_provider(ledger_baseline)

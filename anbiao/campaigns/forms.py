@@ -1,7 +1,8 @@
 from django import forms
 from django.utils import timezone
 
-from anbiao.campaigns.choices import METRICS, TaskStatus
+from anbiao.campaigns import metrics
+from anbiao.campaigns.choices import TaskStatus
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.core.forms import StyledForm, StyledModelForm
 from anbiao.enterprises.choices import Industry, Size
@@ -17,6 +18,12 @@ class DashboardForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
 
+    def clean_as_of(self):
+        on = self.cleaned_data.get("as_of")
+        if on and on > timezone.localdate():
+            raise forms.ValidationError(metrics.FUTURE_DATE)
+        return on
+
 
 class CampaignForm(StyledModelForm):
     industries = forms.MultipleChoiceField(
@@ -31,6 +38,7 @@ class CampaignForm(StyledModelForm):
         fields = [
             "slug",
             "name",
+            "plan_title",
             "issuer",
             "issued_on",
             "document_number",
@@ -65,6 +73,9 @@ class CampaignForm(StyledModelForm):
 
 
 class TargetForm(StyledModelForm):
+    metric = forms.ChoiceField(label="指标", choices=())
+    cap_metric = forms.ChoiceField(label="上限指标", choices=(), required=False)
+
     class Meta:
         model = Target
         fields = ["code", "label", "metric", "threshold", "deadline", "cap_metric"]
@@ -74,11 +85,15 @@ class TargetForm(StyledModelForm):
             "cap_metric": "目标值不超过该指标的数值(如“不足2家的按实际家数”)",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = metrics.target_choices()
+        self.fields["cap_metric"].choices = [("", "(无)"), *metrics.target_choices()]
+
     def clean(self):
         data = super().clean()
-
         metric, threshold = data.get("metric"), data.get("threshold")
-        if metric and threshold is not None and METRICS[metric][1] and not 0 <= threshold <= 1:
+        if metric and threshold is not None and metrics.is_rate(metric) and not 0 <= threshold <= 1:
             self.add_error("threshold", "比率类指标的目标值应在0到1之间,如50%填0.5")
         return data
 

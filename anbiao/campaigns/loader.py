@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from anbiao.accounts.models import Region
-from anbiao.campaigns.choices import METRICS
+from anbiao.campaigns.metrics import METRICS
 from anbiao.campaigns.models import Campaign, DivisionEntry, Phase, Target, Task
 from anbiao.enterprises.choices import Industry, Size
 
@@ -45,6 +45,7 @@ ALLOWED_KEYS = {
         "version",
         "slug",
         "name",
+        "plan_title",
         "issuer",
         "issued_on",
         "document_number",
@@ -98,10 +99,14 @@ def _validate(data: dict) -> None:
     for target in data.get("targets", []):
         where = f"目标 {target.get('code', '?')} "
         for key in ("metric", "cap_metric"):
-            if target.get(key) and target[key] not in METRICS:
-                raise ValidationError(f"{where}的指标“{target[key]}”未定义(可选 {list(METRICS)})")
+            if target.get(key) and (
+                target[key] not in METRICS or not METRICS[target[key]].targetable
+            ):
+                choices = [k for k, m in METRICS.items() if m.targetable]
+                raise ValidationError(f"{where}的指标“{target[key]}”未定义(可选 {choices})")
         if (
-            METRICS.get(target.get("metric"), ("", False))[1]
+            target.get("metric") in METRICS
+            and METRICS[target["metric"]].is_rate
             and not 0 <= float(target.get("threshold", -1)) <= 1
         ):
             raise ValidationError(f"{where}是比率指标,目标值应在0到1之间")
@@ -126,6 +131,7 @@ def load_campaign(data: dict, *, digest: str = "") -> LoadResult:
         return LoadResult(data["slug"], "unchanged")
     fields = {
         "name": data["name"],
+        "plan_title": data.get("plan_title", ""),
         "issuer": data.get("issuer", ""),
         "issued_on": _date(data, "issued_on", "专项行动", required=False),
         "document_number": data.get("document_number", ""),

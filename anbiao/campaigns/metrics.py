@@ -1,25 +1,47 @@
-"""The campaign metrics of DESIGN §4 as pure functions of (campaign, enterprises, region, date).
+"""The campaign metrics (docs/campaigns.md) as pure functions of (campaign, enterprises, region,
+date), and the registry that describes each of them once.
 
 Everything is derived from dated facts (the ledger), case events and certificates, so the value
 on a past date is what it was then. `enterprises` is the base queryset — already restricted to
 what the asking user may see — so the dashboard, the CLI, the API and the reports share one
 definition. Rates are fractions in [0, 1], or None when the denominator is zero.
+
+`METRICS` is the one table of metrics: the engine (`compute`), the monthly series, the target
+cards, the drill-down lists, the target forms and the docs table are all read from it. Adding a
+metric is one `Metric` entry plus, when no existing group yields it, its group function.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    When,
+)
 
 from anbiao.accounts.models import Region
 from anbiao.campaigns.models import Campaign
 from anbiao.cases.choices import EventKind
 from anbiao.cases.models import CaseEvent, Certificate
 from anbiao.enterprises import ledger
-from anbiao.enterprises.models import Enterprise
+from anbiao.enterprises.choices import EntryReason, FactKind, OperatingStatus
+from anbiao.enterprises.models import Enterprise, EnterpriseFact, LedgerSpan
 
 # Events that show a case has started: any step of the path (history often begins at 申请评审).
 PROGRESS_EVENTS = [k for k in EventKind.values if k not in (EventKind.CORRECTION, EventKind.EXPIRE)]
+
+
+# Metrics describe what happened by a date; a date after today is refused (the forecast column
+# answers questions about the future).
+FUTURE_DATE = "统计日期不能晚于今天"
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -46,14 +68,41 @@ class Scope:
         return Scope(self.campaign, self.enterprises, on, self.region)
 
 
-def started_q(on: date) -> Exists:
+# --- the definitions the counts share -------------------------------------------------------
+
+
+def lapsed_before(baseline: date) -> QuerySet[Certificate]:
+    """Certificates of the enterprise of an outer `CaseEvent` that lapsed before `baseline`
+    without a renewal issued by their expiry, and that were still running on the event's date.
+
+    Such a lapse means the enterprise has to create again: the steps it took before the lapse
+    do not count as having started in this campaign.
+    """
+    renewed_in_time = Certificate.objects.filter(
+        case__enterprise=OuterRef("case__enterprise"),
+        void=False,
+        issued_on__gt=OuterRef("issued_on"),
+        issued_on__lte=OuterRef("expires_on"),
+    )
+    return Certificate.objects.filter(
+        case__enterprise=OuterRef("case__enterprise"),
+        void=False,
+        expires_on__lt=baseline,
+        expires_on__gte=OuterRef("on"),
+    ).exclude(Exists(renewed_in_time))
+
+
+def started_q(on: date, baseline: date) -> Exists:
+    """Has a case step on or before `on` — not one that a certificate lapsing before the
+    campaign's baseline left behind (it must create again). A certificate that lapses during
+    the campaign keeps its enterprise started: the renewal metrics follow it."""
     return Exists(
         CaseEvent.objects.filter(
             case__enterprise=OuterRef("pk"),
             kind__in=PROGRESS_EVENTS,
             on__lte=on,
             reversed_by__isnull=True,
-        )
+        ).exclude(Exists(lapsed_before(min(baseline, on))))
     )
 
 
@@ -69,136 +118,491 @@ def certified_q(on: date) -> Exists:
     )
 
 
+def campaign_region_ids(campaign: Campaign) -> list[int]:
+    return list(
+        Region.objects.filter(path__startswith=campaign.region.path).values_list("pk", flat=True)
+    )
+
+
+def in_scope_spans(campaign: Campaign, region_ids: list[int]) -> QuerySet[LedgerSpan]:
+    """Ledger spans during which an enterprise met every 应创 condition of the campaign."""
+    return ledger.scope_spans(
+        sizes=campaign.sizes, exclude_torch_zone=campaign.exclude_torch_zone, region_ids=region_ids
+    )
+
+
 def in_scope(scope: Scope) -> QuerySet[Enterprise]:
-    """The campaign's scope on the date, annotated with `is_started` and `is_certified`."""
+    """The campaign's scope on the date, annotated with `is_started`, `is_certified` and
+    `is_new` (first 应创 after the baseline, in the campaign's region and scope)."""
     campaign = scope.campaign
     base = scope.enterprises.filter(industry__in=campaign.industries)
-    return ledger.in_scope(
+    qs = ledger.in_scope(
         base,
         scope.on,
         scope.area,
         sizes=campaign.sizes,
         exclude_torch_zone=campaign.exclude_torch_zone,
-    ).annotate(is_started=started_q(scope.on), is_certified=certified_q(scope.on))
-
-
-ELIGIBLE = Q(span_on__eligibility="1")
-
-
-def _counts(scope: Scope, qs: QuerySet) -> dict:
-    new = Q(entered_on__gt=scope.campaign.baseline_on)
-    return qs.aggregate(
-        scope_total=Count("pk"),
-        scope_started=Count("pk", filter=Q(is_started=True)),
-        eligible_total=Count("pk", filter=ELIGIBLE),
-        started=Count("pk", filter=ELIGIBLE & Q(is_started=True)),
-        completed=Count("pk", filter=ELIGIBLE & Q(is_certified=True)),
-        new_total=Count("pk", filter=ELIGIBLE & new),
-        new_started=Count("pk", filter=ELIGIBLE & new & Q(is_started=True)),
+    )
+    qs = ledger.annotate_new(
+        qs,
+        campaign.baseline_on,
+        sizes=campaign.sizes,
+        exclude_torch_zone=campaign.exclude_torch_zone,
+        region_ids=campaign_region_ids(campaign),
+    )
+    return qs.annotate(
+        is_started=started_q(scope.on, campaign.baseline_on), is_certified=certified_q(scope.on)
     )
 
 
-def rate_counts(scope: Scope) -> dict:
-    """The counts and rates of the burn-up chart, in one query (no renewals, benchmarks or
-    training), for a monthly series."""
-    counts = _counts(scope, in_scope(scope))
-    return {
-        "eligible_total": counts["eligible_total"],
-        "started": counts["started"],
-        "completed": counts["completed"],
-        "start_rate": rate(counts["started"], counts["eligible_total"]),
-        "completion_rate": rate(counts["completed"], counts["eligible_total"]),
-        "coverage_rate": rate(counts["scope_started"], counts["scope_total"]),
-    }
+ELIGIBLE = Q(span_on__eligibility="1")
+STARTED = Q(is_started=True)
+CERTIFIED = Q(is_certified=True)
+NEW = Q(is_new=True)
 
 
-def renewal_counts(scope: Scope) -> dict:
-    """Certificates of in-scope enterprises that reached expiry within the campaign period by
-    the date, and how many were succeeded by a new certificate (by then / by the expiry)."""
+def due_certificates(scope: Scope) -> QuerySet[Certificate]:
+    """Certificates of in-scope enterprises that reached their expiry within the campaign period
+    by the date (one revoked or downgraded before its expiry never came due)."""
     campaign, on = scope.campaign, scope.on
-    due = Certificate.objects.filter(
+    return Certificate.objects.filter(
         void=False,
         expires_on__gte=campaign.starts_on,
         expires_on__lte=on,
         case__enterprise__in=in_scope(scope).values("pk"),
     ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=F("expires_on")))
-    successor = Certificate.objects.filter(replaces=OuterRef("pk"), void=False)
-    return due.aggregate(
+
+
+def later_certificate(on: date) -> QuerySet[Certificate]:
+    """A certificate of the same enterprise issued after the outer one, by `on`: its renewal,
+    however it was recorded (取得证书 or 换发证书, before or after the old one lapsed) and
+    whatever the link between the two."""
+    return Certificate.objects.filter(
+        case__enterprise=OuterRef("case__enterprise"),
+        void=False,
+        issued_on__gt=OuterRef("issued_on"),
+        issued_on__lte=on,
+    )
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+COUNTS, RENEWALS, BENCHMARKS, TRAINING = "counts", "renewals", "benchmarks", "training"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: what it is called, what it counts and where its number leads.
+
+    A count of in-scope enterprises gives `where` (a filter on `in_scope`), and the counts query
+    and its drill-down list are built from it; a rate gives `numerator` and `denominator` (keys
+    of other metrics); any other count is yielded by its `group`'s function (GROUPS).
+    """
+
+    key: str
+    label: str
+    unit: str  # 家 (enterprises), 张 (certificates) or % (a rate)
+    group: str
+    definition: str  # what is counted, for docs/campaigns.md
+    plan: str = ""  # the plan sentence it implements, for docs/campaigns.md
+    where: Q | None = None
+    numerator: str = ""
+    denominator: str = ""
+    drilldown: str = ""  # the enterprise list behind the number (LISTS)
+    page: str = ""  # or the page (URL name) when it counts something else
+    targetable: bool = True  # may a target use it
+    series: bool = False  # drawn in the monthly burn-up chart
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "%"
+
+
+# The plan's own words (《翔安区民安街道安全生产标准化提升工作专项行动实施方案》),
+# quoted in the docs table.
+PLAN_COMPLETION = "到2025年底前…全街道应创非火炬高新区工贸行业小微企业完成标准化创建工作达到50%以上"
+PLAN_FULL = "经摸排确认符合创建条件的应创企业100%开展创建"
+PLAN_COVERAGE = (
+    "到2026年底前,争取在全街道所有非火炬高新区工贸行业小微企业全面开展创建工作,做到100%全覆盖"
+)
+PLAN_NEW = "创建期间新增企业创建达到100%"
+PLAN_RENEWAL = "标准化等级证书到期后换证达到100%"
+PLAN_CANDIDATES = (
+    "(2025年10月底前)筛选不少于2家条件较好的小微企业作为行业标杆企业培植对象"
+    "(若行业企业不足2家,按实际家数完成)"
+)
+PLAN_CULTIVATING = (
+    "到2025年底前…至少培植打造1家标准化标杆小微企业;2025年12月底前…组织创建试点现场会"
+)
+PLAN_ESTABLISHED = "在2026年6月底前完成标杆企业创建,并列入现场观摩企业目录(附件5)"
+PLAN_TRAINING = "突出…企业主要负责人和安全生产管理员等“五项岗位”关键人员培训"
+
+_METRICS = [
+    Metric(
+        "eligible_total",
+        "应创企业",
+        "家",
+        COUNTS,
+        "enterprises in scope on D whose latest eligibility decision by D says eligible",
+        "经摸排确认符合创建条件的应创企业",
+        where=ELIGIBLE,
+        drilldown="eligible_total",
+    ),
+    Metric(
+        "scope_total",
+        "范围内企业",
+        "家",
+        COUNTS,
+        "enterprises in scope on D, eligible or not: in the region, in the ledger, of the "
+        "campaign's industries and sizes, outside the torch zone, operating",
+        "全街道非火炬高新区工贸行业小微企业",
+        where=Q(),
+        drilldown="scope_total",
+    ),
+    Metric(
+        "scope_started",
+        "范围内已开展创建",
+        "家",
+        COUNTS,
+        "enterprises in scope (eligible or not) that started, as for `started`",
+        PLAN_COVERAGE,
+        where=STARTED,
+        drilldown="scope_started",
+        targetable=False,
+    ),
+    Metric(
+        "started",
+        "已开展创建",
+        "家",
+        COUNTS,
+        "应创企业 with a case step on or before D — except one whose last certificate lapsed "
+        "before the campaign baseline with no step since (it must create again)",
+        PLAN_FULL,
+        where=ELIGIBLE & STARTED,
+        drilldown="started",
+    ),
+    Metric(
+        "completed",
+        "已完成创建",
+        "家",
+        COUNTS,
+        "应创企业 holding a certificate valid on D (issued by D, not expired, not revoked or "
+        "downgraded by D)",
+        PLAN_COMPLETION,
+        where=ELIGIBLE & CERTIFIED,
+        drilldown="completed",
+    ),
+    Metric(
+        "completion_rate",
+        "创建完成率",
+        "%",
+        COUNTS,
+        "completed ÷ eligible_total",
+        PLAN_COMPLETION,
+        numerator="completed",
+        denominator="eligible_total",
+        drilldown="completed",
+        series=True,
+    ),
+    Metric(
+        "start_rate",
+        "开展创建率",
+        "%",
+        COUNTS,
+        "started ÷ eligible_total",
+        PLAN_FULL,
+        numerator="started",
+        denominator="eligible_total",
+        drilldown="started",
+        series=True,
+    ),
+    Metric(
+        "coverage_rate",
+        "全覆盖率",
+        "%",
+        COUNTS,
+        "scope_started ÷ scope_total (全覆盖)",
+        PLAN_COVERAGE,
+        numerator="scope_started",
+        denominator="scope_total",
+        drilldown="scope_started",
+        series=True,
+    ),
+    Metric(
+        "new_total",
+        "新增企业",
+        "家",
+        COUNTS,
+        "应创企业 on D whose first day in scope (all 应创 conditions true) is after the "
+        "campaign baseline, whatever the reason (新设, 迁入, 规模变化, 摸排补录)",
+        PLAN_NEW,
+        where=ELIGIBLE & NEW,
+        drilldown="new_total",
+    ),
+    Metric(
+        "new_started",
+        "新增企业已开展",
+        "家",
+        COUNTS,
+        "new enterprises that started, as for `started`",
+        PLAN_NEW,
+        where=ELIGIBLE & NEW & STARTED,
+        drilldown="new_started",
+    ),
+    Metric(
+        "new_start_rate",
+        "新增企业开展率",
+        "%",
+        COUNTS,
+        "new_started ÷ new_total",
+        PLAN_NEW,
+        numerator="new_started",
+        denominator="new_total",
+        drilldown="new_started",
+    ),
+    Metric(
+        "due_certificates",
+        "到期证书",
+        "张",
+        RENEWALS,
+        "certificates of in-scope enterprises whose expiry fell between the campaign start and "
+        "D (one revoked or downgraded before its expiry never came due)",
+        PLAN_RENEWAL,
+        drilldown="due_certificates",
+    ),
+    Metric(
+        "renewed",
+        "已换证",
+        "张",
+        RENEWALS,
+        "of the due certificates, those followed by a later certificate of the same enterprise "
+        "issued by D, however it was recorded (取得证书 or 换发证书, before or after the lapse)",
+        PLAN_RENEWAL,
+        drilldown="renewed",
+    ),
+    Metric(
+        "renewed_on_time",
+        "按期换证",
+        "张",
+        RENEWALS,
+        "of the due certificates, those followed by a later certificate issued by their expiry "
+        "date",
+        PLAN_RENEWAL,
+        drilldown="renewed",
+        targetable=False,
+    ),
+    Metric(
+        "renewal_rate",
+        "换证率",
+        "%",
+        RENEWALS,
+        "renewed ÷ due_certificates",
+        PLAN_RENEWAL,
+        numerator="renewed",
+        denominator="due_certificates",
+        drilldown="renewed",
+    ),
+    Metric(
+        "renewal_on_time_rate",
+        "按期换证率",
+        "%",
+        RENEWALS,
+        "renewed_on_time ÷ due_certificates",
+        PLAN_RENEWAL,
+        numerator="renewed_on_time",
+        denominator="due_certificates",
+        drilldown="renewal_missing",
+    ),
+    Metric(
+        "benchmark_candidates",
+        "标杆培植对象",
+        "家",
+        BENCHMARKS,
+        "培植对象 chosen from the 应创企业 on or before D and not withdrawn by D",
+        PLAN_CANDIDATES,
+        page="benchmarks:list",
+    ),
+    Metric(
+        "benchmarks_cultivating",
+        "培植中的标杆",
+        "家",
+        BENCHMARKS,
+        "benchmarks at stage 创建试点 or later on D with a 现场会 held on or before D (the "
+        "plan's 2025 培植打造 target)",
+        PLAN_CULTIVATING,
+        page="benchmarks:list",
+    ),
+    Metric(
+        "benchmarks",
+        "已建成标杆",
+        "家",
+        BENCHMARKS,
+        "benchmarks at stage 已建成 on D",
+        PLAN_ESTABLISHED,
+        page="benchmarks:list",
+    ),
+    Metric(
+        "catalog_size",
+        "观摩目录企业",
+        "家",
+        BENCHMARKS,
+        "entries of the observation catalog (附件5) on D",
+        PLAN_ESTABLISHED,
+        page="benchmarks:catalog",
+    ),
+    Metric(
+        "trained",
+        "主要负责人和安全管理员均已培训",
+        "家",
+        TRAINING,
+        "应创企业 whose principal (企业主要负责人) and safety manager (安全管理员) both attended "
+        "a training in the campaign period up to D",
+        PLAN_TRAINING,
+        drilldown="untrained",
+        targetable=False,
+    ),
+    Metric(
+        "training_coverage_rate",
+        "企业主要负责人和安全管理员培训覆盖率",
+        "%",
+        TRAINING,
+        "应创企业 whose principal (企业主要负责人) and safety manager (安全管理员) both attended "
+        "a training in the campaign period up to D: trained ÷ eligible_total",
+        PLAN_TRAINING,
+        numerator="trained",
+        denominator="eligible_total",
+        drilldown="untrained",
+    ),
+]
+METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
+
+
+def docs_table() -> str:
+    """The metrics table of docs/campaigns.md, generated from the registry (a test keeps the
+    document equal to it)."""
+    lines = [
+        "| key | 名称 | unit | definition | the plan's words | behind the number |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in METRICS.values():
+        behind = f"list `{m.drilldown}`" if m.drilldown else f"page `{m.page}`"
+        if not m.targetable:
+            behind += " (not a target)"
+        lines.append(
+            f"| `{m.key}` | {m.label} | {m.unit} | {m.definition} | {m.plan or '—'} | {behind} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def target_choices() -> list[tuple[str, str]]:
+    """The metrics a target may use, for forms and the campaign file."""
+    return [(m.key, m.label) for m in METRICS.values() if m.targetable]
+
+
+def display(value, key: str) -> str:
+    """A metric's value as people read it: 52.3% for rates, a count otherwise, 不适用 for None."""
+    if value is None:
+        return "不适用"
+    if is_rate(key):
+        return f"{float(value) * 100:.1f}%"
+    return f"{float(value):g}"
+
+
+def is_rate(key: str) -> bool:
+    metric = METRICS.get(key)
+    return bool(metric and metric.is_rate)
+
+
+def label(key: str) -> str:
+    metric = METRICS.get(key)
+    return metric.label if metric else key
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+GROUPS: dict[str, Callable[[Scope, QuerySet[Enterprise]], dict]] = {}
+
+
+def group(name: str):
+    """Register the function that yields the counts of a group of metrics."""
+
+    def register(function):
+        GROUPS[name] = function
+        return function
+
+    return register
+
+
+@group(COUNTS)
+def ledger_counts(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
+    """Every enterprise count with a `where`, in one query."""
+    return qs.aggregate(
+        **{
+            m.key: Count("pk", filter=m.where) if m.where else Count("pk")
+            for m in METRICS.values()
+            if m.group == COUNTS and m.where is not None
+        }
+    )
+
+
+@group(RENEWALS)
+def renewal_counts(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
+    """Due certificates and how many were succeeded by a later one (by D / by the expiry)."""
+    later = later_certificate(scope.on)
+    return due_certificates(scope).aggregate(
         due_certificates=Count("pk"),
-        renewed=Count("pk", filter=Q(Exists(successor.filter(issued_on__lte=on)))),
+        renewed=Count("pk", filter=Q(Exists(later))),
         renewed_on_time=Count(
-            "pk",
-            filter=Q(
-                Exists(
-                    successor.filter(issued_on__lte=on).filter(
-                        issued_on__lte=OuterRef("expires_on")
-                    )
-                )
-            ),
+            "pk", filter=Q(Exists(later.filter(issued_on__lte=OuterRef("expires_on"))))
         ),
     )
 
 
-# Which metrics each part of `compute` yields, so a caller can ask for only what it needs.
-GROUPS = {
-    "renewals": {"due_certificates", "renewed", "renewal_rate", "renewal_on_time_rate"},
-    "benchmarks": {"benchmark_candidates", "benchmarks", "catalog_size"},
-    "training": {"training_coverage_rate"},
-}
+@group(BENCHMARKS)
+def benchmark_group(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
+    from anbiao.benchmarks.selectors import benchmark_counts
+
+    return benchmark_counts(
+        scope.enterprises.filter(region__path__startswith=scope.area.path), scope.on
+    )
+
+
+def trained_ids(scope: Scope, qs: QuerySet[Enterprise]) -> set[int]:
+    """应创企业 whose principal and safety manager both attended a training in the period."""
+    from anbiao.training.selectors import trained_enterprise_ids
+
+    campaign = scope.campaign
+    period_end = min(scope.on, campaign.ends_on)
+    if period_end < campaign.starts_on:
+        return set()
+    return trained_enterprise_ids(qs.filter(ELIGIBLE), campaign.starts_on, period_end)
+
+
+@group(TRAINING)
+def training_group(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
+    return {"trained": len(trained_ids(scope, qs))}
+
+
+def _fill_rates(values: dict) -> dict:
+    for metric in METRICS.values():
+        if metric.is_rate and metric.denominator in values and metric.numerator in values:
+            values[metric.key] = rate(values[metric.numerator], values[metric.denominator])
+    return values
 
 
 def compute(scope: Scope, keys: set[str] | None = None) -> dict[str, int | float | None]:
-    """All metrics of DESIGN §4 for one scope and date (or those in `keys`, plus the counts,
-    which one query gives anyway)."""
-    from anbiao.benchmarks.selectors import benchmark_counts
-    from anbiao.training.selectors import trained_enterprise_ids
-
-    def wanted(group: str) -> bool:
-        return keys is None or bool(GROUPS[group] & keys)
-
+    """All metrics for one scope and date (or those in `keys`, plus the ledger counts, which one
+    query gives anyway)."""
+    wanted = {COUNTS} | (
+        {METRICS[k].group for k in keys if k in METRICS} if keys is not None else set(GROUPS)
+    )
     qs = in_scope(scope)
-    counts = _counts(scope, qs)
-    campaign = scope.campaign
-    eligible_total = counts["eligible_total"]
-    values = {
-        "eligible_total": eligible_total,
-        "scope_total": counts["scope_total"],
-        "started": counts["started"],
-        "completed": counts["completed"],
-        "completion_rate": rate(counts["completed"], eligible_total),
-        "start_rate": rate(counts["started"], eligible_total),
-        "coverage_rate": rate(counts["scope_started"], counts["scope_total"]),
-        "new_total": counts["new_total"],
-        "new_started": counts["new_started"],
-        "new_start_rate": rate(counts["new_started"], counts["new_total"]),
-    }
-    if wanted("renewals"):
-        renewals = renewal_counts(scope)
-        values.update(
-            {
-                "due_certificates": renewals["due_certificates"],
-                "renewed": renewals["renewed"],
-                "renewal_rate": rate(renewals["renewed"], renewals["due_certificates"]),
-                "renewal_on_time_rate": rate(
-                    renewals["renewed_on_time"], renewals["due_certificates"]
-                ),
-            }
-        )
-    if wanted("benchmarks"):
-        values.update(
-            benchmark_counts(
-                scope.enterprises.filter(region__path__startswith=scope.area.path), scope.on
-            )
-        )
-    if wanted("training"):
-        period_end = min(scope.on, campaign.ends_on)
-        trained = (
-            trained_enterprise_ids(qs.filter(ELIGIBLE), campaign.starts_on, period_end)
-            if period_end >= campaign.starts_on
-            else set()
-        )
-        values["training_coverage_rate"] = rate(len(trained), eligible_total)
-    return values
+    values: dict = {}
+    for name in GROUPS:
+        if name in wanted:
+            values.update(GROUPS[name](scope, qs))
+    _fill_rates(values)
+    return {key: values[key] for key in METRICS if key in values}
 
 
 def subdistrict_expr():
@@ -208,6 +612,9 @@ def subdistrict_expr():
         default=F("region_id"),
         output_field=IntegerField(),
     )
+
+
+BREAKDOWN = ("scope_total", "eligible_total", "started", "completed")
 
 
 def breakdown(scope: Scope, by: str) -> list[dict]:
@@ -223,43 +630,164 @@ def breakdown(scope: Scope, by: str) -> list[dict]:
         raise ValueError(by)
     rows = (
         qs.values("group")
-        .annotate(
-            scope_total=Count("pk"),
-            eligible_total=Count("pk", filter=ELIGIBLE),
-            started=Count("pk", filter=ELIGIBLE & Q(is_started=True)),
-            completed=Count("pk", filter=ELIGIBLE & Q(is_certified=True)),
-        )
+        .annotate(**{key: Count("pk", filter=METRICS[key].where) for key in BREAKDOWN})
         .order_by("group")
     )
-    result = []
-    for row in rows:
-        row["start_rate"] = rate(row["started"], row["eligible_total"])
-        row["completion_rate"] = rate(row["completed"], row["eligible_total"])
-        result.append(row)
-    return result
+    return [_fill_rates(row) for row in rows]
 
 
-def enterprises_behind(scope: Scope, metric: str) -> QuerySet[Enterprise]:
-    """The enterprises a number on the dashboard counts (for its drill-down list)."""
-    qs = in_scope(scope)
-    new = Q(entered_on__gt=scope.campaign.baseline_on)
-    filters = {
-        "scope_total": Q(),
-        "eligible_total": ELIGIBLE,
-        "started": ELIGIBLE & Q(is_started=True),
-        "not_started": ELIGIBLE & Q(is_started=False),
-        "completed": ELIGIBLE & Q(is_certified=True),
-        "not_completed": ELIGIBLE & Q(is_certified=False),
-        "coverage_missing": Q(is_started=False),
-        "new_total": ELIGIBLE & new,
-        "new_started": ELIGIBLE & new & Q(is_started=True),
-        "new_not_started": ELIGIBLE & new & Q(is_started=False),
-    }
-    if metric not in filters:
-        raise KeyError(metric)
-    return qs.filter(filters[metric])
+# --- the enterprises behind a number ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EnterpriseList:
+    """A drill-down list: the enterprises a number counts (or has yet to count)."""
+
+    key: str
+    label: str
+    select: Callable[[Scope, QuerySet[Enterprise]], QuerySet[Enterprise]]
+
+
+def _where(q: Q):
+    return lambda scope, qs: qs.filter(q)
+
+
+def _with_due(renewed: bool | None):
+    def select(scope: Scope, qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+        due = due_certificates(scope)
+        if renewed is not None:
+            later = Exists(later_certificate(scope.on))
+            due = due.filter(later) if renewed else due.exclude(later)
+        return qs.filter(pk__in=due.values("case__enterprise"))
+
+    return select
+
+
+def _untrained(scope: Scope, qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+    return qs.filter(ELIGIBLE).exclude(pk__in=trained_ids(scope, qs))
+
+
+LISTS: dict[str, EnterpriseList] = {
+    item.key: item
+    for item in [
+        EnterpriseList("scope_total", "范围内全部企业", _where(Q())),
+        EnterpriseList("scope_started", "范围内已开展创建的企业", _where(STARTED)),
+        EnterpriseList("coverage_missing", "范围内尚未开展创建的企业", _where(~STARTED)),
+        EnterpriseList("eligible_total", "应创企业", _where(ELIGIBLE)),
+        EnterpriseList("started", "已开展创建的应创企业", _where(ELIGIBLE & STARTED)),
+        EnterpriseList("not_started", "尚未开展创建的应创企业", _where(ELIGIBLE & ~STARTED)),
+        EnterpriseList(
+            "completed", "已完成创建(持有效证书)的应创企业", _where(ELIGIBLE & CERTIFIED)
+        ),
+        EnterpriseList("not_completed", "尚未完成创建的应创企业", _where(ELIGIBLE & ~CERTIFIED)),
+        EnterpriseList("new_total", "新增应创企业", _where(ELIGIBLE & NEW)),
+        EnterpriseList("new_started", "已开展创建的新增企业", _where(ELIGIBLE & NEW & STARTED)),
+        EnterpriseList(
+            "new_not_started", "尚未开展创建的新增企业", _where(ELIGIBLE & NEW & ~STARTED)
+        ),
+        EnterpriseList("due_certificates", "有证书到期的企业", _with_due(None)),
+        EnterpriseList("renewed", "到期证书已换证的企业", _with_due(True)),
+        EnterpriseList("renewal_missing", "到期证书尚未换证的企业", _with_due(False)),
+        EnterpriseList("untrained", "主要负责人和安全管理员尚未都参加培训的应创企业", _untrained),
+    ]
+}
+
+
+def enterprises_behind(scope: Scope, key: str) -> QuerySet[Enterprise]:
+    """The enterprises behind a number on the dashboard (a LISTS key), for its drill-down."""
+    return LISTS[key].select(scope, in_scope(scope))
+
+
+# --- new enterprises and why they are new ----------------------------------------------------
+
+
+def entry_reasons(scope: Scope, ids: list[int]) -> dict[int, str]:
+    """Why each of these new enterprises is new on the date: the latest recorded `ENTRY` fact
+    on or before it, else what changed on its first day in scope, read from the ledger span
+    before that day (moved into the region or out of the torch zone: 迁入; from another size:
+    规模变化; otherwise — added to the ledger or confirmed eligible by a survey: 摸排补录)."""
+    campaign = scope.campaign
+    regions = set(campaign_region_ids(campaign))
+    reasons: dict[int, str] = {}
+    recorded = (
+        EnterpriseFact.objects.filter(
+            enterprise__in=ids, kind=FactKind.ENTRY, effective_on__lte=scope.on
+        )
+        .order_by("enterprise", "effective_on", "id")
+        .values_list("enterprise", "value")
+    )
+    for pk, value in recorded:
+        reasons[pk] = value
+    first = {}
+    for pk, starts_on in (
+        in_scope_spans(campaign, list(regions))
+        .filter(enterprise__in=[pk for pk in ids if pk not in reasons])
+        .order_by("enterprise", "-starts_on")
+        .values_list("enterprise", "starts_on")
+    ):
+        first[pk] = starts_on  # the earliest, as rows come latest first
+    before = (
+        {
+            span.enterprise_id: span
+            for span in LedgerSpan.objects.filter(
+                Q(*[Q(enterprise=pk, ends_on=on) for pk, on in first.items()], _connector=Q.OR)
+            )
+        }
+        if first
+        else {}
+    )
+    sizes = {str(s) for s in campaign.sizes}
+    for pk in ids:
+        if pk in reasons:
+            continue
+        span = before.get(pk)
+        if span is None or not span.in_ledger:
+            reasons[pk] = EntryReason.SURVEY
+        elif span.region_id_on not in regions or (campaign.exclude_torch_zone and span.torch_zone):
+            reasons[pk] = EntryReason.MOVED_IN
+        elif span.size not in sizes:
+            reasons[pk] = EntryReason.SIZE_CHANGE
+        elif not span.status:  # it had no operating status before: set up then
+            reasons[pk] = EntryReason.ESTABLISHED
+        else:
+            reasons[pk] = EntryReason.SURVEY
+    return reasons
+
+
+def new_by_reason(scope: Scope) -> list[dict]:
+    """The new 应创企业 on the date by why they are new (新设, 迁入, 规模变化, 摸排补录)."""
+    rows = list(in_scope(scope).filter(ELIGIBLE & NEW).values_list("pk", "is_started").order_by())
+    reasons = entry_reasons(scope, [pk for pk, _ in rows])
+    counts = {r: {"total": 0, "started": 0} for r in EntryReason.values}
+    for pk, started in rows:
+        counts[reasons[pk]]["total"] += 1
+        counts[reasons[pk]]["started"] += bool(started)
+    return [
+        {"reason": value, "label": text, **counts[value]}
+        for value, text in EntryReason.choices
+        if counts[value]["total"]
+    ]
+
+
+# --- the monthly series ----------------------------------------------------------------------
+
+# The series reads ledger spans joined to a list of dates in one statement instead of one query
+# per date. It computes these counts, with the same definitions as the `where` of their metrics
+# (a test holds the two equal on a constructed history); every `series` metric is a rate of them.
+SERIES_COUNTS = {
+    "scope_total": "COUNT(*)",
+    "scope_started": "SUM(CASE WHEN st.first_on <= dates.d THEN 1 ELSE 0 END)",
+    "eligible_total": "SUM(CASE WHEN s.eligibility = '1' THEN 1 ELSE 0 END)",
+    "started": "SUM(CASE WHEN s.eligibility = '1' AND st.first_on <= dates.d THEN 1 ELSE 0 END)",
+    "completed": """SUM(CASE WHEN s.eligibility = '1' AND EXISTS (
+        SELECT 1 FROM cases_certificate ct JOIN cases_case c2 ON c2.id = ct.case_id
+        WHERE c2.enterprise_id = s.enterprise_id AND ct.void = %s
+          AND ct.issued_on <= dates.d AND ct.expires_on >= dates.d
+          AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)) THEN 1 ELSE 0 END)""",
+}
+
+# `first_on`: the first case step that counts as started (`started_q`): not one left behind by
+# a certificate that lapsed before the baseline without a renewal by its expiry.
 SERIES_SQL = """
 WITH dates(d) AS (VALUES {dates}),
 started AS (
@@ -267,18 +795,17 @@ started AS (
   FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
   WHERE ev.kind IN ({kinds})
     AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
+    AND NOT EXISTS (
+      SELECT 1 FROM cases_certificate lp JOIN cases_case c3 ON c3.id = lp.case_id
+      WHERE c3.enterprise_id = c.enterprise_id AND lp.void = %s
+        AND lp.expires_on < %s AND lp.expires_on >= ev."on"
+        AND NOT EXISTS (
+          SELECT 1 FROM cases_certificate nx JOIN cases_case c4 ON c4.id = nx.case_id
+          WHERE c4.enterprise_id = c.enterprise_id AND nx.void = %s
+            AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on))
   GROUP BY c.enterprise_id
 )
-SELECT dates.d,
-  COUNT(*),
-  SUM(CASE WHEN st.first_on <= dates.d THEN 1 ELSE 0 END),
-  SUM(CASE WHEN s.eligibility = '1' THEN 1 ELSE 0 END),
-  SUM(CASE WHEN s.eligibility = '1' AND st.first_on <= dates.d THEN 1 ELSE 0 END),
-  SUM(CASE WHEN s.eligibility = '1' AND EXISTS (
-        SELECT 1 FROM cases_certificate ct JOIN cases_case c2 ON c2.id = ct.case_id
-        WHERE c2.enterprise_id = s.enterprise_id AND ct.void = %s
-          AND ct.issued_on <= dates.d AND ct.expires_on >= dates.d
-          AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)) THEN 1 ELSE 0 END)
+SELECT dates.d, {columns}
 FROM dates
 JOIN enterprises_ledgerspan s
   ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
@@ -289,14 +816,25 @@ GROUP BY dates.d
 """
 
 
+def series_keys() -> list[str]:
+    """The keys `rate_series` (and `rate_counts`) yield: the series rates and their counts."""
+    rates = [m for m in METRICS.values() if m.series]
+    counts = {k for m in rates for k in (m.numerator, m.denominator)}
+    return [k for k in METRICS if k in counts] + [m.key for m in rates]
+
+
+def rate_counts(scope: Scope) -> dict:
+    """The series' counts and rates for one date, from `compute` (see `rate_series`)."""
+    values = compute(scope, {m.key for m in METRICS.values() if m.series})
+    return {key: values[key] for key in series_keys()}
+
+
 def rate_series(scope: Scope, days: list[date]) -> dict[date, dict]:
-    """`rate_counts` at many dates in one statement (the burn-up chart): the same definitions,
-    read from ledger spans joined to a list of dates instead of one query per date."""
+    """`rate_counts` at many dates in one statement (the burn-up chart)."""
     from django.db import connection
 
-    from anbiao.enterprises.choices import OperatingStatus
-
     campaign = scope.campaign
+    counts = [k for k in series_keys() if not METRICS[k].is_rate]
     visible_sql, visible_params = (
         scope.enterprises.filter(industry__in=campaign.industries)
         .values("pk")
@@ -306,22 +844,29 @@ def rate_series(scope: Scope, days: list[date]) -> dict[date, dict]:
         Region.objects.filter(path__startswith=scope.area.path).values_list("pk", flat=True)
     )
     day_sql = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    adapt = connection.ops.adapt_datefield_value
 
     def marks(items) -> str:
-        return ", ".join(["%s"] * len(items))
+        return ", ".join(["%s"] * len(items)) or "NULL"
 
+    columns = [SERIES_COUNTS[k] for k in counts]
     sql = SERIES_SQL.format(
         dates=", ".join(f"({day_sql})" for _ in days),
         kinds=marks(PROGRESS_EVENTS),
+        columns=", ".join(columns),
         sizes=marks(campaign.sizes),
-        regions=marks(regions) or "NULL",
+        regions=marks(regions),
         visible=visible_sql,
         torch="AND s.torch_zone = %s" if campaign.exclude_torch_zone else "",
     )
+    # Positional parameters, in the order they appear in the statement.
     params = [
-        *(connection.ops.adapt_datefield_value(d) for d in days),
+        *(adapt(d) for d in days),
         *PROGRESS_EVENTS,
         False,
+        adapt(min([campaign.baseline_on, *days])),
+        False,
+        *[False for column in columns for _ in range(column.count("%s"))],
         True,
         OperatingStatus.OPERATING,
         *campaign.sizes,
@@ -332,23 +877,9 @@ def rate_series(scope: Scope, days: list[date]) -> dict[date, dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    result = {
-        d: {"scope_total": 0, "scope_started": 0, "eligible_total": 0, "started": 0, "completed": 0}
-        for d in days
-    }
+    result = {d: dict.fromkeys(counts, 0) for d in days}
     for day, *numbers in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        keys = ("scope_total", "scope_started", "eligible_total", "started", "completed")
-        result[day] = {k: int(v or 0) for k, v in zip(keys, numbers, strict=True)}
-    return {
-        d: {
-            "eligible_total": c["eligible_total"],
-            "started": c["started"],
-            "completed": c["completed"],
-            "start_rate": rate(c["started"], c["eligible_total"]),
-            "completion_rate": rate(c["completed"], c["eligible_total"]),
-            "coverage_rate": rate(c["scope_started"], c["scope_total"]),
-        }
-        for d, c in result.items()
-    }
+        result[day] = {k: int(v or 0) for k, v in zip(counts, numbers, strict=True)}
+    return {d: {k: _fill_rates(c).get(k) for k in series_keys()} for d, c in result.items()}

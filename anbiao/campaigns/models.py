@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from anbiao.accounts import permissions as perms
-from anbiao.campaigns.choices import METRICS, MetricKey, TaskStatus
+from anbiao.campaigns.choices import TaskStatus
 from anbiao.enterprises.choices import Size
 
 
@@ -29,6 +29,9 @@ class Campaign(models.Model):
 
     slug = models.SlugField("代号", max_length=50, unique=True)
     name = models.CharField("名称", max_length=200)
+    plan_title = models.CharField(
+        "方案全称", max_length=200, blank=True, help_text="印发文件的标题,如 翔安区…实施方案"
+    )
     issuer = models.CharField("印发单位", max_length=100, blank=True)
     issued_on = models.DateField("印发日期", null=True, blank=True)
     document_number = models.CharField("文号", max_length=60, blank=True)
@@ -57,6 +60,11 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def full_title(self) -> str:
+        """The plan's title as issued, for official drafts (《…实施方案》 without the brackets)."""
+        return self.plan_title or f"{self.name}实施方案"
 
     @property
     def scope_label(self) -> str:
@@ -175,10 +183,12 @@ class Target(models.Model):
     )
     code = models.CharField("编号", max_length=30)
     label = models.CharField("目标", max_length=200)
-    metric = models.CharField("指标", max_length=30, choices=MetricKey.choices)
+    # Keys of the metric registry (campaigns/metrics.py METRICS); the forms and the campaign
+    # loader offer and check them, so a new metric needs no migration.
+    metric = models.CharField("指标", max_length=30)
     threshold = models.DecimalField("目标值", max_digits=10, decimal_places=4)
     deadline = models.DateField("期限")
-    cap_metric = models.CharField("上限指标", max_length=30, choices=MetricKey.choices, blank=True)
+    cap_metric = models.CharField("上限指标", max_length=30, blank=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
 
     class Meta:
@@ -192,11 +202,15 @@ class Target(models.Model):
 
     @property
     def is_rate(self) -> bool:
-        return METRICS[self.metric][1]
+        from anbiao.campaigns.metrics import is_rate  # metrics.py imports this module
+
+        return is_rate(self.metric)
 
     @property
     def metric_label(self) -> str:
-        return METRICS[self.metric][0]
+        from anbiao.campaigns.metrics import label
+
+        return label(self.metric)
 
 
 class DivisionEntry(models.Model):

@@ -51,17 +51,18 @@ def progress_form(scope: metrics.Scope, *, unit: str) -> OfficialForm:
             f"合计:范围内企业{values['scope_total']}家,应创企业{values['eligible_total']}家,"
             f"已开展创建{values['started']}家(开展率{percent(values['start_rate'])}),"
             f"已完成创建{values['completed']}家(完成率{percent(values['completion_rate'])}),"
-            f"全覆盖率{percent(values['coverage_rate'])};新增企业{values['new_total']}家,"
+            f"全覆盖率{percent(values['coverage_rate'])};"
+            f"基线日({scope.campaign.baseline_on:%Y-%m-%d})后纳入的新增企业{values['new_total']}家,"
             f"已开展{values['new_started']}家;到期证书{values['due_certificates']}张,"
             f"已换证{values['renewed']}张;标杆企业{values['benchmarks']}家,"
-            f"培训覆盖率{percent(values['training_coverage_rate'])}。"
+            f"企业主要负责人和安全管理员培训覆盖率{percent(values['training_coverage_rate'])}。"
         ]
         for t in targets:
-            shown = percent(t.value) if t.target.is_rate else t.value
+            shown = t.value_text if t.past_deadline else f"当前{t.value_text}"
             goal = percent(t.threshold) if t.target.is_rate else int(t.threshold)
             lines.append(
                 f"目标:{t.target.label}(期限{t.target.deadline:%Y年%m月%d日}):"
-                f"当前{shown},目标{goal},{t.status_label}。"
+                f"{shown},目标{goal},{t.status_label}。"
             )
         return lines
 

@@ -86,6 +86,7 @@ class Dashboard:
     funnel: list[tuple[str, str, int]]
     by_subdistrict: list[dict]
     by_industry: list[dict]
+    new_by_reason: list[dict] = field(default_factory=list)
     due_tasks: list[Task] = field(default_factory=list)
     expiring: int = 0
     annual_overdue: int = 0
@@ -133,11 +134,23 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         funnel=funnel,
         by_subdistrict=by_subdistrict,
         by_industry=metrics.breakdown(scope, "industry"),
+        new_by_reason=metrics.new_by_reason(scope),
         due_tasks=due_tasks,
         expiring=board.filter(special_list_q("expiring", today=on, days=90)).count(),
         annual_overdue=board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),
         rectifying=board.filter(special_list_q("rectifying", today=on, days=0)).count(),
     )
+
+
+def ledger_baseline(region: Region | None) -> date | None:
+    """The baseline of the campaign covering `region` (the latest such campaign), for the
+    ledger's 新增企业; None when no campaign covers it."""
+    if region is None:
+        return None
+    for campaign in Campaign.objects.select_related("region").order_by("-starts_on", "pk"):
+        if region.path.startswith(campaign.region.path):
+            return campaign.baseline_on
+    return None
 
 
 def tasks_for(user, campaign: Campaign) -> QuerySet[Task]:

@@ -11,7 +11,6 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from anbiao.campaigns import metrics
-from anbiao.campaigns.choices import METRICS
 from anbiao.campaigns.reports import percent, report_rows
 from anbiao.campaigns.targets import evaluate_all
 
@@ -49,7 +48,7 @@ def _table(doc, header: list[str], rows: list[list]) -> None:
 def show(value, key: str) -> str:
     if value is None:
         return "不适用"
-    return percent(value) if METRICS[key][1] else f"{value:g}"
+    return percent(value) if metrics.is_rate(key) else f"{value:g}"
 
 
 def summary_docx(scope: metrics.Scope, *, unit: str) -> bytes:
@@ -62,15 +61,17 @@ def summary_docx(scope: metrics.Scope, *, unit: str) -> bytes:
     _paragraph(
         doc,
         (
-            f"根据《{campaign.name}实施方案》,{scope.area.name}纳入范围的{campaign.scope_label}"
+            f"根据《{campaign.full_title}》,{scope.area.name}纳入范围的{campaign.scope_label}"
             f"共{values['scope_total']}家,经摸排确认符合创建条件的应创企业{values['eligible_total']}家,"
-            f"其中专项行动期间新增企业{values['new_total']}家。截至统计日,已开展创建"
+            f"其中基线日({campaign.baseline_on:%Y-%m-%d})后纳入的新增企业{values['new_total']}家。"
+            "截至统计日,已开展创建"
             f"{values['started']}家(开展率{show(values['start_rate'], 'start_rate')}),"
             f"已完成创建并取得有效等级证书{values['completed']}家"
             f"(完成率{show(values['completion_rate'], 'completion_rate')}),全覆盖率"
             f"{show(values['coverage_rate'], 'coverage_rate')};"
-            f"培植标杆企业{values['benchmarks']}家,"
-            f"列入现场观摩目录{values['catalog_size']}家;应创企业“五项岗位”关键人员培训覆盖率"
+            f"标杆企业进入创建试点并召开现场会{values['benchmarks_cultivating']}家,"
+            f"已建成{values['benchmarks']}家,"
+            f"列入现场观摩目录{values['catalog_size']}家;应创企业主要负责人和安全管理员培训覆盖率"
             f"{show(values['training_coverage_rate'], 'training_coverage_rate')}。"
         ),
     )
@@ -84,7 +85,7 @@ def summary_docx(scope: metrics.Scope, *, unit: str) -> bytes:
                 t.target.label,
                 f"{t.target.deadline:%Y-%m-%d}",
                 show(t.threshold, t.target.metric),
-                show(t.deadline_value if t.days_left < 0 else t.value, t.target.metric),
+                t.value_text,
                 t.status_label,
             ]
             for i, t in enumerate(targets, start=1)

@@ -13,7 +13,6 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
 from anbiao.accounts.scope import regions_for
 from anbiao.campaigns import metrics, selectors, services
-from anbiao.campaigns.choices import METRICS
 from anbiao.campaigns.forms import (
     CampaignForm,
     DashboardForm,
@@ -30,19 +29,6 @@ from anbiao.enterprises.choices import Industry
 
 INDUSTRY_LABELS = dict(Industry.choices)
 
-DRILLDOWN = {
-    "scope_total": "范围内全部企业",
-    "eligible_total": "应创企业",
-    "started": "已开展创建的应创企业",
-    "not_started": "尚未开展创建的应创企业",
-    "completed": "已完成创建(持有效证书)的应创企业",
-    "not_completed": "尚未完成创建的应创企业",
-    "coverage_missing": "范围内尚未开展创建的企业",
-    "new_total": "新增应创企业",
-    "new_started": "已开展创建的新增企业",
-    "new_not_started": "尚未开展创建的新增企业",
-}
-
 
 def _as_of_and_region(request, campaign):
     form = DashboardForm(
@@ -52,6 +38,14 @@ def _as_of_and_region(request, campaign):
     )
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return form, data.get("as_of") or timezone.localdate(), data.get("region")
+
+
+def _refused_date(request, form, campaign):
+    """A report asked for a date after today: back to the dashboard with the reason."""
+    if not form.errors.get("as_of"):
+        return None
+    messages.error(request, form.errors["as_of"][0])
+    return redirect("campaigns:dashboard", slug=campaign.slug)
 
 
 def dashboard(request, campaign: Campaign | None = None):
@@ -93,36 +87,20 @@ def dashboard(request, campaign: Campaign | None = None):
                     {**row, "name": INDUSTRY_LABELS[row["group"]]} for row in board.by_industry
                 ],
             },
-            "metric_labels": METRICS,
+            "metric_labels": metrics.METRICS,
             "campaigns": selectors.campaigns_for(user),
         },
     )
 
 
-# What a click on a target card opens: the enterprises its number counts.
-TARGET_LISTS = {
-    "completion_rate": "completed",
-    "start_rate": "started",
-    "coverage_rate": "scope_total",
-    "new_start_rate": "new_started",
-    "eligible_total": "eligible_total",
-    "started": "started",
-    "completed": "completed",
-    "new_total": "new_total",
-    "new_started": "new_started",
-    "scope_total": "scope_total",
-}
-
-
 def target_link(campaign: Campaign, metric: str, query: str) -> str:
-    if metric in TARGET_LISTS:
-        url = reverse("campaigns:enterprises", args=[campaign.slug, TARGET_LISTS[metric]])
+    """What a click on a target card opens: the enterprises behind its number (the list its
+    registry entry names), or the page of what it counts."""
+    entry = metrics.METRICS[metric]
+    if entry.drilldown:
+        url = reverse("campaigns:enterprises", args=[campaign.slug, entry.drilldown])
         return f"{url}?{query}"
-    if metric in ("benchmark_candidates", "benchmarks", "catalog_size"):
-        return reverse("benchmarks:list")
-    if metric == "training_coverage_rate":
-        return reverse("training:list")
-    return f"{reverse('cases:board')}?follow_up=expired"
+    return reverse(entry.page)
 
 
 @require_GET
@@ -291,7 +269,7 @@ def task_file(request, slug: str, pk: int, update_pk: int):
 def enterprises(request, slug: str, metric: str):
     """The enterprises behind a number on the dashboard."""
     campaign = selectors.campaign_get(user=request.user, slug=slug)
-    if metric not in DRILLDOWN:
+    if metric not in metrics.LISTS:
         raise Http404("未知的指标")
     form, on, region = _as_of_and_region(request, campaign)
     scope = selectors.scope_for(request.user, campaign, on, region)
@@ -305,7 +283,7 @@ def enterprises(request, slug: str, metric: str):
         "campaigns/enterprises.html",
         {
             "campaign": campaign,
-            "label": DRILLDOWN[metric],
+            "label": metrics.LISTS[metric].label,
             "on": on,
             "scope": scope,
             "page": paginate(request, qs),
@@ -320,7 +298,9 @@ def enterprises(request, slug: str, metric: str):
 @requires(perms.REPORT_EXPORT)
 def progress_report(request, slug: str):
     campaign = selectors.campaign_get(user=request.user, slug=slug)
-    _, on, region = _as_of_and_region(request, campaign)
+    form, on, region = _as_of_and_region(request, campaign)
+    if refused := _refused_date(request, form, campaign):
+        return refused
     scope = selectors.scope_for(request.user, campaign, on, region)
     return progress_report_response(scope, user=request.user)
 
@@ -330,7 +310,9 @@ def progress_report(request, slug: str):
 def summary_report(request, slug: str):
     """The 总结验收 report draft (.docx)."""
     campaign = selectors.campaign_get(user=request.user, slug=slug)
-    _, on, region = _as_of_and_region(request, campaign)
+    form, on, region = _as_of_and_region(request, campaign)
+    if refused := _refused_date(request, form, campaign):
+        return refused
     scope = selectors.scope_for(request.user, campaign, on, region)
     unit = f"{scope.area.name}安监站" if scope.area.level == "subdistrict" else scope.area.name
     response = HttpResponse(
@@ -347,7 +329,9 @@ def summary_report(request, slug: str):
 @requires(perms.CAMPAIGN_VIEW)
 def print_summary(request, slug: str):
     campaign = selectors.campaign_get(user=request.user, slug=slug)
-    _, on, region = _as_of_and_region(request, campaign)
+    form, on, region = _as_of_and_region(request, campaign)
+    if refused := _refused_date(request, form, campaign):
+        return refused
     board = selectors.dashboard(user=request.user, campaign=campaign, on=on, region=region)
     return render(
         request,
@@ -356,7 +340,7 @@ def print_summary(request, slug: str):
             "campaign": campaign,
             "on": on,
             "board": board,
-            "metric_labels": METRICS,
+            "metric_labels": metrics.METRICS,
             "today": timezone.localdate(),
         },
     )

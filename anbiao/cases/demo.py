@@ -42,6 +42,10 @@ PLAN = [
 ]
 
 
+# Enterprises with a certificate from before the campaign (mid-2023) entered the ledger by then.
+HISTORY_LEDGER_BY = date(2023, 3, 1)
+
+
 @dataclass
 class CasesDemoSummary:
     cases: int = 0
@@ -132,7 +136,14 @@ def build_cases_demo(rng: random.Random, today: date | None = None) -> CasesDemo
         100 - sum(w for _, w in PLAN)
     )
     fates = [(e, rng.choice(outcomes), rng.random()) for e in enterprises]
+    with_history = [
+        i
+        for i, (e, _, _) in enumerate(fates)
+        if i > 3 and e.ledger_since and e.ledger_since <= HISTORY_LEDGER_BY
+    ]
     specials = {"failed": 3, "expired": 7, "renewed": 11}
+    if len(with_history) >= 2:
+        specials.update(expired=with_history[0], renewed=with_history[1])
     serial = 100
     for index, (enterprise, fate, luck) in enumerate(fates):
         serial += 1
@@ -141,6 +152,10 @@ def build_cases_demo(rng: random.Random, today: date | None = None) -> CasesDemo
                 fate = name
         if enterprise.pk in done or fate == "not_started":
             continue
+        if fate in ("expired", "renewed") and (
+            enterprise.ledger_since is None or enterprise.ledger_since > HISTORY_LEDGER_BY
+        ):
+            fate = "certified"  # no certificate before the enterprise entered the ledger
         review_team = (
             reviewer if not independence.consulted(reviewer, enterprise) else None,
             experts if fate == "under_review" or luck < 0.3 else [],
@@ -177,7 +192,8 @@ def build_cases_demo(rng: random.Random, today: date | None = None) -> CasesDemo
                     ),
                 )
             continue
-        start = _day(rng, date(2025, 3, 15), 200, today)
+        # Never before the enterprise entered the ledger (a 新增企业 starts after it arrives).
+        start = max(_day(rng, date(2025, 3, 15), 200, today), enterprise.ledger_since or date.min)
         _record(enterprise, EventKind.START, start, note="签订创建承诺书")
         if fate == "in_progress":
             continue

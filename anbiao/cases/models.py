@@ -130,8 +130,8 @@ class Case(models.Model):
     scope_object = "case"
 
     class Meta:
-        verbose_name = "创建案例"
-        verbose_name_plural = "创建案例"
+        verbose_name = "创建档案"
+        verbose_name_plural = "创建档案"
         ordering = ["enterprise", "-cycle"]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "cycle"], name="case_enterprise_cycle")
@@ -146,7 +146,7 @@ class Assessment(models.Model):
     """A self-evaluation, external review or annual self-evaluation, scored item by item."""
 
     case = models.ForeignKey(
-        Case, verbose_name="案例", on_delete=models.CASCADE, related_name="assessments"
+        Case, verbose_name="创建档案", on_delete=models.CASCADE, related_name="assessments"
     )
     kind = models.CharField("类型", max_length=10, choices=AssessmentKind.choices)
     standard = models.ForeignKey(
@@ -248,7 +248,7 @@ class CaseEvent(models.Model):
     A wrong entry is cancelled by a later CORRECTION event that `reverses` it."""
 
     case = models.ForeignKey(
-        Case, verbose_name="案例", on_delete=models.CASCADE, related_name="events"
+        Case, verbose_name="创建档案", on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField("事项", max_length=16, choices=EventKind.choices)
     on = models.DateField("日期")
@@ -301,7 +301,7 @@ class Certificate(models.Model):
     its dates, its end (revoked/downgraded) and its successor."""
 
     case = models.ForeignKey(
-        Case, verbose_name="案例", on_delete=models.PROTECT, related_name="certificates"
+        Case, verbose_name="创建档案", on_delete=models.PROTECT, related_name="certificates"
     )
     event = models.OneToOneField(
         CaseEvent, verbose_name="发证记录", on_delete=models.PROTECT, related_name="certificate"
@@ -349,7 +349,7 @@ class Rectification(models.Model):
     """A deficiency found by a review (整改项), with a due date and a closing step (销项)."""
 
     case = models.ForeignKey(
-        Case, verbose_name="案例", on_delete=models.CASCADE, related_name="rectifications"
+        Case, verbose_name="创建档案", on_delete=models.CASCADE, related_name="rectifications"
     )
     assessment = models.ForeignKey(
         Assessment, verbose_name="评审", on_delete=models.CASCADE, related_name="rectifications"
@@ -399,7 +399,7 @@ class EvidenceFile(StoredFile):
     Stored through Django storage, served only by the scoped download view."""
 
     case = models.ForeignKey(
-        Case, verbose_name="案例", on_delete=models.CASCADE, related_name="evidence"
+        Case, verbose_name="创建档案", on_delete=models.CASCADE, related_name="evidence"
     )
     event = models.ForeignKey(
         CaseEvent,

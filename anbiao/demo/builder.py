@@ -22,7 +22,7 @@ from anbiao.campaigns.services import task_update
 from anbiao.cases.demo import build_cases_demo
 from anbiao.core.uscc import ALPHABET, check_character
 from anbiao.enterprises import services
-from anbiao.enterprises.choices import FactSource, Industry, OperatingStatus
+from anbiao.enterprises.choices import EntryReason, FactSource, Industry, OperatingStatus
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.sizing import classify_size
 from anbiao.supervision.demo import build_supervision_demo
@@ -41,11 +41,12 @@ ENTERPRISE_COUNTS = {"350213007": 150, "350213002": 32, "350213003": 26}
 
 BRANDS = list("恒兴鑫泰宏达永盛华丰瑞祥金源联创佳鸿隆昌顺安腾越嘉润宝利新和众诚天宇卓远锦")
 INDUSTRY_WORDS = {
-    Industry.MACHINERY: ["机械", "精密机械", "五金制品", "模具", "机电设备", "汽车配件"],
+    # 金属制品 and 钢结构 are 机械 in the 工贸 classification (GB/T 4754 C33, C34).
+    Industry.MACHINERY: ["机械", "精密机械", "五金制品", "模具", "金属制品", "钢结构", "汽车配件"],
     Industry.LIGHT_INDUSTRY: ["食品", "包装材料", "家具", "塑胶制品", "印刷", "纸制品", "鞋业"],
     Industry.BUILDING_MATERIALS: ["石材", "新型建材", "混凝土制品", "陶瓷", "玻璃制品"],
     Industry.TEXTILE: ["纺织", "服饰", "针织", "织造"],
-    Industry.METALLURGY: ["金属制品", "钢结构", "铸造"],
+    Industry.METALLURGY: ["炼钢", "轧钢", "铁合金"],
     Industry.NONFERROUS: ["铝业", "铜材", "有色金属制品"],
     Industry.TRADE: ["贸易", "仓储物流", "商贸"],
     Industry.TOBACCO: ["烟草物流"],
@@ -158,7 +159,10 @@ def _enterprise_data(rng: random.Random, region: Region, used_names: set[str]) -
     revenue = Decimal(rng.randint(80, 1800) if employees < 300 else rng.randint(3000, 9000))
     baseline = date(2025, 2, 28)
     late = rng.random() < 0.15
-    ledger_since = baseline + timedelta(days=rng.randint(150, 420)) if late else baseline
+    # Most were in the ledger when the first survey closed, some since 2022 (and so could hold
+    # a certificate from before the campaign); 15% entered later (新增企业).
+    early = baseline - timedelta(days=rng.choice([0, 0, rng.randint(400, 1100)]))
+    ledger_since = baseline + timedelta(days=rng.randint(150, 420)) if late else early
     eligible = rng.choices([True, False, None], weights=[72, 10, 18])[0]
     return {
         "name": name,
@@ -179,6 +183,10 @@ def _enterprise_data(rng: random.Random, region: Region, used_names: set[str]) -
         "eligible": eligible,
         "eligibility_reason": rng.choice(NOT_ELIGIBLE_REASONS) if eligible is False else "",
     }
+
+
+BASELINE = date(2025, 2, 28)
+NEW_REASONS = [EntryReason.ESTABLISHED, EntryReason.MOVED_IN, EntryReason.SURVEY]
 
 
 def _enterprises(rng: random.Random, communities, summary: DemoSummary) -> None:
@@ -213,6 +221,12 @@ def _enterprises(rng: random.Random, communities, summary: DemoSummary) -> None:
             source=FactSource.IMPORT,
         )
         summary.enterprises += 1
+        if data["ledger_since"] > BASELINE:
+            # Why a late entry is new; picked from its USCC so the random draw stays the same.
+            reason = NEW_REASONS[sum(map(ord, data["uscc"])) % len(NEW_REASONS)]
+            services.enterprise_record_entry_reason(
+                actor=None, enterprise=enterprise, reason=reason, on=data["ledger_since"]
+            )
         if exit_status:
             services.enterprise_change_status(
                 actor=None,
@@ -350,11 +364,21 @@ def _survey(rng: random.Random, station: User) -> None:
 
 
 def _task_progress(station: User) -> None:
-    """The plan's tasks whose deadline has passed are done (all but the cross-learning one)."""
+    """The plan's tasks whose deadline has passed are done (all but the cross-learning one, and
+    the survey tasks whose round was not closed)."""
     today = date.today()  # noqa: DTZ011 - demo data follows the calendar day
+    closed_by = list(
+        SurveyRound.objects.filter(status=SurveyRound.Status.CLOSED).values_list(
+            "period_end", flat=True
+        )
+    )
     for task in Task.objects.filter(
         campaign__slug="minan-2025", deadline__lt=today, updates__isnull=True
     ):
+        if task.code.startswith("S") and not any(
+            abs((end - task.deadline).days) <= 31 for end in closed_by
+        ):
+            continue  # a survey task is done when its round is closed, not by the calendar
         if task.code == "T07":
             task_update(
                 actor=station,

@@ -40,6 +40,18 @@ class FactKind(models.TextChoices):
     TORCH_ZONE = "torch_zone", "火炬高新区"
     REGION = "region", "所属区域"
     LEDGER = "ledger", "纳入台账"
+    ENTRY = "entry", "新增原因"
+
+
+class EntryReason(models.TextChoices):
+    """Why an enterprise entered the campaign's scope after its baseline (a 新增企业), recorded
+    as a dated `ENTRY` fact; without one it is read from the ledger spans (campaigns/metrics.py).
+    """
+
+    ESTABLISHED = "established", "新设"
+    MOVED_IN = "moved_in", "迁入"
+    SIZE_CHANGE = "size_change", "规模变化"
+    SURVEY = "survey", "摸排补录"
 
 
 class FactSource(models.TextChoices):

@@ -4,17 +4,30 @@ facts, so any past date can be asked.
 
 In scope on D: in the region subtree on D, in the ledger by D, small or micro on D, not in the
 火炬高新区 on D, operating on D. 应创 on D: in scope and the latest eligibility decision on or
-before D says eligible. New: first entered the ledger after the baseline date.
+before D says eligible. New: first 应创 after the baseline date (`annotate_new`).
 """
 
+from collections.abc import Callable
 from datetime import date
 
-from django.db.models import Case, CharField, F, FilteredRelation, Q, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 
 from anbiao.accounts.models import Region
 from anbiao.enterprises.choices import SMALL_AND_MICRO, OperatingStatus
-from anbiao.enterprises.models import Enterprise
+from anbiao.enterprises.models import Enterprise, LedgerSpan
 
 
 def annotate_as_of(queryset: QuerySet[Enterprise], on: date) -> QuerySet[Enterprise]:
@@ -69,6 +82,53 @@ def eligible(queryset: QuerySet[Enterprise], on: date, region: Region | None = N
     return in_scope(queryset, on, region, **scope).filter(span_on__eligibility="1")
 
 
-def new_since(queryset: QuerySet[Enterprise], baseline: date):
-    """Of an annotated queryset, those that first entered the ledger after `baseline`."""
-    return queryset.filter(entered_on__gt=baseline)
+def scope_spans(
+    *,
+    sizes: tuple[str, ...] | list[str] = SMALL_AND_MICRO,
+    exclude_torch_zone: bool = True,
+    region_ids: list[int] | None = None,
+) -> QuerySet[LedgerSpan]:
+    """Ledger spans during which an enterprise met every 应创 condition: in the ledger, operating,
+    of the sizes, outside the torch zone if so, eligible (and in these regions, if given)."""
+    spans = LedgerSpan.objects.filter(
+        in_ledger=True,
+        status=OperatingStatus.OPERATING,
+        size__in=[str(s) for s in sizes],
+        eligibility="1",
+    )
+    if exclude_torch_zone:
+        spans = spans.filter(torch_zone=False)
+    if region_ids is not None:
+        spans = spans.filter(region_id_on__in=region_ids)
+    return spans
+
+
+def annotate_new(queryset: QuerySet[Enterprise], baseline: date, **scope) -> QuerySet[Enterprise]:
+    """Annotate `is_new`: never 应创 on any day up to `baseline` — its first day in scope is after
+    it, whatever the reason (新设, 迁入, 规模变化, 摸排补录). `scope`: as for `scope_spans`."""
+    before = Exists(scope_spans(**scope).filter(enterprise=OuterRef("pk"), starts_on__lte=baseline))
+    return queryset.annotate(is_new=~before)
+
+
+def new_since(queryset: QuerySet[Enterprise], baseline: date, **scope):
+    """Of a queryset, the 新增企业: first in scope after `baseline` (see `annotate_new`)."""
+    return annotate_new(queryset, baseline, **scope).filter(is_new=True)
+
+
+# Who knows the baseline of a region's ledger: the campaign covering it (campaigns/apps.py
+# registers it, so this module does not depend on campaigns); otherwise the setting.
+_baseline_providers: list[Callable[[Region | None], date | None]] = []
+
+
+def register_baseline_provider(provider: Callable[[Region | None], date | None]) -> None:
+    if provider not in _baseline_providers:
+        _baseline_providers.append(provider)
+
+
+def baseline_for(region: Region | None) -> date:
+    """The baseline date (close of the first survey) of the ledger of `region`."""
+    for provider in _baseline_providers:
+        found = provider(region)
+        if found is not None:
+            return found
+    return date.fromisoformat(settings.ANBIAO_LEDGER_BASELINE)

@@ -3,20 +3,13 @@
 from collections import Counter
 from datetime import date
 
-from django.conf import settings
-
 from anbiao.accounts.models import Region
 from anbiao.core.excel import Column
 from anbiao.core.official_forms import OfficialForm
 from anbiao.enterprises.choices import Industry, Size
-from anbiao.enterprises.ledger import eligible
+from anbiao.enterprises.ledger import annotate_new, baseline_for, eligible
 
 TITLE = "应创安全生产标准化非火炬高新区小微企业情况统计表"
-
-
-def baseline() -> date:
-    """The ledger's baseline (close of the first survey); campaigns will carry their own."""
-    return date.fromisoformat(settings.ANBIAO_LEDGER_BASELINE)
 
 
 def _community(e) -> str:
@@ -43,11 +36,14 @@ COLUMNS = [
 ]
 
 
-def ledger_form(queryset, *, on: date, region: Region | None, unit: str) -> OfficialForm:
-    """The 附件3 form for the 应创企业 of `queryset` (already scoped) on `on`."""
-    start = baseline()
+def ledger_form(
+    queryset, *, on: date, region: Region | None, unit: str, baseline: date | None = None
+) -> OfficialForm:
+    """The 附件3 form for the 应创企业 of `queryset` (already scoped) on `on`; 新增企业 count
+    from the baseline of the campaign covering the region (`baseline`, default: looked up)."""
+    start = baseline or baseline_for(region)
     rows_qs = (
-        eligible(queryset, on, region)
+        annotate_new(eligible(queryset, on, region), start)
         .select_related("region")
         .prefetch_related("risk_tags")
         .order_by("region__path", "name_pinyin", "id")
@@ -60,7 +56,6 @@ def ledger_form(queryset, *, on: date, region: Region | None, unit: str) -> Offi
         nonlocal new_count
         for serial, enterprise in enumerate(rows_qs.iterator(chunk_size=2000), start=1):
             enterprise.serial = serial
-            enterprise.is_new = bool(enterprise.entered_on and enterprise.entered_on > start)
             by_size[enterprise.on_size] += 1
             by_industry[enterprise.industry] += 1
             new_count += enterprise.is_new
@@ -91,6 +86,6 @@ def ledger_form(queryset, *, on: date, region: Region | None, unit: str) -> Offi
         rows=rows(),
         totals=totals,
         note=f"注:应创企业指截至统计日纳入台账、在营、非火炬高新区、"
-        f"规模为小型或微型且经摸排确认符合创建条件的工贸企业;新增企业指{start:%Y年%m月%d日}"
-        "(首轮摸排结束)以后纳入台账的企业。",
+        f"规模为小型或微型且经摸排确认符合创建条件的工贸企业;新增企业指基线日{start:%Y年%m月%d日}"
+        "(首轮摸排结束)后纳入的应创企业。",
     )

@@ -12,7 +12,7 @@ from anbiao.core.forms import StyledForm
 from anbiao.core.official_forms import official_form_response
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.enterprises import ledger
-from anbiao.enterprises.ledger_export import baseline, ledger_form
+from anbiao.enterprises.ledger_export import ledger_form
 from anbiao.enterprises.models import Enterprise
 
 VIEWS = (
@@ -49,19 +49,21 @@ def _ledger(request):
     region = data.get("region")
     view = data.get("view") or "eligible"
     scoped = Enterprise.objects.restrict(request.user, "view")
+    baseline = ledger.baseline_for(region or request.user.region)
     if view == "scope":
         qs = ledger.in_scope(scoped, on, region)
     else:
         qs = ledger.eligible(scoped, on, region)
-        if view == "new":
-            qs = ledger.new_since(qs, baseline())
-    return form, on, region, view, qs
+    qs = ledger.annotate_new(qs, baseline)
+    if view == "new":
+        qs = qs.filter(is_new=True)
+    return form, on, region, view, qs, baseline
 
 
 @require_GET
 @requires(perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
 def ledger_page(request):
-    form, on, region, view, qs = _ledger(request)
+    form, on, region, view, qs, baseline = _ledger(request)
     qs = qs.select_related("region", "region__parent").order_by("region__path", "name_pinyin", "id")
     return render(
         request,
@@ -70,7 +72,7 @@ def ledger_page(request):
             "form": form,
             "on": on,
             "view_label": dict(VIEWS)[view],
-            "baseline": baseline(),
+            "baseline": baseline,
             "page": paginate(request, qs),
             "query": querystring_without(request, "page"),
             "export_query": querystring_without(request, "page", "view"),
@@ -82,11 +84,15 @@ def ledger_page(request):
 @require_GET
 @requires(perms.ENTERPRISE_EXPORT, message="您没有导出台账的权限")
 def ledger_export(request):
-    form, on, region, view, _ = _ledger(request)
+    form, on, region, view, _, baseline = _ledger(request)
     user = request.user
     unit_region = region or user.region
     unit = f"{unit_region.name}安监站" if unit_region and user.region_id else "安全生产标准化专班"
     form_spec = ledger_form(
-        Enterprise.objects.restrict(user, "view"), on=on, region=region, unit=unit
+        Enterprise.objects.restrict(user, "view"),
+        on=on,
+        region=region,
+        unit=unit,
+        baseline=baseline,
     )
     return official_form_response(f"附件3-应创台账-{on:%Y%m%d}.xlsx", form_spec)

@@ -4,6 +4,7 @@ from django.db import models
 from anbiao.accounts.models import Region
 from anbiao.core.querysets import ScopedQuerySet
 from anbiao.enterprises.choices import (
+    EntryReason,
     FactKind,
     FactSource,
     Industry,
@@ -154,6 +155,8 @@ class EnterpriseFact(models.Model):
             return "符合" if self.value == "1" else "不符合"
         if self.kind in (FactKind.TORCH_ZONE, FactKind.LEDGER):
             return "是" if self.value == "1" else "否"
+        if self.kind == FactKind.ENTRY:
+            return EntryReason(self.value).label
         if self.kind == FactKind.REGION:
             region = Region.objects.filter(pk=self.value).first()
             return region.name if region else self.value

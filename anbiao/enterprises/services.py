@@ -10,12 +10,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
 from anbiao.core import uscc as uscc_rules
 from anbiao.core.bulk import insert_objects, insert_rows
 from anbiao.core.models import ChangeLog
-from anbiao.enterprises.choices import FactKind, FactSource, OperatingStatus
+from anbiao.enterprises.choices import EntryReason, FactKind, FactSource, OperatingStatus
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, RiskTag
 from anbiao.enterprises.pinyin import pinyin_keys
 from anbiao.enterprises.spans import rebuild_spans
@@ -270,6 +271,42 @@ def enterprise_change_status(
         note=reason.strip(),
     )
     return enterprise
+
+
+@transaction.atomic
+def enterprise_record_entry_reason(
+    *,
+    actor,
+    enterprise: Enterprise,
+    reason: str,
+    on: date,
+    note: str = "",
+    source: str = FactSource.MANUAL,
+) -> EnterpriseFact:
+    """Record why the enterprise became a 新增企业 on `on` (新设, 迁入, 规模变化, 摸排补录), as a
+    dated fact; the campaign's breakdown of new enterprises reads it (docs/campaigns.md)."""
+    require(actor, perms.ENTERPRISE_CHANGE, obj=enterprise, message="您没有变更企业信息的权限")
+    if reason not in EntryReason.values:
+        raise ValidationError({"reason": "新增原因无效(可选:新设、迁入、规模变化、摸排补录)"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "日期不能晚于今天"})
+    fact = EnterpriseFact.objects.create(
+        enterprise=enterprise,
+        kind=FactKind.ENTRY,
+        value=reason,
+        effective_on=on,
+        reason=note.strip(),
+        source=source,
+        recorded_by=actor_or_none(actor),
+    )
+    audit.record(
+        actor=actor_or_none(actor),
+        action=ChangeLog.Action.UPDATE,
+        instance=enterprise,
+        enterprise=enterprise,
+        note=f"新增原因:{EntryReason(reason).label}({on.isoformat()})",
+    )
+    return fact
 
 
 # Ledger import columns an import may set, in addition to status; blank cells never clear data.

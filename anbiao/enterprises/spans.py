@@ -40,6 +40,8 @@ def _spans_of(enterprise_id: int, facts: list[tuple]) -> list[tuple]:
     rows: list[tuple] = []
     for on, day_facts in groupby(facts, key=lambda f: f[2]):
         for kind, value, _ in day_facts:
+            if kind == FactKind.ENTRY:  # why it is new: not a condition of the ledger
+                continue
             if kind == FactKind.LEDGER:
                 state["ledger"] = value == "1"
             elif kind == FactKind.TORCH_ZONE:

@@ -19,8 +19,7 @@ from anbiao.core.forms import apply_errors
 from anbiao.core.import_views import UploadForm
 from anbiao.core.models import ImportJob
 from anbiao.core.pagination import paginate, querystring_without
-from anbiao.enterprises.ledger import eligible
-from anbiao.enterprises.ledger_export import baseline
+from anbiao.enterprises.ledger import baseline_for, eligible
 from anbiao.enterprises.models import Enterprise
 from anbiao.training import selectors, services
 from anbiao.training.forms import AttendeeForm, CoverageForm, SessionFilterForm, SessionForm
@@ -260,7 +259,7 @@ def file_download(request, pk: int):
 
 def default_start() -> date:
     """Coverage counts sessions from 1 January of the ledger's baseline year by default."""
-    return date(baseline().year, 1, 1)
+    return date(baseline_for(None).year, 1, 1)
 
 
 def _coverage(request):

@@ -38,17 +38,20 @@ def test_counts_as_of_each_date(reference):
     a, b = build()
     assert counts(date(2025, 10, 1)) == {
         "benchmark_candidates": 0,
+        "benchmarks_cultivating": 0,
         "benchmarks": 0,
         "catalog_size": 0,
     }
     assert counts(date(2025, 10, 31))["benchmark_candidates"] == 2
     assert counts(date(2026, 6, 14)) == {
         "benchmark_candidates": 2,
+        "benchmarks_cultivating": 0,
         "benchmarks": 0,
         "catalog_size": 0,
     }
     assert counts(date(2026, 6, 30)) == {
         "benchmark_candidates": 2,
+        "benchmarks_cultivating": 0,  # established, but no 现场会 was ever held
         "benchmarks": 1,
         "catalog_size": 1,
     }
@@ -67,6 +70,7 @@ def test_a_withdrawal_or_a_step_back_counts_from_its_date(reference):
     assert counts(date(2026, 7, 31))["benchmarks"] == 1
     assert counts(date(2026, 8, 1)) == {
         "benchmark_candidates": 1,
+        "benchmarks_cultivating": 0,
         "benchmarks": 0,
         "catalog_size": 0,
     }
@@ -81,3 +85,41 @@ def test_counts_run_one_query_whatever_the_size(reference):
         result = counts(date(2026, 6, 30))
     assert result["benchmark_candidates"] == 12
     assert len(few.captured_queries) == len(many.captured_queries) == 1
+
+
+def test_a_pilot_with_its_site_meeting_is_cultivated_from_the_meeting_day(reference):
+    """The plan's 2025 target: "至少培植打造1家" with "2025年12月底前…组织创建试点现场会"."""
+    a, b = build()  # a: 创建试点 on 2025-11-01; b: still a candidate
+    services.benchmark_site_meeting(
+        actor=None, benchmark=a, on=date(2025, 12, 18), attendees="各社区安全员、企业代表"
+    )
+    assert counts(date(2025, 12, 17))["benchmarks_cultivating"] == 0
+    assert counts(date(2025, 12, 18))["benchmarks_cultivating"] == 1
+    assert counts(date(2025, 12, 31))["benchmarks_cultivating"] == 1
+    assert counts(date(2025, 12, 31))["benchmarks"] == 0  # not yet 已建成
+    # Still counted once established; not once withdrawn.
+    assert counts(date(2026, 6, 30))["benchmarks_cultivating"] == 1
+    services.benchmark_withdraw(actor=None, benchmark=a, on=date(2026, 7, 1), reason="停产")
+    assert counts(date(2026, 7, 1))["benchmarks_cultivating"] == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"size": "medium"}, "为中型企业,不在专项行动范围(小型、微型企业)内"),
+        ({"in_torch_zone": True}, "位于火炬高新区,不在专项行动范围内"),
+        ({"eligible": None}, "尚未经摸排确认符合创建条件(不是应创企业)"),
+        ({"ledger_since": date(2025, 11, 1)}, "不在应创台账内"),
+    ],
+)
+def test_a_candidate_outside_the_campaigns_scope_is_refused(reference, fields, reason):
+    from django.core.exceptions import ValidationError
+
+    from anbiao.benchmarks.models import Benchmark
+
+    enterprise = make_enterprise(name="丙", **{"ledger_since": date(2025, 2, 28), **fields})
+    with pytest.raises(ValidationError) as refused:
+        choose_benchmark(enterprise, date(2025, 10, 15))
+    assert reason in refused.value.message_dict["enterprise"][0]
+    assert not Benchmark.objects.exists()
+    assert counts(date(2025, 10, 31))["benchmark_candidates"] == 0

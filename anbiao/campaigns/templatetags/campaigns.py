@@ -1,6 +1,6 @@
 from django import template
 
-from anbiao.campaigns.choices import METRICS
+from anbiao.campaigns.metrics import display
 
 register = template.Library()
 
@@ -8,11 +8,7 @@ register = template.Library()
 @register.filter
 def metric_value(value, key: str) -> str:
     """A metric as people read it: 52.3% for rates, a count otherwise, 不适用 for None."""
-    if value is None:
-        return "不适用"
-    if METRICS.get(key, ("", False))[1]:
-        return f"{float(value) * 100:.1f}%"
-    return f"{float(value):g}"
+    return display(value, key)
 
 
 @register.filter

@@ -19,7 +19,7 @@ def test_the_shipped_plan_encodes_every_date_and_target_of_the_seed(reference):
     targets = {(t.metric, float(t.threshold), t.deadline) for t in campaign.targets.all()}
     assert targets == {
         ("completion_rate", 0.5, date(2025, 12, 31)),
-        ("benchmarks", 1.0, date(2025, 12, 31)),
+        ("benchmarks_cultivating", 1.0, date(2025, 12, 31)),
         ("benchmark_candidates", 2.0, date(2025, 10, 31)),
         ("catalog_size", 1.0, date(2026, 6, 30)),
         ("coverage_rate", 1.0, date(2026, 12, 31)),
@@ -99,3 +99,25 @@ def test_kpi_prints_the_documented_json(reference, minan_enterprise, capsys):
 def test_kpi_refuses_a_region_outside_the_campaign(reference):
     with pytest.raises(CommandError, match="不在该专项行动的实施区域"):
         call_command("kpi", "--campaign", "minan-2025", "--region", "350213002")
+
+
+def test_reloading_the_changed_plan_moves_an_installed_target_to_its_new_metric(reference):
+    """A deployment loaded before the 2025 benchmark target counted 培植打造 gets it on upgrade."""
+    campaign = Campaign.objects.get(slug="minan-2025")
+    Target.objects.filter(campaign=campaign, code="G2").update(metric="benchmarks")
+    Campaign.objects.filter(pk=campaign.pk).update(source_digest="the file as shipped before")
+    call_command("load_campaign", str(SHIPPED))
+    target = Target.objects.get(campaign=campaign, code="G2")
+    assert (target.metric, target.deadline) == ("benchmarks_cultivating", date(2025, 12, 31))
+    assert target.metric_label == "培植中的标杆"
+    assert Target.objects.filter(campaign=campaign).count() == 8
+
+
+def test_a_target_on_an_unknown_or_internal_metric_is_refused(tmp_path, reference):
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "metric: renewal_rate,", "metric: renewed_on_time,"
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError, match="renewed_on_time"):
+        call_command("load_campaign", str(path))

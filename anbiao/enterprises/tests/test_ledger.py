@@ -182,3 +182,35 @@ def test_imports_of_another_subdistrict_are_invisible(
     assert client.get(reverse("imports:detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("imports:file", args=[job.pk])).status_code == 404
     assert "minan.csv" not in client.get(reverse("imports:list")).content.decode()
+
+
+def test_attachment_3_counts_new_enterprises_from_the_campaigns_baseline(
+    login, station_officer, settings
+):
+    """The setting says 2025-06-30; the 民安 campaign's baseline (2025-02-28) decides."""
+    from anbiao.campaigns.models import Campaign
+
+    settings.ANBIAO_LEDGER_BASELINE = "2025-06-30"
+    make_enterprise(name="厦门早期机械有限公司", ledger_since=date(2025, 2, 28))
+    make_enterprise(name="厦门四月机械有限公司", ledger_since=date(2025, 4, 1))
+    shrunk = make_enterprise(
+        name="厦门缩小机械有限公司", size="medium", ledger_since=date(2024, 1, 1)
+    )
+    services.enterprise_update(
+        actor=None, enterprise=shrunk, data={"size": "small"}, effective_on=date(2025, 9, 1)
+    )
+    assert Campaign.objects.get(slug="minan-2025").baseline_on == date(2025, 2, 28)
+    response = login(station_officer).get(
+        reverse("enterprises:ledger_export"), {"as_of": "2025-12-31"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    new = {row[1]: row[-3] for row in values[4:] if isinstance(row[0], int | float)}
+    assert new == {
+        "厦门早期机械有限公司": "否",
+        "厦门四月机械有限公司": "是",
+        "厦门缩小机械有限公司": "是",  # 中型 → 小型 on 2025-09-01: new from that day
+    }
+    text = str(values)
+    assert "应创企业3家(其中新增企业2家)" in text
+    assert "基线日2025年02月28日" in text

@@ -4,8 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from anbiao.accounts.models import Region
-from anbiao.campaigns.choices import METRICS
-from anbiao.campaigns.metrics import Scope
+from anbiao.campaigns.metrics import FUTURE_DATE, METRICS, Scope
 from anbiao.campaigns.models import Campaign
 from anbiao.campaigns.targets import evaluate_all, kpi_document
 from anbiao.core.importing import CellError, parse_date
@@ -35,6 +34,9 @@ class Command(BaseCommand):
             on = parse_date(options["as_of"]) if options["as_of"] else timezone.localdate()
         except CellError as exc:
             raise CommandError(str(exc)) from exc
+        if on > timezone.localdate():
+            # Metrics describe what happened; the forecast column is for the future.
+            raise CommandError(FUTURE_DATE)
         region = None
         if options["region"]:
             region = Region.objects.filter(code=options["region"]).first()
@@ -51,14 +53,17 @@ class Command(BaseCommand):
             return
         metrics, targets = evaluate_all(scope)
         self.stdout.write(f"{campaign.name}  截至 {on}  区域:{scope.area.name}")
-        for key, (label, is_rate) in METRICS.items():
-            self.stdout.write(f"  {label:<10}{show(metrics[key], is_rate):>10}   {key}")
+        for key, metric in METRICS.items():
+            self.stdout.write(
+                f"  {metric.label:<10}{show(metrics[key], metric.is_rate):>10}   {key}"
+            )
         self.stdout.write("目标:")
         for t in targets:
             when = f",预计达成 {t.forecast_date}" if t.forecast_date and t.status != "met" else ""
+            now = f"当前 {show(t.value, t.target.is_rate)}"
             if t.days_left < 0:
-                when = f",期限时为 {show(t.deadline_value, t.target.is_rate)}"
+                now = f"期限时 {show(t.deadline_value, t.target.is_rate)} · {now}"
             self.stdout.write(
-                f"  [{t.status_label}] {t.target.label}:当前 {show(t.value, t.target.is_rate)},"
+                f"  [{t.status_label}] {t.target.label}:{now},"
                 f"目标 {show(t.threshold, t.target.is_rate)},期限 {t.target.deadline}{when}"
             )

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据就绪:新增社区 {summary.regions} 个,企业 {summary.enterprises} 家,"
-                f"账号 {summary.users} 个,创建案例 {summary.cases} 个,"
+                f"账号 {summary.users} 个,创建档案 {summary.cases} 个,"
                 f"证书 {summary.certificates} 张。"
             )
         )
