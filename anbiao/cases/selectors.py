@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
@@ -21,9 +22,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import in_scope
 from anbiao.accounts.choices import Role
 from anbiao.accounts.scope import enterprise_scope_q
-from anbiao.cases import certificates, conf
+from anbiao.cases import certificates, conf, independence, scoring
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import (
     AssessmentKind,
@@ -212,7 +214,7 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
     )
     for a in assessments:
         a.grade_name = conf.grade_name(a.grade) if a.grade else ""
-        a.editable = _can_edit(user, a)
+        a.editable = can_edit(user, a)
     progress = rules.replay(events)
     return CaseView(
         enterprise=enterprise,
@@ -228,18 +230,66 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
     )
 
 
-def _can_edit(user, assessment) -> bool:
-    from anbiao.cases.services import can_edit
-
-    return can_edit(user, assessment)
-
-
 def _kinds(progress):
     progress = progress or rules.Progress()
     return [
         (k, EventKind(k).label)
         for k in rules.allowed_kinds(progress.state, progress.certified_before)
     ]
+
+
+def progress_of(case: Case) -> rules.Progress:
+    """The case's progress replayed from its events."""
+    return rules.replay(case.events.all())
+
+
+def can_edit(actor, assessment: Assessment) -> bool:
+    """Whether `actor` may score this draft assessment (no exception; for templates too)."""
+    if actor is None:
+        return True
+    if assessment.status != AssessmentStatus.DRAFT:
+        return False
+    if assessment.kind == AssessmentKind.REVIEW:
+        if not perms.has_perm(actor, perms.CASE_REVIEW):
+            return False
+        if actor.role == Role.STATION:
+            return in_scope(actor, assessment.case)
+        if actor.role == Role.AGENCY:
+            return bool(actor.agency_id) and assessment.agency_id == actor.agency_id
+        return assessment.experts.filter(pk=actor.pk).exists()
+    if not perms.has_perm(actor, perms.CASE_SELF_ASSESS):
+        return False
+    if actor.role == Role.AGENCY:
+        return independence.consulted(actor.agency, assessment.case.enterprise) and in_scope(
+            actor, assessment.case
+        )
+    return in_scope(actor, assessment.case)
+
+
+def assessment_result(assessment: Assessment) -> scoring.Result:
+    saved = {s.item_id: s for s in assessment.scores.all()}
+    lines = []
+    for item in assessment.standard.items.all():
+        s = saved.get(item.pk)
+        lines.append(
+            scoring.Line(
+                points=item.points,
+                deducted=s.deducted if s else Decimal(0),
+                not_applicable=bool(s and s.not_applicable),
+                veto_failed=bool(s and s.veto_failed),
+            )
+        )
+    return scoring.compute(lines)
+
+
+def incomplete_items(assessment: Assessment) -> list[str]:
+    """Items whose deduction, 空项 or veto failure lacks its reason."""
+    missing = []
+    for s in assessment.scores.select_related("item").order_by("item__sort_order"):
+        if (s.deducted > 0 or s.not_applicable or s.veto_failed) and not s.reason:
+            what = "空项" if s.not_applicable else "扣分"
+            missing.append(f"第{s.item.code}项{what}未填写理由")
+    return missing
 
 
 def self_assessment_action(*, user, case_view: CaseView) -> dict | None:
@@ -249,9 +299,7 @@ def self_assessment_action(*, user, case_view: CaseView) -> dict | None:
     if perms.has_perm(user, perms.CASE_MANAGE):
         return None  # the station records a paper self-evaluation as a step instead
     if user.role == Role.AGENCY:
-        from anbiao.cases.independence import consulted
-
-        if not consulted(user.agency, case_view.enterprise):
+        if not independence.consulted(user.agency, case_view.enterprise):
             return None
     state = case_view.progress.state
     for a in case_view.assessments:

@@ -36,7 +36,7 @@ def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
 
 
 def _require_editor(user, assessment) -> None:
-    if assessment.is_draft and not services.can_edit(user, assessment):
+    if assessment.is_draft and not selectors.can_edit(user, assessment):
         raise PermissionDenied("您不能填写此评定")
 
 
@@ -294,7 +294,7 @@ def rectification_close(request, pk: int):
 
 
 def _summary_context(assessment):
-    result = services.assessment_result(assessment)
+    result = selectors.assessment_result(assessment)
     from anbiao.cases.scoring import grade_for
 
     rule = grade_for(result.score, result.veto_failed)
@@ -313,9 +313,9 @@ def assessment_page(request, pk: int):
             "assessment": assessment,
             "enterprise": assessment.case.enterprise,
             "groups": groups,
-            "editable": services.can_edit(user, assessment),
+            "editable": selectors.can_edit(user, assessment),
             "is_review": assessment.kind == AssessmentKind.REVIEW,
-            "missing": services.incomplete_items(assessment),
+            "missing": selectors.incomplete_items(assessment),
             "can_upload": perms.has_perm(user, perms.CASE_UPLOAD),
             **_summary_context(assessment),
         },

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from anbiao.cases import services
+from anbiao.cases import selectors, services
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import CaseState, EventKind
 from anbiao.cases.models import CaseEvent, Certificate
@@ -101,7 +101,7 @@ def test_every_kind_the_table_forbids_is_refused(enterprise, state_path):
             record(enterprise, K.REVOKE, date(2024, 6, 1))
     else:
         record_steps(enterprise, *paths[state_path])
-    progress = services.progress_of(services.current_case(enterprise))
+    progress = selectors.progress_of(services.current_case(enterprise))
     allowed = set(rules.allowed_kinds(progress.state, progress.certified_before))
     assert allowed, "every state has a way forward"
     for kind in ALL_KINDS:
