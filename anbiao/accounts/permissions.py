@@ -19,6 +19,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {ENTERPRISE_VIEW, ENTERPRISE_EXPORT, USER_MANAGE, LOGIN_LOG_VIEW, AUDIT_VIEW}
     ),
     Role.DISTRICT: frozenset({ENTERPRISE_VIEW, ENTERPRISE_EXPORT, AUDIT_VIEW}),
+    # 定级部门: the district's grading authority reads the enterprises of its district and records
+    # its decisions on their cases (see CASE_GRADE below).
+    Role.GRADING: frozenset({ENTERPRISE_VIEW}),
     Role.STATION: frozenset(
         {
             ENTERPRISE_VIEW,
@@ -67,10 +70,14 @@ CASE_MANAGE = "case.manage"  # record steps, assign reviewers, issue/revoke cert
 CASE_SELF_ASSESS = "case.self_assess"  # self-evaluation and annual self-evaluation
 CASE_REVIEW = "case.review"  # score a review (only one the user is assigned to, or station)
 CASE_UPLOAD = "case.upload"  # attach evidence files
+# Grading decisions: review results, 公示, certificates, downgrades, revocations, 延期 (the
+# 定级部门; a station with CASE_MANAGE records them only as 街道代录, see cases/services/events.py).
+CASE_GRADE = "case.grade"
 
 _CASE_GRANTS = {
     Role.ADMIN: {CASE_VIEW, CASE_EXPORT},
     Role.DISTRICT: {CASE_VIEW, CASE_EXPORT},
+    Role.GRADING: {CASE_VIEW, CASE_EXPORT, CASE_GRADE, CASE_UPLOAD},
     Role.STATION: {
         CASE_VIEW,
         CASE_EXPORT,

@@ -13,6 +13,7 @@ from anbiao.cases.choices import (
     AssessmentStatus,
     CaseState,
     EventKind,
+    PublicityOutcome,
     RectificationStatus,
 )
 from anbiao.core.models import StoredFile
@@ -281,6 +282,12 @@ class CaseEvent(models.Model):
         related_name="reversed_by",
     )
     source = models.CharField("来源", max_length=10, default="manual")
+    # A grading decision a station entered for the 定级部门 that made it (街道代录): who decided.
+    proxy_for = models.CharField("代录:决定单位", max_length=100, blank=True)
+    ends_on = models.DateField("公示截止日期", null=True, blank=True)
+    outcome = models.CharField(
+        "公示结果", max_length=12, choices=PublicityOutcome.choices, blank=True
+    )
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -294,6 +301,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.get_kind_display()}"
+
+    @property
+    def is_proxy(self) -> bool:
+        """A grading decision recorded by a station on the issuer's behalf (街道代录)."""
+        return bool(self.proxy_for)
 
 
 class Certificate(models.Model):

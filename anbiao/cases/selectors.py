@@ -198,7 +198,7 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
     reversed_ids = {e.reverses_id for e in events if e.reverses_id}
     for event in events:
         event.is_reversed = event.pk in reversed_ids
-    certs = list(case.certificates.select_related("replaces"))
+    certs = list(case.certificates.select_related("replaces", "event"))
     current = None
     for cert in certs:
         successor = next((c for c in certs if c.replaces_id == cert.pk), None)
@@ -290,6 +290,16 @@ def incomplete_items(assessment: Assessment) -> list[str]:
             what = "空项" if s.not_applicable else "扣分"
             missing.append(f"第{s.item.code}项{what}未填写理由")
     return missing
+
+
+def kinds_for(user, allowed_kinds, *, grading: bool) -> list[tuple[str, str]]:
+    """The allowed next steps a user may record on the page they use: the 定级部门's decisions
+    on the grading page; every step on the station's page (decisions there are 街道代录)."""
+    if grading:
+        if not perms.has_perm(user, perms.CASE_GRADE):
+            return []
+        return [(k, label) for k, label in allowed_kinds if k in rules.GRADING_KINDS]
+    return list(allowed_kinds)
 
 
 def self_assessment_action(*, user, case_view: CaseView) -> dict | None:

@@ -90,6 +90,8 @@ def case_detail(request, pk: int):
             "enterprise": enterprise,
             "cv": view,
             "can_manage": perms.has_perm(user, perms.CASE_MANAGE),
+            "can_grade": perms.has_perm(user, perms.CASE_GRADE),
+            "grading_kinds": selectors.kinds_for(user, view.allowed_kinds, grading=True),
             "can_upload": perms.has_perm(user, perms.CASE_UPLOAD),
             "self_action": selectors.self_assessment_action(user=user, case_view=view),
             "correction_form": CorrectionForm(),
@@ -100,7 +102,7 @@ def case_detail(request, pk: int):
 
 
 def _certificate_data(data) -> services.CertificateData | None:
-    if data.get("kind") not in (EventKind.CERTIFICATE, EventKind.RENEWAL):
+    if data.get("kind") not in services.ISSUING_KINDS:
         return None
     return services.CertificateData(
         number=data.get("number") or "",
@@ -112,17 +114,33 @@ def _certificate_data(data) -> services.CertificateData | None:
 
 @require_http_methods(["GET", "POST"])
 def case_record(request, pk: int):
+    """A station records a step (a grading decision only as 街道代录, naming its issuer)."""
+    _require(request.user, perms.CASE_MANAGE)
+    return _record_page(request, pk, grading=False)
+
+
+@require_http_methods(["GET", "POST"])
+def case_decide(request, pk: int):
+    """The 定级部门 records its decisions: review results, 公示, certificates, downgrades,
+    revocations and 延期."""
+    _require(request.user, perms.CASE_GRADE)
+    return _record_page(request, pk, grading=True)
+
+
+def _record_page(request, pk: int, *, grading: bool):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
-    enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="grade" if grading else "manage")
     view = selectors.case_view(user=user, enterprise=enterprise)
     kind = request.POST.get("kind") or request.GET.get("kind")
-    if kind == EventKind.REVIEW_START and request.method == "GET":
+    if kind == EventKind.REVIEW_START and request.method == "GET" and not grading:
         return redirect("cases:assign_review", pk=enterprise.pk)
-    kinds = view.allowed_kinds or [("", "当前没有可记录的事项")]
+    kinds = selectors.kinds_for(user, view.allowed_kinds, grading=grading)
+    kinds = kinds or [("", "当前没有可记录的事项")]
     if kind and kind not in dict(kinds):
         kinds = [*kinds, (kind, EventKind(kind).label if kind in EventKind.values else kind)]
-    form = RecordEventForm(request.POST or None, request.FILES or None, kinds=kinds, kind=kind)
+    form = RecordEventForm(
+        request.POST or None, request.FILES or None, kinds=kinds, kind=kind, proxy=not grading
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -135,6 +153,9 @@ def case_record(request, pk: int):
                 grade=data.get("grade") or "",
                 score=data.get("score"),
                 certificate=_certificate_data(data),
+                proxy_for="" if grading else data.get("proxy_for") or "",
+                ends_on=data.get("ends_on"),
+                outcome=data.get("outcome") or "",
             )
             if data.get("file"):
                 services.evidence_add(
@@ -148,7 +169,7 @@ def case_record(request, pk: int):
     return render(
         request,
         "cases/record.html",
-        {"form": form, "enterprise": enterprise, "cv": view, "kind": kind},
+        {"form": form, "enterprise": enterprise, "cv": view, "kind": kind, "grading": grading},
     )
 
 

@@ -20,6 +20,7 @@ from anbiao.cases.services.events import MANUAL_KINDS, case_correct_last, case_r
 from anbiao.cases.services.evidence import evidence_add
 from anbiao.cases.services.record import (
     CERTIFICATE_KINDS,
+    ISSUING_KINDS,
     REASON_REQUIRED,
     CertificateData,
     current_case,
@@ -29,6 +30,7 @@ __all__ = [
     "CERTIFICATE_KINDS",
     "MANUAL_KINDS",
     "REASON_REQUIRED",
+    "ISSUING_KINDS",
     "CertificateData",
     "assessment_save_item",
     "assessment_start",

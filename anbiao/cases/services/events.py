@@ -35,11 +35,33 @@ def case_record_event(
     certificate: CertificateData | None = None,
     assessment: Assessment | None = None,
     source: str = "manual",
+    proxy_for: str = "",
+    ends_on: date | None = None,
+    outcome: str = "",
 ) -> CaseEvent:
-    """Record one dated step of the enterprise's case (station officers; the system)."""
-    require(actor, perms.CASE_MANAGE, obj=enterprise, message="您没有记录创建进度的权限")
+    """Record one dated step of the enterprise's case.
+
+    Station officers record the enterprise's own steps. Grading decisions (review results, 公示,
+    certificates, downgrades, revocations, 延期) are the 定级部门's; a station records one only on
+    its behalf — `proxy_for` names the deciding authority (街道代录) — or from the history import,
+    where the row's issuer (else "历史导入") is named."""
+    proxy_for = (proxy_for or "").strip()
     if kind == EventKind.CORRECTION:
         raise ValidationError({"kind": "更正请使用“撤回上一条记录”"})
+    if kind in rules.GRADING_KINDS and perms.has_perm(actor, perms.CASE_GRADE):
+        require(actor, perms.CASE_GRADE, obj=enterprise, message="您没有记录定级结果的权限")
+        proxy_for = ""  # the grading authority records its own decision
+    else:
+        require(actor, perms.CASE_MANAGE, obj=enterprise, message="您没有记录创建进度的权限")
+        if actor is not None and kind in rules.GRADING_KINDS and not proxy_for:
+            if source != "import":
+                raise ValidationError(
+                    {
+                        "proxy_for": "评审结果、发证、降级、撤销、延期和公示由定级部门决定;"
+                        "街道代录须写明决定单位"
+                    }
+                )
+            proxy_for = (certificate.issuer.strip() if certificate else "") or "历史导入"
     case = current_case(enterprise, lock=True)
     if assessment is None and kind in (EventKind.REVIEW_PASS, EventKind.REVIEW_FAIL):
         assessment = (
@@ -58,6 +80,9 @@ def case_record_event(
         certificate=certificate,
         assessment=assessment,
         source=source,
+        proxy_for=proxy_for,
+        ends_on=ends_on,
+        outcome=outcome,
     )
 
 

@@ -27,14 +27,15 @@ from anbiao.testing.factories import PASSWORD, UserFactory, make_uscc, region
 
 MINAN, XINDIAN = "350213007", "350213002"
 USERS = tuple(
-    "district_officer station_officer other_station_officer enterprise_user agency_user "
-    "outsider admin_user".split()
+    "district_officer grading_officer station_officer other_station_officer enterprise_user "
+    "agency_user outsider admin_user".split()
 )
 PERSONAS = ("anonymous", *USERS)
 BOTH = frozenset({"minan", "xindian"})
 SCOPE = {  # which of the two enterprises each persona may see
     "anonymous": frozenset(),
     "district_officer": BOTH,
+    "grading_officer": BOTH,  # 定级部门: the whole district
     "station_officer": frozenset({"minan"}),
     "other_station_officer": frozenset({"xindian"}),
     "enterprise_user": frozenset({"minan"}),
@@ -45,6 +46,7 @@ SCOPE = {  # which of the two enterprises each persona may see
 ALL = frozenset(USERS)
 STATIONS = frozenset({"station_officer", "other_station_officer"})
 ADMIN = frozenset({"admin_user"})
+GRADER = frozenset({"grading_officer"})
 EXPORTERS = frozenset(
     {"district_officer", "admin_user", "station_officer", "other_station_officer"}
 )
@@ -194,10 +196,19 @@ ROUTES = {
     ),
     # --- cases (anbiao/cases): every role may read cases in its scope; stations record steps.
     "cases:board": Route(ALL),
-    "cases:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS),
+    "cases:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS | GRADER),
     "cases:detail": Route(ALL, obj="enterprise"),
     "cases:record": Route(
         STATIONS, obj="enterprise", post=lambda w, p, t: {"kind": "start", "on": today()}
+    ),
+    # The 定级部门 records its decisions; a station records them on the record page (街道代录).
+    "cases:decide": Route(
+        GRADER,
+        obj="enterprise",
+        post=lambda w, p, t: (
+            case_step(w, t, kind="apply", state="applied")
+            or {"kind": "review_pass", "on": today(), "grade": "micro"}
+        ),
     ),
     "cases:correct": Route(
         STATIONS, obj="enterprise", post=lambda w, p, t: case_step(w, t) or {"note": "录入错误"}
@@ -212,7 +223,7 @@ ROUTES = {
         STATIONS, obj="enterprise", post=lambda w, p, t: review_team(w, p, t)
     ),
     "cases:evidence_upload": Route(
-        STATIONS | {"enterprise_user", "agency_user", "outsider"},
+        STATIONS | GRADER | {"enterprise_user", "agency_user", "outsider"},
         obj="enterprise",
         get=405,
         post=lambda w, p, t: {"file": evidence_pdf()},
