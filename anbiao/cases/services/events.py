@@ -12,6 +12,7 @@ from anbiao.cases.choices import AssessmentKind, AssessmentStatus, EventKind, Re
 from anbiao.cases.models import Assessment, CaseEvent, Certificate, Rectification
 from anbiao.cases.services.record import (
     CertificateData,
+    check_step,
     current_case,
     record_step,
     sync_case,
@@ -48,11 +49,15 @@ def case_record_event(
     proxy_for = (proxy_for or "").strip()
     if kind == EventKind.CORRECTION:
         raise ValidationError({"kind": "更正请使用“撤回上一条记录”"})
-    if kind in rules.GRADING_KINDS and perms.has_perm(actor, perms.CASE_GRADE):
+    grading = kind in rules.GRADING_KINDS and perms.has_perm(actor, perms.CASE_GRADE)
+    if grading:
         require(actor, perms.CASE_GRADE, obj=enterprise, message="您没有记录定级结果的权限")
         proxy_for = ""  # the grading authority records its own decision
     else:
         require(actor, perms.CASE_MANAGE, obj=enterprise, message="您没有记录创建进度的权限")
+    case = current_case(enterprise, lock=True)
+    check_step(case, kind, on)  # an impossible step is explained before who may record it
+    if not grading:
         if actor is not None and kind in rules.GRADING_KINDS and not proxy_for:
             if source != "import":
                 raise ValidationError(
@@ -62,7 +67,6 @@ def case_record_event(
                     }
                 )
             proxy_for = (certificate.issuer.strip() if certificate else "") or "历史导入"
-    case = current_case(enterprise, lock=True)
     if assessment is None and kind in (EventKind.REVIEW_PASS, EventKind.REVIEW_FAIL):
         assessment = (
             case.assessments.filter(kind=AssessmentKind.REVIEW, status=AssessmentStatus.SUBMITTED)

@@ -126,6 +126,17 @@ def _score(value) -> Decimal | None:
     return scoring.one_decimal(score)
 
 
+def check_step(case: Case, kind: str, on: date) -> rules.Progress:
+    """The case's progress after `kind` on `on`, or a ValidationError saying why not."""
+    if on > today():
+        raise ValidationError({"on": "日期不能晚于今天"})
+    try:
+        return rules.advance(progress_of(case), kind, on)
+    except rules.IllegalStep as exc:
+        field = "on" if isinstance(exc, rules.OutOfOrder) else "kind"
+        raise ValidationError({field: str(exc)}) from exc
+
+
 def record_step(
     *,
     actor,
@@ -149,12 +160,7 @@ def record_step(
     note = (note or "").strip()
     if on > today():
         raise ValidationError({"on": "日期不能晚于今天"})
-    progress = progress_of(case)
-    try:
-        after = rules.advance(progress, kind, on)
-    except rules.IllegalStep as exc:
-        field = "on" if isinstance(exc, rules.OutOfOrder) else "kind"
-        raise ValidationError({field: str(exc)}) from exc
+    after = check_step(case, kind, on)
     if kind in REASON_REQUIRED and not note:
         raise ValidationError({"note": f"记录“{EventKind(kind).label}”须在备注中写明原因"})
     if kind == EventKind.REVIEW_PASS:
@@ -300,7 +306,7 @@ def _check_publicity_passed(case: Case, on: date) -> None:
         return
     if last.outcome == PublicityOutcome.OBJECTION:
         raise ValidationError({"kind": "公示有异议,不能发证;请处理异议后重新公示或重新评审"})
-    if on <= last.ends_on:
+    if on < last.ends_on or (last.outcome == PublicityOutcome.PENDING and on == last.ends_on):
         raise ValidationError(
             {"on": f"公示期至 {last.ends_on.isoformat()},发证日期须在公示期结束之后"}
         )
