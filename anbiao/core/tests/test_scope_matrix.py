@@ -1081,3 +1081,38 @@ def test_an_agency_assignment_not_yet_started_grants_no_scope(client, world):
         agency=world["agency_user"].agency, enterprise=world["xindian"], start_on=later
     )
     assert not agency_sees(client, world, "xindian")
+
+
+def test_an_industry_department_sees_only_the_industries_assigned_to_it(client, world):
+    """行业部门: the industries the 分工表 (附件2) gives its department, within its region."""
+    from anbiao.enterprises.choices import Industry
+    from anbiao.testing.factories import make_enterprise
+
+    trade = make_enterprise(MINAN, name="厦门民安商贸有限公司", industry=Industry.TRADE)
+    xindian_machinery = world["xindian"]
+    industrial = UserFactory(
+        username="jingfa",
+        role=Role.DEPARTMENT,
+        region=region(MINAN),
+        department="民安街道经济发展办",
+    )
+    commerce = UserFactory(
+        username="shangmao",
+        role=Role.DEPARTMENT,
+        region=region(MINAN),
+        department="民安街道商贸服务办",
+    )
+    unassigned = UserFactory(
+        username="qita", role=Role.DEPARTMENT, region=region(MINAN), department="民安街道党建办"
+    )
+    seen = {}
+    for user in (industrial, commerce, unassigned):
+        client.force_login(user)
+        listed = client.get(reverse("enterprises:list")).context["page"].object_list
+        seen[user.username] = {e.pk for e in listed}
+        for e in (world["minan"], trade, xindian_machinery):
+            page = client.get(reverse("enterprises:detail", kwargs={"pk": e.pk}))
+            assert (page.status_code == 200) == (e.pk in seen[user.username])
+    assert seen["jingfa"] == {world["minan"].pk}
+    assert seen["shangmao"] == {trade.pk}
+    assert seen["qita"] == set()
