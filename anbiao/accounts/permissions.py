@@ -73,9 +73,10 @@ CASE_UPLOAD = "case.upload"  # attach evidence files
 # Grading decisions: review results, 公示, certificates, downgrades, revocations, 延期 (the
 # 定级部门; a station with CASE_MANAGE records them only as 街道代录, see cases/services/events.py).
 CASE_GRADE = "case.grade"
+STANDARD_MANAGE = "standard.manage"  # load the office's grading standards (admin)
 
 _CASE_GRANTS = {
-    Role.ADMIN: {CASE_VIEW, CASE_EXPORT},
+    Role.ADMIN: {CASE_VIEW, CASE_EXPORT, STANDARD_MANAGE},
     Role.DISTRICT: {CASE_VIEW, CASE_EXPORT},
     Role.GRADING: {CASE_VIEW, CASE_EXPORT, CASE_GRADE, CASE_UPLOAD},
     Role.STATION: {

@@ -134,3 +134,26 @@ class EvidenceForm(StyledForm):
 class RectificationCloseForm(StyledForm):
     on = forms.DateField(label="销项日期", initial=timezone.localdate, widget=DATE_INPUT)
     note = forms.CharField(label="整改情况", max_length=300)
+
+
+class StandardImportForm(StyledForm):
+    """An admin loads a standard from an Excel sheet of items (columns: docs/cases.md)."""
+
+    file = forms.FileField(
+        label="评定项表(.xlsx)",
+        help_text="列:一级要素、二级要素、编号、评定内容、分值、否决项、可为空项、扣分标准、"
+        "否决适用行业(可选)",
+    )
+    code = forms.CharField(
+        label="标准代码", max_length=40, help_text="如 xm-xiaowei;新版本沿用同一代码"
+    )
+    version = forms.IntegerField(label="版本", min_value=1, initial=1)
+    name = forms.CharField(label="标准名称", max_length=120)
+    issued_by = forms.CharField(label="发布单位", max_length=100, required=False)
+    grades = forms.CharField(
+        label="等级设置",
+        required=False,
+        max_length=200,
+        help_text="本标准自己的等级,如“达标:60”或“一级:90,二级:80,三级:70”;留空则用本地等级规则",
+    )
+    sample = forms.BooleanField(label="示例标准(非正式)", required=False)

@@ -396,3 +396,12 @@ def my_reviews(*, user) -> QuerySet[Assessment]:
     if user.role == Role.EXPERT:
         return qs.filter(experts=user)
     return qs.none()
+
+
+def standards_list(*, user) -> QuerySet:
+    """Every version of every grading standard, for the admin's standards page."""
+    from anbiao.accounts.access import require
+    from anbiao.cases.models import Standard
+
+    require(user, perms.STANDARD_MANAGE)
+    return Standard.objects.annotate(item_count=Count("items")).order_by("code", "-version")

@@ -5,6 +5,7 @@ from anbiao.cases import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_board, name="board"),
+    path("standards/", views.standards, name="standards"),
     path("export.xlsx", views.case_export, name="export"),
     path("enterprise/<int:pk>/", views.case_detail, name="detail"),
     path("enterprise/<int:pk>/record/", views.case_record, name="record"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.cases import selectors, services
 from anbiao.cases.choices import AssessmentKind, CaseState, EventKind
 from anbiao.cases.exports import export_table
@@ -18,6 +19,7 @@ from anbiao.cases.forms import (
     RecordEventForm,
     RectificationCloseForm,
     ReviewAssignForm,
+    StandardImportForm,
 )
 from anbiao.cases.models import ItemScore, StandardItem
 from anbiao.core.excel import xlsx_response
@@ -400,3 +402,33 @@ def assessment_submit(request, pk: int):
         return redirect("cases:assessment", pk=assessment.pk)
     messages.success(request, f"{assessment.get_kind_display()}已提交,得分 {assessment.score}")
     return redirect("cases:detail", pk=assessment.case.enterprise_id)
+
+
+@requires(perms.STANDARD_MANAGE)
+@require_http_methods(["GET", "POST"])
+def standards(request):
+    """The grading standards loaded, and the form an admin loads an official one with."""
+    form = StandardImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            standard = services.standard_import(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                **{k: v for k, v in form.cleaned_data.items() if k != "file"},
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"已载入“{standard}”,共 {standard.items.count()} 个评定项")
+            return redirect(f"{reverse('cases:standards')}?loaded={standard.pk}")
+    rows = list(selectors.standards_list(user=request.user))
+    for row in rows:
+        row.ladder = (
+            "、".join(f"{g['name']}≥{g['min_score']}" for g in row.grades) or "本地等级规则"
+        )
+    loaded = request.GET.get("loaded", "")
+    return render(
+        request,
+        "cases/standards.html",
+        {"form": form, "standards": rows, "loaded": int(loaded) if loaded.isdigit() else None},
+    )

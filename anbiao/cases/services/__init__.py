@@ -25,6 +25,7 @@ from anbiao.cases.services.record import (
     CertificateData,
     current_case,
 )
+from anbiao.cases.services.standards import standard_import
 
 __all__ = [
     "CERTIFICATE_KINDS",
@@ -42,4 +43,5 @@ __all__ = [
     "expire_certificates",
     "rectification_close",
     "review_assign",
+    "standard_import",
 ]

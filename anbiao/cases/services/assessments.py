@@ -135,8 +135,9 @@ def assessment_save_item(
     deducted = _decimal(deducted, "deducted")
     if not_applicable and not item.na_allowed:
         raise ValidationError({"not_applicable": f"第{item.code}项不允许标为空项"})
-    if veto_failed and not item.veto:
-        raise ValidationError({"veto_failed": f"第{item.code}项不是否决项"})
+    industry = assessment.case.enterprise.industry
+    if veto_failed and not item.is_veto_for(industry):
+        raise ValidationError({"veto_failed": f"第{item.code}项对该企业所在行业不是否决项"})
     score, _ = ItemScore.objects.get_or_create(assessment=assessment, item=item)
     score.deducted = Decimal(0) if not_applicable else deducted
     score.not_applicable = not_applicable
@@ -160,7 +161,9 @@ def assessment_submit(*, actor, assessment: Assessment, on: date | None = None) 
     result = assessment_result(assessment)
     if result.score is None:
         raise ValidationError({"scores": "所有评定项都是空项,无法计算得分"})
-    rule = scoring.grade_for(result.score, result.veto_failed)
+    rule = scoring.grade_for(
+        result.score, result.veto_failed, rules=scoring.rules_of(assessment.standard)
+    )
     before = audit.snapshot(assessment, ("status", "score", "grade"))
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_on, assessment.submitted_by = on, actor_or_none(actor)

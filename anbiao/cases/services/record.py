@@ -15,7 +15,7 @@ from anbiao.cases import conf, scoring
 from anbiao.cases import transitions as rules
 from anbiao.cases.certificates import add_months, default_expiry
 from anbiao.cases.choices import EventKind, PublicityOutcome
-from anbiao.cases.models import Assessment, Case, CaseEvent, Certificate
+from anbiao.cases.models import Assessment, Case, CaseEvent, Certificate, Standard
 from anbiao.cases.selectors import progress_of
 from anbiao.core import audit
 from anbiao.core.models import ChangeLog
@@ -106,6 +106,8 @@ def _last_pass_grade(case: Case) -> str:
 def check_grade(grade: str, field: str = "grade") -> str:
     """The grade's code; people may also write its name (小微达标 for micro)."""
     by_name = {r.name: r.code for r in conf.grade_rules()}
+    for ladder in Standard.objects.exclude(grades=[]).values_list("grades", flat=True):
+        by_name.update({g["name"]: g["code"] for g in ladder})  # standards' own grades
     codes = set(by_name.values())
     grade = by_name.get(grade, grade)
     if grade and grade not in codes:

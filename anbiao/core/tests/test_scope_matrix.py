@@ -196,6 +196,7 @@ ROUTES = {
     ),
     # --- cases (anbiao/cases): every role may read cases in its scope; stations record steps.
     "cases:board": Route(ALL),
+    "cases:standards": Route(ADMIN, post=lambda w, p, t: standard_upload()),
     "cases:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS | GRADER),
     "cases:detail": Route(ALL, obj="enterprise"),
     "cases:record": Route(
@@ -286,6 +287,17 @@ def review_team(w, p, t) -> dict:
 
     case_step(w, t, kind="apply", state="applied")
     return {"on": today(), "agency": AgencyFactory().pk}
+
+
+def standard_upload() -> dict:
+    """A one-item standard as an admin uploads it (cases:standards)."""
+    book = openpyxl.Workbook()
+    book.active.append(["一级要素", "二级要素", "编号", "评定内容", "分值"])
+    book.active.append(["1 目标职责", "1.1 目标", "1.1.1", "有目标", 2])
+    out = io.BytesIO()
+    book.save(out)
+    data = {"code": f"m-{make_uscc()[-6:]}", "version": 1, "name": "矩阵标准"}
+    return data | {"file": SimpleUploadedFile("标准.xlsx", out.getvalue())}
 
 
 def evidence_pdf():
