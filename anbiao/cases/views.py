@@ -66,6 +66,7 @@ def case_board(request):
         "sort_query": querystring_without(request, "page", "ordering"),
         "ordering": request.GET.get("ordering", ""),
         "can_export": perms.has_perm(request.user, perms.CASE_EXPORT),
+        "can_manage_standards": perms.has_perm(request.user, perms.STANDARD_MANAGE),
         "reviews": selectors.my_reviews(user=request.user).select_related("case__enterprise"),
     }
     template = "cases/_board_table.html" if request.htmx else "cases/board.html"
