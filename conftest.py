@@ -1,7 +1,7 @@
-"""Personas shared by every app's tests (docs/roles-and-scope.md): a district officer, the
-district's grading authority (定级部门), the 民安 station
-officer, a station officer of another 街道 (新店), an enterprise user, an agency user, an
-outsider with no scope, and a system administrator."""
+"""Personas shared by every app's tests (docs/architecture.md, "Tests"): a district officer,
+the district's grading authority (定级部门), the 民安 station officer, a station officer of
+another 街道 (新店), an enterprise user, an agency user, an outsider with no scope, and a system
+administrator."""
 
 import pytest
 

@@ -1,7 +1,7 @@
 """Scoped reads of cases. Every read a user triggers comes through here."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -12,7 +12,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -24,8 +23,7 @@ from django.utils import timezone
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import in_scope
 from anbiao.accounts.choices import Role
-from anbiao.accounts.scope import enterprise_scope_q
-from anbiao.cases import certificates, conf, independence, scoring
+from anbiao.cases import certificates, conf, scoring
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import (
     AssessmentKind,
@@ -35,10 +33,11 @@ from anbiao.cases.choices import (
     EventKind,
     RectificationStatus,
 )
+from anbiao.cases.filters import BoardFilter
+from anbiao.cases.independence import consulted
 from anbiao.cases.models import (
     Assessment,
     Case,
-    CaseEvent,
     Certificate,
     EvidenceFile,
     ItemScore,
@@ -49,9 +48,7 @@ from anbiao.enterprises.models import Enterprise
 
 def visible_enterprises(user, action: str = "view") -> QuerySet[Enterprise]:
     """Enterprises whose cases `user` may `action` (none without the permission)."""
-    if not perms.has_perm(user, f"case.{action}"):
-        return Enterprise.objects.none()
-    return Enterprise.objects.filter(enterprise_scope_q(user))
+    return Enterprise.objects.restrict(user, f"case.{action}")
 
 
 def enterprise_get(*, user, pk: int, action: str = "view") -> Enterprise:
@@ -99,37 +96,8 @@ def annotate_board(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
     )
 
 
-def special_list_q(name: str, *, today: date, days: int) -> Q:
-    """The board's follow-up lists: 即将到期, 过期未换证, 年度自评逾期, 待重新评审, 整改未销项."""
-    live = Q(cert_number__isnull=False, cert_ended__isnull=True)
-    if name == "expiring":
-        return live & Q(cert_expires__gte=today, cert_expires__lte=today + timedelta(days=days))
-    if name == "expired":
-        return live & Q(cert_expires__lt=today)
-    if name == "annual_overdue":
-        year = certificates.annual_year_due(today)
-        done = CaseEvent.objects.filter(
-            case__enterprise=OuterRef("pk"),
-            kind=EventKind.ANNUAL,
-            on__year=year,
-            reversed_by__isnull=True,
-        )
-        return (
-            live
-            & Q(case_state=CaseState.CERTIFIED, cert_issued__lt=date(year, 1, 1))
-            & ~Exists(done)
-        )
-    if name == "flagged":
-        return Q(case_flagged=True)
-    if name == "rectifying":
-        return Q(has_open_rectifications=True)
-    return Q()
-
-
 def board(*, user, params):
     """(filterset, filtered enterprises with case columns, counts per state)."""
-    from anbiao.cases.filters import BoardFilter
-
     base = annotate_board(visible_enterprises(user).select_related("region", "region__parent"))
     filterset = BoardFilter(params, base, user=user)
     qs = filterset.qs
@@ -260,7 +228,7 @@ def can_edit(actor, assessment: Assessment) -> bool:
     if not perms.has_perm(actor, perms.CASE_SELF_ASSESS):
         return False
     if actor.role == Role.AGENCY:
-        return independence.consulted(actor.agency, assessment.case.enterprise) and in_scope(
+        return consulted(actor.agency, assessment.case.enterprise) and in_scope(
             actor, assessment.case
         )
     return in_scope(actor, assessment.case)
@@ -309,7 +277,7 @@ def self_assessment_action(*, user, case_view: CaseView) -> dict | None:
     if perms.has_perm(user, perms.CASE_MANAGE):
         return None  # the station records a paper self-evaluation as a step instead
     if user.role == Role.AGENCY:
-        if not independence.consulted(user.agency, case_view.enterprise):
+        if not consulted(user.agency, case_view.enterprise):
             return None
     state = case_view.progress.state
     for a in case_view.assessments:

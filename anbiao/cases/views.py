@@ -22,15 +22,12 @@ from anbiao.cases.forms import (
     StandardImportForm,
 )
 from anbiao.cases.models import ItemScore, StandardItem
+from anbiao.cases.scoring import grade_for, rules_of
+from anbiao.core.evidence import TYPES
 from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
-
-
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
 
 
 def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
@@ -47,8 +44,8 @@ def _error_text(exc: ValidationError) -> str:
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def case_board(request):
-    _require(request.user, perms.CASE_VIEW)
     filterset, qs, counts = selectors.board(user=request.user, params=request.GET)
     page = paginate(request, qs)
     today = timezone.localdate()
@@ -74,14 +71,15 @@ def case_board(request):
 
 
 @require_GET
+@requires(perms.CASE_EXPORT)
 def case_export(request):
-    _require(request.user, perms.CASE_EXPORT)
     filterset, qs, _ = selectors.board(user=request.user, params=request.GET)
     table = export_table(qs, user=request.user, description=describe_filters(filterset))
     return xlsx_response(f"创建进度-{timezone.localdate():%Y%m%d}.xlsx", **table)
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def case_detail(request, pk: int):
     user = request.user
     enterprise = selectors.enterprise_get(user=user, pk=pk)
@@ -116,23 +114,25 @@ def _certificate_data(data) -> services.CertificateData | None:
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def case_record(request, pk: int):
     """A station records a step (a grading decision only as 街道代录, naming its issuer)."""
-    _require(request.user, perms.CASE_MANAGE)
     return _record_page(request, pk, grading=False)
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_GRADE)
 def case_decide(request, pk: int):
     """The 定级部门 records its decisions: review results, 公示, certificates, downgrades,
     revocations and 延期."""
-    _require(request.user, perms.CASE_GRADE)
     return _record_page(request, pk, grading=True)
 
 
 def _record_page(request, pk: int, *, grading: bool):
     user = request.user
-    enterprise = selectors.enterprise_get(user=user, pk=pk, action="grade" if grading else "manage")
+    enterprise = selectors.enterprise_get(
+        user=user, pk=pk, action="grade" if grading else "manage"
+    )
     view = selectors.case_view(user=user, enterprise=enterprise)
     kind = request.POST.get("kind") or request.GET.get("kind")
     if kind == EventKind.REVIEW_START and request.method == "GET" and not grading:
@@ -177,9 +177,9 @@ def _record_page(request, pk: int, *, grading: bool):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def case_correct(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -206,9 +206,9 @@ def case_correct(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_SELF_ASSESS)
 def self_assessment(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_SELF_ASSESS)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="self_assess")
     if request.method != "POST":  # checked first, so a GET reveals nothing out of scope
         return NOT_ALLOWED()
@@ -222,9 +222,9 @@ def self_assessment(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def assign_review(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
     form = ReviewAssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -242,9 +242,9 @@ def assign_review(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_UPLOAD)
 def evidence_upload(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_UPLOAD)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="upload")
     if request.method != "POST":
         return NOT_ALLOWED()
@@ -281,9 +281,9 @@ def evidence_upload(request, pk: int):
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def evidence_download(request, pk: int):
     evidence = selectors.evidence_get(user=request.user, pk=pk)
-    from anbiao.cases.evidence import TYPES
 
     file_type = TYPES.get(evidence.file_type)
     return FileResponse(
@@ -295,9 +295,9 @@ def evidence_download(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def rectification_close(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     item = selectors.rectification_get(user=user, pk=pk)
     if request.method != "POST":
         return NOT_ALLOWED()
@@ -319,13 +319,12 @@ def rectification_close(request, pk: int):
 
 def _summary_context(assessment):
     result = selectors.assessment_result(assessment)
-    from anbiao.cases.scoring import grade_for
-
-    rule = grade_for(result.score, result.veto_failed)
+    rule = grade_for(result.score, result.veto_failed, rules_of(assessment.standard))
     return {"result": result, "rule": rule}
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def assessment_page(request, pk: int):
     user = request.user
     assessment = selectors.assessment_get(user=user, pk=pk)
@@ -347,6 +346,7 @@ def assessment_page(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_VIEW)
 def assessment_item(request, pk: int):
     """htmx autosave of one item row; answers the row's status and the running score."""
     user = request.user
@@ -390,6 +390,7 @@ def assessment_item(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_VIEW)
 def assessment_submit(request, pk: int):
     user = request.user
     assessment = selectors.assessment_get(user=user, pk=pk)
@@ -405,8 +406,8 @@ def assessment_submit(request, pk: int):
     return redirect("cases:detail", pk=assessment.case.enterprise_id)
 
 
-@requires(perms.STANDARD_MANAGE)
 @require_http_methods(["GET", "POST"])
+@requires(perms.STANDARD_MANAGE)
 def standards(request):
     """The grading standards loaded, and the form an admin loads an official one with."""
     form = StandardImportForm(request.POST or None, request.FILES or None)

@@ -5,11 +5,11 @@ from django.db import transaction
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import actor_or_none, require
-from anbiao.cases.evidence import check_upload
 from anbiao.cases.models import EvidenceFile
 from anbiao.cases.services.assessments import check_edit
 from anbiao.cases.services.record import current_case
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 
