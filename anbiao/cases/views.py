@@ -130,9 +130,7 @@ def case_decide(request, pk: int):
 
 def _record_page(request, pk: int, *, grading: bool):
     user = request.user
-    enterprise = selectors.enterprise_get(
-        user=user, pk=pk, action="grade" if grading else "manage"
-    )
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="grade" if grading else "manage")
     view = selectors.case_view(user=user, enterprise=enterprise)
     kind = request.POST.get("kind") or request.GET.get("kind")
     if kind == EventKind.REVIEW_START and request.method == "GET" and not grading:
