@@ -1,6 +1,7 @@
 """Personas shared by every app's tests (docs/architecture.md, "Tests"): a district officer,
-the 民安 station officer, a station officer of another 街道 (新店), an enterprise user, an
-agency user, an outsider with no scope, and a system administrator."""
+the district's grading authority (定级部门), the 民安 station officer, a station officer of
+another 街道 (新店), an enterprise user, an agency user, an outsider with no scope, and a system
+administrator."""
 
 import pytest
 
@@ -42,6 +43,12 @@ def xindian_enterprise(reference):
 @pytest.fixture
 def district_officer(reference):
     return UserFactory(username="district", role=Role.DISTRICT, region=region(DISTRICT))
+
+
+@pytest.fixture
+def grading_officer(reference):
+    """The district's grading authority (定级部门): decides grades in the whole 翔安区."""
+    return UserFactory(username="dingji", role=Role.GRADING, region=region(DISTRICT))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
 
     ADMIN = "admin", "系统管理员"
     DISTRICT = "district", "区专班"
+    GRADING = "grading", "定级部门"
     STATION = "station", "街道安监站"
     DEPARTMENT = "department", "行业部门"
     ENTERPRISE = "enterprise", "企业用户"
@@ -21,4 +22,4 @@ class Role(models.TextChoices):
 
 
 # Roles whose data scope is a region subtree; the others are scoped to an enterprise or agency.
-REGION_ROLES = {Role.ADMIN, Role.DISTRICT, Role.STATION, Role.DEPARTMENT}
+REGION_ROLES = {Role.ADMIN, Role.DISTRICT, Role.GRADING, Role.STATION, Role.DEPARTMENT}

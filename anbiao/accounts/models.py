@@ -131,3 +131,29 @@ class LoginLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_outcome_display()}"
+
+
+class DepartmentIndustry(models.Model):
+    """One industry a department (行业部门) answers for in a region, from the division of work
+    (分工表, 附件2) of a campaign file. A 行业部门 user sees the enterprises of its department's
+    industries within its region (`scope.enterprise_scope_q`)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="行政区划", on_delete=models.CASCADE, related_name="+"
+    )
+    department = models.CharField("部门", max_length=100)
+    industry = models.CharField("行业", max_length=20)
+    source = models.CharField("来源", max_length=60, help_text="写入该分工的专项行动代码")
+
+    class Meta:
+        verbose_name = "行业部门分工"
+        verbose_name_plural = "行业部门分工"
+        ordering = ["region", "department", "industry"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "department", "industry"], name="department_industry_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} · {self.industry}"

@@ -34,6 +34,10 @@ CASE_MANAGE = "case.manage"  # record steps, assign reviewers, issue/revoke cert
 CASE_SELF_ASSESS = "case.self_assess"  # self-evaluation and annual self-evaluation
 CASE_REVIEW = "case.review"  # score a review (only one the user is assigned to, or station)
 CASE_UPLOAD = "case.upload"  # attach evidence files
+# Grading decisions: review results, 公示, certificates, downgrades, revocations, 延期 (the
+# 定级部门; a station with CASE_MANAGE records them only as 街道代录, see cases/services/events.py).
+CASE_GRADE = "case.grade"
+STANDARD_MANAGE = "standard.manage"  # load the office's grading standards (admin)
 
 # --- Campaigns (plans, targets, metrics, tasks, reports)
 CAMPAIGN_VIEW = "campaign.view"
@@ -91,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             # cases
             CASE_VIEW,
             CASE_EXPORT,
+            STANDARD_MANAGE,
             # campaigns
             CAMPAIGN_VIEW,
             REPORT_EXPORT,
@@ -141,6 +146,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SUPERVISION_EXPORT,
             # API tokens
             API_TOKEN_OWN,
+        }
+    ),
+    # 定级部门: the district's grading authority reads the enterprises and cases of its district
+    # and records its decisions on them.
+    Role.GRADING: frozenset(
+        {
+            # enterprises
+            ENTERPRISE_VIEW,
+            # cases
+            CASE_VIEW,
+            CASE_EXPORT,
+            CASE_GRADE,
+            CASE_UPLOAD,
         }
     ),
     # 街道安监站: does the work within its subdistrict.

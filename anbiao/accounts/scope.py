@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from anbiao.accounts.choices import REGION_ROLES, Role
-from anbiao.accounts.models import Region
+from anbiao.accounts.models import DepartmentIndustry, Region
 
 NOTHING = Q(pk__in=[])
 
@@ -28,7 +28,10 @@ def enterprise_scope_q(user, prefix: str = "") -> Q:
     if user.role in REGION_ROLES:
         if user.region_id is None:
             return Q() if user.role == Role.ADMIN else NOTHING
-        return Q(**{f"{prefix}region__path__startswith": user.region.path})
+        region = Q(**{f"{prefix}region__path__startswith": user.region.path})
+        if user.role == Role.DEPARTMENT:
+            return region & Q(**{f"{prefix}industry__in": department_industries(user)})
+        return region
     if user.role == Role.ENTERPRISE:
         return Q(**{pk: user.enterprise_id}) if user.enterprise_id else NOTHING
     if user.role == Role.AGENCY:
@@ -49,6 +52,18 @@ def enterprise_scope_q(user, prefix: str = "") -> Q:
         )
     # Experts see the enterprises of the reviews assigned to them.
     return Q(**{f"{pk}__in": reviewed_enterprises(experts=user.pk)})
+
+
+def department_industries(user):
+    """The industries the division of work (分工表) assigns to a 行业部门 user's department in a
+    region containing the user's, or in one inside it. None assigned: nothing to see."""
+    path = user.region.path
+    ancestors = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+    return (
+        DepartmentIndustry.objects.filter(department=user.department.strip())
+        .filter(Q(region__path__in=ancestors) | Q(region__path__startswith=path))
+        .values("industry")
+    )
 
 
 def regions_for(user):

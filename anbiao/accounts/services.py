@@ -37,7 +37,7 @@ def check_scope(user: User) -> None:
             user.region is None or user.region.level != RegionLevel.SUBDISTRICT
         ):
             raise ValidationError({"region": "街道安监站用户须指定所在镇街"})
-        if user.role in (Role.DISTRICT, Role.DEPARTMENT) and user.region is None:
+        if user.role in (Role.DISTRICT, Role.GRADING, Role.DEPARTMENT) and user.region is None:
             raise ValidationError({"region": f"{user.get_role_display()}用户须指定管辖区域"})
     elif user.role == Role.ENTERPRISE:
         user.region = None

@@ -111,7 +111,13 @@ class EndAssignmentForm(StyledForm):
 
 
 class GuidanceForm(StyledForm):
-    agency = forms.ModelChoiceField(label="机构", queryset=None, empty_label="请选择")
+    agency = forms.ModelChoiceField(
+        label="服务单位",
+        queryset=None,
+        required=False,
+        empty_label="本站服务指导(安监站自行上门)",
+        help_text="第三方机构的技术服务选择机构;安监站自己的服务指导留空",
+    )
     enterprise = EnterpriseLookupField(label="企业")
     visited_on = forms.DateField(label="服务日期", initial=timezone.localdate, widget=DATE_INPUT)
     staff = forms.CharField(label="服务人员", max_length=100, required=False)
@@ -132,6 +138,8 @@ class GuidanceForm(StyledForm):
         if user.role == Role.AGENCY:
             agencies = Agency.objects.filter(pk=user.agency_id)
             self.fields["agency"].initial = user.agency_id
+            self.fields["agency"].required = True
+            self.fields["agency"].empty_label = None
         self.fields["agency"].queryset = agencies
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user, "view")
 

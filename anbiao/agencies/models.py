@@ -159,11 +159,19 @@ class AgencyAssignment(models.Model):
 
 
 class GuidanceRecord(models.Model):
-    """One dated technical-guidance visit (技术服务记录) of an agency at an enterprise."""
+    """One dated guidance visit at an enterprise: an agency's technical service (技术服务记录), or
+    the station's own 服务指导 (no agency; the recorder's 安监站 is named in `station_name`), which
+    may be at any enterprise in scope, eligible or not yet."""
 
     agency = models.ForeignKey(
-        Agency, verbose_name="机构", on_delete=models.PROTECT, related_name="guidance_records"
+        Agency,
+        verbose_name="机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guidance_records",
     )
+    station_name = models.CharField("服务单位(安监站)", max_length=100, blank=True)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name="企业",
@@ -204,7 +212,16 @@ class GuidanceRecord(models.Model):
         indexes = [models.Index(fields=["agency", "enterprise"])]
 
     def __str__(self) -> str:
-        return f"{self.visited_on} {self.agency} @ {self.enterprise}"
+        return f"{self.visited_on} {self.provider} @ {self.enterprise}"
+
+    @property
+    def provider(self) -> str:
+        """Who gave the guidance: the agency, or the station for its own 服务指导."""
+        return self.agency.name if self.agency_id else (self.station_name or "街道安监站")
+
+    @property
+    def by_station(self) -> bool:
+        return self.agency_id is None
 
 
 class GuidanceFile(StoredFile):

@@ -109,6 +109,11 @@ def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
     agency = params.get("agency") or ""
     if agency.isdigit():
         qs = qs.filter(agency_id=int(agency))
+    elif agency == "station":  # the station's own 服务指导
+        qs = qs.filter(agency__isnull=True)
+    enterprise = params.get("enterprise") or ""
+    if enterprise.isdigit():
+        qs = qs.filter(enterprise_id=int(enterprise))
     text = (params.get("q") or "").strip()
     if text:
         qs = qs.filter(
@@ -116,6 +121,7 @@ def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
             | Q(enterprise__uscc__icontains=text.upper())
             | Q(enterprise__name_initials__contains=text.lower())
             | Q(content__icontains=text)
+            | Q(station_name__icontains=text)
             | Q(issues__icontains=text)
         )
     return qs.order_by("-visited_on", "-id")

@@ -161,6 +161,7 @@ def guidance_list(request):
             "page": paginate(request, qs),
             "query": querystring_without(request, "page"),
             "q": request.GET.get("q", ""),
+            "agency": request.GET.get("agency", ""),
             "can_record": perms.has_perm(request.user, perms.GUIDANCE_RECORD),
             "can_see_experts": perms.has_perm(request.user, perms.EXPERT_VIEW),
         },
@@ -170,7 +171,12 @@ def guidance_list(request):
 @require_http_methods(["GET", "POST"])
 @requires(perms.GUIDANCE_RECORD)
 def guidance_create(request):
-    form = GuidanceForm(request.POST or None, request.FILES or None, user=request.user)
+    form = GuidanceForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"enterprise": request.GET.get("enterprise", "")},
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
         try:
@@ -180,12 +186,12 @@ def guidance_create(request):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "已记录技术服务")
+            messages.success(request, "已记录服务指导")
             return redirect("agencies:guidance_detail", pk=record.pk)
     return render(
         request,
         "agencies/form.html",
-        {"form": form, "title": "记录技术服务", "back": "agencies:guidance", "multipart": True},
+        {"form": form, "title": "记录服务指导", "back": "agencies:guidance", "multipart": True},
     )
 
 

@@ -14,7 +14,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from anbiao.accounts.models import Region
+from anbiao.accounts.models import DepartmentIndustry, Region
 from anbiao.campaigns.metrics import METRICS
 from anbiao.campaigns.models import Campaign, DivisionEntry, Phase, Target, Task
 from anbiao.enterprises.choices import Industry, Size
@@ -65,7 +65,7 @@ ALLOWED_KEYS = {
     "phases": {"code", "name", "starts_on", "ends_on", "description"},
     "tasks": {"code", "phase", "title", "deadline", "department", "deliverable"},
     "targets": {"code", "label", "metric", "threshold", "deadline", "cap_metric"},
-    "division": {"department", "responsibilities"},
+    "division": {"department", "responsibilities", "industries"},
 }
 SECTION_NAMES = {"phases": "阶段", "tasks": "任务", "targets": "目标", "division": "分工"}
 
@@ -190,6 +190,7 @@ def load_campaign(data: dict, *, digest: str = "") -> LoadResult:
             },
         )
     if "division" in data:
+        _load_department_industries(campaign, data["division"])
         campaign.division.all().delete()
         DivisionEntry.objects.bulk_create(
             DivisionEntry(
@@ -201,6 +202,27 @@ def load_campaign(data: dict, *, digest: str = "") -> LoadResult:
             for order, item in enumerate(data["division"])
         )
     return LoadResult(campaign.slug, "created" if created else "updated")
+
+
+def _load_department_industries(campaign: Campaign, division: list[dict]) -> None:
+    """The industries each department answers for (附件2), which scope 行业部门 users."""
+    DepartmentIndustry.objects.filter(source=campaign.slug).delete()
+    rows = {}
+    for item in division:
+        for industry in item.get("industries") or ():
+            if industry not in Industry.values:
+                names = "、".join(Industry.values)
+                raise ValidationError(
+                    f"分工表 {item['department']} 的行业“{industry}”无效(可选:{names})"
+                )
+            key = (item["department"], industry)
+            rows[key] = DepartmentIndustry(
+                region=campaign.region,
+                department=item["department"],
+                industry=industry,
+                source=campaign.slug,
+            )
+    DepartmentIndustry.objects.bulk_create(rows.values(), ignore_conflicts=True)
 
 
 def load_directory(directory: Path) -> list[LoadResult]:

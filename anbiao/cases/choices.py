@@ -32,7 +32,17 @@ class EventKind(models.TextChoices):
     EXPIRE = "expire", "证书过期"
     REVOKE = "revoke", "撤销证书"
     DOWNGRADE = "downgrade", "证书降级"
+    EXTEND = "extend", "延期换证"
+    PUBLICITY = "publicity", "定级公示"
     CORRECTION = "correction", "更正撤回"
+
+
+class PublicityOutcome(models.TextChoices):
+    """How a 公示 ended: only one without objection lets the certificate be issued."""
+
+    PENDING = "pending", "公示中"
+    NO_OBJECTION = "no_objection", "无异议"
+    OBJECTION = "objection", "有异议"
 
 
 class AssessmentKind(models.TextChoices):

@@ -68,6 +68,7 @@ class GradeRule:
     name: str
     min_score: Decimal
     conditions: tuple[str, ...] = ("no_veto_failed",)
+    extension_years: int = 0  # 延期: years added without a new review; 0 = not allowed
 
 
 def grade_rules() -> tuple[GradeRule, ...]:
@@ -96,6 +97,7 @@ def _read_grade_rules(path: str, _mtime: float) -> tuple[GradeRule, ...]:
                     name=str(raw["name"]),
                     min_score=Decimal(str(raw["min_score"])),
                     conditions=conditions,
+                    extension_years=int(raw.get("extension_years") or 0),
                 )
             )
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
@@ -103,6 +105,11 @@ def _read_grade_rules(path: str, _mtime: float) -> tuple[GradeRule, ...]:
     if not rules:
         raise ImproperlyConfigured(f"等级规则文件 {path} 没有任何规则")
     return tuple(sorted(rules, key=lambda r: r.min_score, reverse=True))
+
+
+def extension_years(code: str) -> int:
+    """Years a certificate of grade `code` may be extended (延期) without re-review; 0 = never."""
+    return next((r.extension_years for r in grade_rules() if r.code == code), 0)
 
 
 def grade_name(code: str) -> str:

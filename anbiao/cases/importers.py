@@ -141,6 +141,11 @@ COLUMNS = [
         ("评审得分", "自评得分", "得分率", "分数", "百分制得分"),
         parse=parse_score,
     ),
+    Column(
+        "issuer",
+        "发证单位",
+        ("决定单位", "定级部门", "发证机关", "评审定级单位", "定级单位"),
+    ),
     Column("note", "备注", ("说明", "原因", "情况说明", "备注/原因")),
 ]
 TEMPLATE_EXAMPLE = {
@@ -151,13 +156,15 @@ TEMPLATE_EXAMPLE = {
     "number": "XA-GM-2025-0123",
     "expires_on": "",
     "score": "",
+    "issuer": "翔安区应急管理局",
     "note": "",
 }
 HELP_TEXT = (
     "每行一条创建进度,逐家企业按日期先后回放,规则与系统内“记录进度”相同。事项可选:"
     + "、".join(K(k).label for k in IMPORT_KINDS)
     + "。取得证书、换发证书须填证书编号;有效期至留空则按配置的有效期计算;得分为百分制;"
-    "评审不通过、撤销证书须在备注中写明原因。同一企业、同一事项、同一日期已记录的不会重复导入。"
+    "评审不通过、撤销证书须在备注中写明原因。评审结果、发证和撤销由定级部门决定,街道导入的记录标为"
+    "“街道代录”,决定单位取“发证单位”列(留空记为“历史导入”)。同一企业、同一事项、同一日期已记录的不会重复导入。"
 )
 
 
@@ -214,6 +221,7 @@ def _record(row: ParsedRow, enterprise: Enterprise, user) -> bool:
             number=values.get("number") or "",
             grade=values.get("grade") or "",
             expires_on=values.get("expires_on"),
+            issuer=values.get("issuer") or "",
         )
     try:
         services.case_record_event(
@@ -226,6 +234,7 @@ def _record(row: ParsedRow, enterprise: Enterprise, user) -> bool:
             score=values.get("score"),
             certificate=certificate,
             source="import",
+            proxy_for=values.get("issuer") or "",
         )
     except ValidationError as exc:
         problems = exc.message_dict if hasattr(exc, "error_dict") else {"kind": exc.messages}

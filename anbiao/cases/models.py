@@ -13,6 +13,7 @@ from anbiao.cases.choices import (
     AssessmentStatus,
     CaseState,
     EventKind,
+    PublicityOutcome,
     RectificationStatus,
 )
 from anbiao.core.models import StoredFile
@@ -29,6 +30,12 @@ class Standard(models.Model):
     issued_by = models.CharField("发布单位", max_length=100, blank=True)
     effective_on = models.DateField("施行日期", null=True, blank=True)
     description = models.TextField("说明", blank=True)
+    # The sample standard shipped with anbiao is not an official one: it is labelled 示例标准
+    # wherever it is shown, until a deployment loads its official standard.
+    sample = models.BooleanField("示例标准", default=False)
+    # The standard's own grade ladder [{code, name, min_score}], highest first; empty = the
+    # deployment's grade rules (reference_data/standards/grade-rules.yaml).
+    grades = models.JSONField("等级设置", default=list, blank=True)
     total_points = models.DecimalField("总分", max_digits=7, decimal_places=1, default=0)
     digest = models.CharField("内容摘要", max_length=64, editable=False)
     loaded_at = models.DateTimeField("载入时间", auto_now=True)
@@ -42,7 +49,11 @@ class Standard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}(第{self.version}版)"
+        return f"{self.display_name}(第{self.version}版)"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name}【示例标准】" if self.sample else self.name
 
 
 class StandardElement(models.Model):
@@ -90,6 +101,9 @@ class StandardItem(models.Model):
     method = models.TextField("扣分标准", blank=True)
     veto = models.BooleanField("否决项", default=False)
     na_allowed = models.BooleanField("可为空项", default=False)
+    # A veto only for these industries (e.g. 考核 of safety managers, required by law for 金属冶炼);
+    # empty = a veto for every enterprise.
+    veto_industries = models.JSONField("否决适用行业", default=list, blank=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
 
     class Meta:
@@ -102,6 +116,17 @@ class StandardItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:30]}"
+
+    @property
+    def veto_scope(self) -> str:
+        """The industries a limited veto applies to, in words ("" = every industry)."""
+        from anbiao.enterprises.choices import Industry
+
+        return "、".join(Industry(code).label for code in self.veto_industries)
+
+    def is_veto_for(self, industry: str) -> bool:
+        """Whether failing this item fails the assessment of an enterprise of `industry`."""
+        return self.veto and (not self.veto_industries or industry in self.veto_industries)
 
 
 class Case(models.Model):
@@ -281,6 +306,12 @@ class CaseEvent(models.Model):
         related_name="reversed_by",
     )
     source = models.CharField("来源", max_length=10, default="manual")
+    # A grading decision a station entered for the 定级部门 that made it (街道代录): who decided.
+    proxy_for = models.CharField("代录:决定单位", max_length=100, blank=True)
+    ends_on = models.DateField("公示截止日期", null=True, blank=True)
+    outcome = models.CharField(
+        "公示结果", max_length=12, choices=PublicityOutcome.choices, blank=True
+    )
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -294,6 +325,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.get_kind_display()}"
+
+    @property
+    def is_proxy(self) -> bool:
+        """A grading decision recorded by a station on the issuer's behalf (街道代录)."""
+        return bool(self.proxy_for)
 
 
 class Certificate(models.Model):

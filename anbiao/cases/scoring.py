@@ -53,6 +53,17 @@ def compute(lines: Iterable[Line]) -> Result:
     return Result(total, na, applicable, one_decimal(earned), score, veto_failed)
 
 
+def rules_of(standard) -> tuple:
+    """The grade ladder an assessment against `standard` uses: the standard's own (a 小微
+    standard may have a single grade, 达标), else the deployment's grade rules."""
+    if not getattr(standard, "grades", None):
+        return conf.grade_rules()
+    return tuple(
+        conf.GradeRule(code=g["code"], name=g["name"], min_score=Decimal(g["min_score"]))
+        for g in standard.grades
+    )
+
+
 def grade_for(score: Decimal | None, veto_failed: bool, rules=None):
     """The highest grade rule met by a (one-decimal) score, or None (不达标)."""
     if score is None:

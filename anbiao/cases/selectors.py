@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
@@ -20,8 +21,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import in_scope
 from anbiao.accounts.choices import Role
-from anbiao.cases import certificates, conf
+from anbiao.cases import certificates, conf, scoring
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import (
     AssessmentKind,
@@ -41,7 +43,6 @@ from anbiao.cases.models import (
     ItemScore,
     Rectification,
 )
-from anbiao.cases.services import can_edit
 from anbiao.enterprises.models import Enterprise
 
 
@@ -165,7 +166,7 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
     reversed_ids = {e.reverses_id for e in events if e.reverses_id}
     for event in events:
         event.is_reversed = event.pk in reversed_ids
-    certs = list(case.certificates.select_related("replaces"))
+    certs = list(case.certificates.select_related("replaces", "event"))
     current = None
     for cert in certs:
         successor = next((c for c in certs if c.replaces_id == cert.pk), None)
@@ -181,7 +182,7 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
     )
     for a in assessments:
         a.grade_name = conf.grade_name(a.grade) if a.grade else ""
-        a.editable = _can_edit(user, a)
+        a.editable = can_edit(user, a)
     progress = rules.replay(events)
     return CaseView(
         enterprise=enterprise,
@@ -197,17 +198,76 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
     )
 
 
-def _can_edit(user, assessment) -> bool:
-
-    return can_edit(user, assessment)
-
-
 def _kinds(progress):
     progress = progress or rules.Progress()
     return [
         (k, EventKind(k).label)
         for k in rules.allowed_kinds(progress.state, progress.certified_before)
     ]
+
+
+def progress_of(case: Case) -> rules.Progress:
+    """The case's progress replayed from its events."""
+    return rules.replay(case.events.all())
+
+
+def can_edit(actor, assessment: Assessment) -> bool:
+    """Whether `actor` may score this draft assessment (no exception; for templates too)."""
+    if actor is None:
+        return True
+    if assessment.status != AssessmentStatus.DRAFT:
+        return False
+    if assessment.kind == AssessmentKind.REVIEW:
+        if not perms.has_perm(actor, perms.CASE_REVIEW):
+            return False
+        if actor.role == Role.STATION:
+            return in_scope(actor, assessment.case)
+        if actor.role == Role.AGENCY:
+            return bool(actor.agency_id) and assessment.agency_id == actor.agency_id
+        return assessment.experts.filter(pk=actor.pk).exists()
+    if not perms.has_perm(actor, perms.CASE_SELF_ASSESS):
+        return False
+    if actor.role == Role.AGENCY:
+        return consulted(actor.agency, assessment.case.enterprise) and in_scope(
+            actor, assessment.case
+        )
+    return in_scope(actor, assessment.case)
+
+
+def assessment_result(assessment: Assessment) -> scoring.Result:
+    saved = {s.item_id: s for s in assessment.scores.all()}
+    lines = []
+    for item in assessment.standard.items.all():
+        s = saved.get(item.pk)
+        lines.append(
+            scoring.Line(
+                points=item.points,
+                deducted=s.deducted if s else Decimal(0),
+                not_applicable=bool(s and s.not_applicable),
+                veto_failed=bool(s and s.veto_failed),
+            )
+        )
+    return scoring.compute(lines)
+
+
+def incomplete_items(assessment: Assessment) -> list[str]:
+    """Items whose deduction, 空项 or veto failure lacks its reason."""
+    missing = []
+    for s in assessment.scores.select_related("item").order_by("item__sort_order"):
+        if (s.deducted > 0 or s.not_applicable or s.veto_failed) and not s.reason:
+            what = "空项" if s.not_applicable else "扣分"
+            missing.append(f"第{s.item.code}项{what}未填写理由")
+    return missing
+
+
+def kinds_for(user, allowed_kinds, *, grading: bool) -> list[tuple[str, str]]:
+    """The allowed next steps a user may record on the page they use: the 定级部门's decisions
+    on the grading page; every step on the station's page (decisions there are 街道代录)."""
+    if grading:
+        if not perms.has_perm(user, perms.CASE_GRADE):
+            return []
+        return [(k, label) for k, label in allowed_kinds if k in rules.GRADING_KINDS]
+    return list(allowed_kinds)
 
 
 def self_assessment_action(*, user, case_view: CaseView) -> dict | None:
@@ -304,3 +364,12 @@ def my_reviews(*, user) -> QuerySet[Assessment]:
     if user.role == Role.EXPERT:
         return qs.filter(experts=user)
     return qs.none()
+
+
+def standards_list(*, user) -> QuerySet:
+    """Every version of every grading standard, for the admin's standards page."""
+    from anbiao.accounts.access import require
+    from anbiao.cases.models import Standard
+
+    require(user, perms.STANDARD_MANAGE)
+    return Standard.objects.annotate(item_count=Count("items")).order_by("code", "-version")

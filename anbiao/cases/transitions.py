@@ -30,9 +30,31 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     K.ANNUAL: (frozenset({S.CERTIFIED}), None),
     K.SLIDE: (frozenset({S.CERTIFIED}), None),
     K.EXPIRE: (frozenset({S.CERTIFIED}), S.EXPIRED),
+    # A revocation ends the certificate and reopens the case: from 已撤销 the enterprise starts
+    # creating again (启动创建, 完成自评 or 申请评审 are allowed, see BEFORE_REVIEW).
     K.REVOKE: (frozenset({S.CERTIFIED, S.EXPIRED}), S.REVOKED),
-    K.DOWNGRADE: (frozenset({S.CERTIFIED}), S.IN_PROGRESS),
+    # A downgrade replaces the certificate by one of a lower grade: still certified.
+    K.DOWNGRADE: (frozenset({S.CERTIFIED}), None),
+    # 延期: a new validity without a new review, where the grade rules allow it.
+    K.EXTEND: (frozenset({S.CERTIFIED}), None),
+    # 公示: optional, between the passed review and the certificate.
+    K.PUBLICITY: (frozenset({S.PASSED}), None),
 }
+
+# Steps that are the grading authority's (定级部门) decisions. A station records them only on its
+# behalf ("街道代录", naming the issuer) or from the history import.
+GRADING_KINDS = frozenset(
+    {
+        K.REVIEW_PASS,
+        K.REVIEW_FAIL,
+        K.PUBLICITY,
+        K.CERTIFICATE,
+        K.RENEWAL,
+        K.DOWNGRADE,
+        K.REVOKE,
+        K.EXTEND,
+    }
+)
 
 # Why a step is refused, in words an officer understands (else a generic message).
 REFUSALS = {
@@ -46,6 +68,8 @@ REFUSALS = {
     K.EXPIRE: "当前没有有效证书,不能记录证书过期",
     K.REVOKE: "当前没有证书可撤销",
     K.DOWNGRADE: "当前没有有效证书可降级",
+    K.EXTEND: "当前没有有效证书可延期",
+    K.PUBLICITY: "公示须在评审通过之后、发证之前",
     K.START: "该企业已在创建过程中,无需再次启动",
 }
 
@@ -97,7 +121,8 @@ def advance(progress: Progress, kind: str, on: date) -> Progress:
     return replace(
         progress,
         state=target or progress.state,
-        certified_before=progress.certified_before or kind in (K.CERTIFICATE, K.RENEWAL),
+        certified_before=progress.certified_before
+        or kind in (K.CERTIFICATE, K.RENEWAL, K.DOWNGRADE, K.EXTEND),
         last_on=on,
         last_kind=kind,
     )

@@ -5,9 +5,11 @@ from anbiao.cases import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_board, name="board"),
+    path("standards/", views.standards, name="standards"),
     path("export.xlsx", views.case_export, name="export"),
     path("enterprise/<int:pk>/", views.case_detail, name="detail"),
     path("enterprise/<int:pk>/record/", views.case_record, name="record"),
+    path("enterprise/<int:pk>/decide/", views.case_decide, name="decide"),
     path("enterprise/<int:pk>/correct/", views.case_correct, name="correct"),
     path("enterprise/<int:pk>/self-assessment/", views.self_assessment, name="self_assessment"),
     path("enterprise/<int:pk>/review/", views.assign_review, name="assign_review"),

@@ -19,9 +19,10 @@ from anbiao.cases.forms import (
     RecordEventForm,
     RectificationCloseForm,
     ReviewAssignForm,
+    StandardImportForm,
 )
 from anbiao.cases.models import ItemScore, StandardItem
-from anbiao.cases.scoring import grade_for
+from anbiao.cases.scoring import grade_for, rules_of
 from anbiao.core.evidence import TYPES
 from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
@@ -34,7 +35,7 @@ def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
 
 
 def _require_editor(user, assessment) -> None:
-    if assessment.is_draft and not services.can_edit(user, assessment):
+    if assessment.is_draft and not selectors.can_edit(user, assessment):
         raise PermissionDenied("您不能填写此评定")
 
 
@@ -62,6 +63,7 @@ def case_board(request):
         "sort_query": querystring_without(request, "page", "ordering"),
         "ordering": request.GET.get("ordering", ""),
         "can_export": perms.has_perm(request.user, perms.CASE_EXPORT),
+        "can_manage_standards": perms.has_perm(request.user, perms.STANDARD_MANAGE),
         "reviews": selectors.my_reviews(user=request.user).select_related("case__enterprise"),
     }
     template = "cases/_board_table.html" if request.htmx else "cases/board.html"
@@ -89,6 +91,8 @@ def case_detail(request, pk: int):
             "enterprise": enterprise,
             "cv": view,
             "can_manage": perms.has_perm(user, perms.CASE_MANAGE),
+            "can_grade": perms.has_perm(user, perms.CASE_GRADE),
+            "grading_kinds": selectors.kinds_for(user, view.allowed_kinds, grading=True),
             "can_upload": perms.has_perm(user, perms.CASE_UPLOAD),
             "self_action": selectors.self_assessment_action(user=user, case_view=view),
             "correction_form": CorrectionForm(),
@@ -99,7 +103,7 @@ def case_detail(request, pk: int):
 
 
 def _certificate_data(data) -> services.CertificateData | None:
-    if data.get("kind") not in (EventKind.CERTIFICATE, EventKind.RENEWAL):
+    if data.get("kind") not in services.ISSUING_KINDS:
         return None
     return services.CertificateData(
         number=data.get("number") or "",
@@ -112,16 +116,32 @@ def _certificate_data(data) -> services.CertificateData | None:
 @require_http_methods(["GET", "POST"])
 @requires(perms.CASE_MANAGE)
 def case_record(request, pk: int):
+    """A station records a step (a grading decision only as 街道代录, naming its issuer)."""
+    return _record_page(request, pk, grading=False)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(perms.CASE_GRADE)
+def case_decide(request, pk: int):
+    """The 定级部门 records its decisions: review results, 公示, certificates, downgrades,
+    revocations and 延期."""
+    return _record_page(request, pk, grading=True)
+
+
+def _record_page(request, pk: int, *, grading: bool):
     user = request.user
-    enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
+    enterprise = selectors.enterprise_get(user=user, pk=pk, action="grade" if grading else "manage")
     view = selectors.case_view(user=user, enterprise=enterprise)
     kind = request.POST.get("kind") or request.GET.get("kind")
-    if kind == EventKind.REVIEW_START and request.method == "GET":
+    if kind == EventKind.REVIEW_START and request.method == "GET" and not grading:
         return redirect("cases:assign_review", pk=enterprise.pk)
-    kinds = view.allowed_kinds or [("", "当前没有可记录的事项")]
+    kinds = selectors.kinds_for(user, view.allowed_kinds, grading=grading)
+    kinds = kinds or [("", "当前没有可记录的事项")]
     if kind and kind not in dict(kinds):
         kinds = [*kinds, (kind, EventKind(kind).label if kind in EventKind.values else kind)]
-    form = RecordEventForm(request.POST or None, request.FILES or None, kinds=kinds, kind=kind)
+    form = RecordEventForm(
+        request.POST or None, request.FILES or None, kinds=kinds, kind=kind, proxy=not grading
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -134,6 +154,9 @@ def case_record(request, pk: int):
                 grade=data.get("grade") or "",
                 score=data.get("score"),
                 certificate=_certificate_data(data),
+                proxy_for="" if grading else data.get("proxy_for") or "",
+                ends_on=data.get("ends_on"),
+                outcome=data.get("outcome") or "",
             )
             if data.get("file"):
                 services.evidence_add(
@@ -147,7 +170,7 @@ def case_record(request, pk: int):
     return render(
         request,
         "cases/record.html",
-        {"form": form, "enterprise": enterprise, "cv": view, "kind": kind},
+        {"form": form, "enterprise": enterprise, "cv": view, "kind": kind, "grading": grading},
     )
 
 
@@ -293,9 +316,8 @@ def rectification_close(request, pk: int):
 
 
 def _summary_context(assessment):
-    result = services.assessment_result(assessment)
-
-    rule = grade_for(result.score, result.veto_failed)
+    result = selectors.assessment_result(assessment)
+    rule = grade_for(result.score, result.veto_failed, rules_of(assessment.standard))
     return {"result": result, "rule": rule}
 
 
@@ -312,9 +334,9 @@ def assessment_page(request, pk: int):
             "assessment": assessment,
             "enterprise": assessment.case.enterprise,
             "groups": groups,
-            "editable": services.can_edit(user, assessment),
+            "editable": selectors.can_edit(user, assessment),
             "is_review": assessment.kind == AssessmentKind.REVIEW,
-            "missing": services.incomplete_items(assessment),
+            "missing": selectors.incomplete_items(assessment),
             "can_upload": perms.has_perm(user, perms.CASE_UPLOAD),
             **_summary_context(assessment),
         },
@@ -380,3 +402,33 @@ def assessment_submit(request, pk: int):
         return redirect("cases:assessment", pk=assessment.pk)
     messages.success(request, f"{assessment.get_kind_display()}已提交,得分 {assessment.score}")
     return redirect("cases:detail", pk=assessment.case.enterprise_id)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(perms.STANDARD_MANAGE)
+def standards(request):
+    """The grading standards loaded, and the form an admin loads an official one with."""
+    form = StandardImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            standard = services.standard_import(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                **{k: v for k, v in form.cleaned_data.items() if k != "file"},
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"已载入“{standard}”,共 {standard.items.count()} 个评定项")
+            return redirect(f"{reverse('cases:standards')}?loaded={standard.pk}")
+    rows = list(selectors.standards_list(user=request.user))
+    for row in rows:
+        row.ladder = (
+            "、".join(f"{g['name']}≥{g['min_score']}" for g in row.grades) or "本地等级规则"
+        )
+    loaded = request.GET.get("loaded", "")
+    return render(
+        request,
+        "cases/standards.html",
+        {"form": form, "standards": rows, "loaded": int(loaded) if loaded.isdigit() else None},
+    )

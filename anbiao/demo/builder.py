@@ -295,6 +295,14 @@ def _users(summary: DemoSummary) -> list[User]:
             department="翔安区应急管理局",
         ),
         _user(
+            "dingji",
+            summary=summary,
+            role=Role.GRADING,
+            region=district,
+            full_name="定级部门 郑海燕",
+            department="翔安区应急管理局标准化定级科",
+        ),
+        _user(
             "minan",
             summary=summary,
             role=Role.STATION,

@@ -85,7 +85,10 @@ class EnterpriseForm(StyledModelForm):
         data = super().clean()
         if not data.get("size"):
             computed = classify_size(
-                data.get("industry"), data.get("employees"), data.get("revenue")
+                data.get("industry"),
+                data.get("employees"),
+                data.get("revenue"),
+                data.get("industry_code") or "",
             )
             if computed is None:
                 self.add_error("size", "请选择企业规模,或填写从业人员数和营业收入以自动测算")

@@ -269,7 +269,10 @@ def validate_rows(rows: list[ParsedRow], *, user) -> None:
         )
         if not values.get("size"):
             computed = classify_size(
-                values.get("industry"), values.get("employees"), values.get("revenue")
+                values.get("industry"),
+                values.get("employees"),
+                values.get("revenue"),
+                values.get("industry_code") or "",
             )
             if computed:
                 values["size"] = computed

@@ -157,6 +157,7 @@ def size_hint(request):
         request.GET.get("industry", ""),
         int(employees) if employees is not None else None,
         number("revenue"),
+        request.GET.get("industry_code", ""),
     )
     labels = dict(EnterpriseForm.base_fields["size"].choices)
     return render(request, "enterprises/_size_hint.html", {"size": labels.get(size)})

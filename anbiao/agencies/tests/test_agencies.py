@@ -254,3 +254,54 @@ def test_the_expert_registry_is_for_region_roles_only(login, agency_user):
 def test_guidance_record_keeps_its_agency(agency_user, minan_enterprise):
     rec = record(agency_user.agency, minan_enterprise)
     assert GuidanceRecord.objects.get().agency == agency_user.agency == rec.agency
+
+
+def test_the_station_records_its_own_guidance_at_a_not_yet_eligible_enterprise(
+    login, station_officer, other_station_officer, agency_user, minan_enterprise, xindian_enterprise
+):
+    from anbiao.enterprises.models import Enterprise
+
+    Enterprise.objects.filter(pk=minan_enterprise.pk).update(eligible=False)  # 暂未达到条件
+    client = login(station_officer)
+    response = client.post(
+        reverse("agencies:guidance_create"),
+        {
+            "agency": "",
+            "enterprise": minan_enterprise.uscc,
+            "visited_on": "2025-09-10",
+            "content": "上门讲解标准化创建要求",
+            "issues": "安全管理制度未成文",
+            "file": SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 photo"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    rec = GuidanceRecord.objects.get(enterprise=minan_enterprise)
+    assert rec.agency is None and rec.by_station and rec.files.count() == 1
+    assert rec.provider == (station_officer.department or "民安街道安监站")
+    page = client.get(reverse("enterprises:detail", kwargs={"pk": minan_enterprise.pk}))
+    text = page.content.decode()
+    assert 'id="guidance-panel"' in text and "上门讲解标准化创建要求" in text
+    listed = client.get(reverse("agencies:guidance"), {"agency": "station"}).context["page"]
+    assert [r.pk for r in listed] == [rec.pk]
+    # Not an agency's consultation: it does not bar any agency from reviewing.
+    assert not consulted(agency_user.agency, xindian_enterprise)
+    # Another station may neither record at nor read this enterprise.
+    other = login(other_station_officer)
+    response = other.post(
+        reverse("agencies:guidance_create"),
+        {"enterprise": minan_enterprise.uscc, "visited_on": "2025-09-10", "content": "越权"},
+    )
+    assert GuidanceRecord.objects.count() == 1
+    detail = other.get(reverse("agencies:guidance_detail", kwargs={"pk": rec.pk}))
+    assert detail.status_code == 404
+
+
+def test_an_agency_user_cannot_record_guidance_as_the_station(agency_user, minan_enterprise):
+    with pytest.raises(PermissionDenied):
+        services.guidance_record(
+            actor=agency_user,
+            agency=None,
+            enterprise=minan_enterprise,
+            visited_on=timezone.localdate(),
+            content="冒充安监站",
+        )

@@ -120,6 +120,9 @@ def snapshot(enterprise, prefix):
     return state, events, certificates, logs
 
 
+SENT = {"proxy_for": "历史导入"}  # a station enters the grading authority's decisions as 代录
+
+
 def test_a_valid_history_imports_exactly_as_the_ui_services_record_it(
     station_officer, minan_enterprise, minan_two, tmp_path
 ):
@@ -133,15 +136,19 @@ def test_a_valid_history_imports_exactly_as_the_ui_services_record_it(
         (K.START, date(2022, 3, 1), {"note": "召开启动会"}),
         (K.SELF_ASSESSED, date(2022, 5, 10), {"score": "72.5"}),
         (K.APPLY, date(2022, 6, 1)),
-        (K.REVIEW_PASS, date(2022, 7, 1), {"grade": "level3", "score": 78}),
-        (K.CERTIFICATE, date(2022, 7, 20), {"certificate": CertificateData(number="UI-1")}),
+        (K.REVIEW_PASS, date(2022, 7, 1), {"grade": "level3", "score": 78} | SENT),
+        (
+            K.CERTIFICATE,
+            date(2022, 7, 20),
+            {"certificate": CertificateData(number="UI-1")} | SENT,
+        ),
         (K.ANNUAL, date(2023, 12, 1), {"score": "81.0"}),
         (K.APPLY, date(2025, 4, 1), {"note": "换证评审"}),
-        (K.REVIEW_PASS, date(2025, 5, 1), {"grade": "micro", "score": 88}),
+        (K.REVIEW_PASS, date(2025, 5, 1), {"grade": "micro", "score": 88} | SENT),
         (
             K.RENEWAL,
             date(2025, 5, 20),
-            {"certificate": CertificateData(number="UI-2", expires_on=date(2028, 5, 31))},
+            {"certificate": CertificateData(number="UI-2", expires_on=date(2028, 5, 31))} | SENT,
         ),
         (K.ANNUAL, date(2025, 11, 30)),
         actor=station_officer,
@@ -157,6 +164,10 @@ def test_a_valid_history_imports_exactly_as_the_ui_services_record_it(
     assert set(
         CaseEvent.objects.filter(case__enterprise=minan_enterprise).values_list("source", flat=True)
     ) == {"import"}
+    proxies = CaseEvent.objects.filter(case__enterprise=minan_enterprise).exclude(proxy_for="")
+    assert sorted(proxies.values_list("kind", flat=True)) == sorted(
+        [K.REVIEW_PASS, K.CERTIFICATE, K.REVIEW_PASS, K.RENEWAL]
+    )
 
 
 def test_an_illegal_order_is_rejected_with_row_numbers_and_writes_nothing(

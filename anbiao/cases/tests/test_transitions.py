@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from anbiao.cases import services
+from anbiao.cases import selectors, services
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import CaseState, EventKind
 from anbiao.cases.models import CaseEvent, Certificate
@@ -21,9 +21,20 @@ K = EventKind
 ALL_KINDS = [k for k in EventKind.values if k != K.CORRECTION]
 
 
-def extra_for(kind, serial):
+LADDER = ["level1", "level2", "level3", "micro"]
+
+
+def extra_for(kind, serial, enterprise=None, on=None):
     if kind in (K.CERTIFICATE, K.RENEWAL):
-        return {"certificate": services.CertificateData(number=f"P-{serial}", grade="level3")}
+        return {"certificate": services.CertificateData(number=f"P-{serial}", grade="level1")}
+    if kind == K.DOWNGRADE:
+        held = Certificate.objects.filter(case__enterprise=enterprise, void=False).first()
+        index = LADDER.index(held.grade) if held else 0
+        lower = LADDER[min(index + 1, len(LADDER) - 1)]
+        certificate = services.CertificateData(number=f"D-{serial}", grade=lower)
+        return {"certificate": certificate, "note": "测试原因"}
+    if kind == K.PUBLICITY:
+        return {"ends_on": on, "outcome": "no_objection"}
     if kind == K.REVIEW_PASS:
         return {"grade": "level3"}
     if kind in services.REASON_REQUIRED:
@@ -33,7 +44,11 @@ def extra_for(kind, serial):
 
 def record(enterprise, kind, on, serial=0):
     return services.case_record_event(
-        actor=None, enterprise=enterprise, kind=kind, on=on, **extra_for(kind, serial)
+        actor=None,
+        enterprise=enterprise,
+        kind=kind,
+        on=on,
+        **extra_for(kind, serial, enterprise, on),
     )
 
 
@@ -101,7 +116,7 @@ def test_every_kind_the_table_forbids_is_refused(enterprise, state_path):
             record(enterprise, K.REVOKE, date(2024, 6, 1))
     else:
         record_steps(enterprise, *paths[state_path])
-    progress = services.progress_of(services.current_case(enterprise))
+    progress = selectors.progress_of(services.current_case(enterprise))
     allowed = set(rules.allowed_kinds(progress.state, progress.certified_before))
     assert allowed, "every state has a way forward"
     for kind in ALL_KINDS:
@@ -168,10 +183,22 @@ def test_revocation_flags_the_case_for_re_review_and_reversal_restores_the_certi
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_the_stored_state_equals_the_replayed_state_after_any_legal_sequence(reference, seed):
+def test_the_stored_state_equals_the_replayed_state_after_any_legal_sequence(
+    reference, seed, settings, tmp_path
+):
     """Random walks through the table (corrections included); after each step the stored state,
     the model we track and the replay of the stored events agree, and one forbidden step is
     refused without writing anything."""
+    rules_file = tmp_path / "grade-rules.yaml"
+    rules_file.write_text(
+        "grade_rules:\n"
+        + "".join(
+            f"  - {{code: {c}, name: {c}, min_score: {90 - 10 * i}, extension_years: 3}}\n"
+            for i, c in enumerate(LADDER)
+        ),
+        encoding="utf-8",
+    )
+    settings.ANBIAO_GRADE_RULES_FILE = str(rules_file)
     rng = random.Random(seed)
     enterprise = make_enterprise()
     on = date(2019, 1, 1)
@@ -180,6 +207,9 @@ def test_the_stored_state_equals_the_replayed_state_after_any_legal_sequence(ref
     for step in range(28):
         on += timedelta(days=rng.randint(0, 25))
         allowed = rules.allowed_kinds(expected.state, expected.certified_before)
+        held = Certificate.objects.filter(case__enterprise=enterprise, void=False).first()
+        if held is not None and held.grade == LADDER[-1]:  # nothing lower to downgrade to
+            allowed = [k for k in allowed if k != K.DOWNGRADE]
         if len(history) > 1 and rng.random() < 0.15:
             services.case_correct_last(actor=None, enterprise=enterprise, note="更正")
             history.pop()

@@ -100,8 +100,12 @@ def post_step(client, enterprise, **data):
 
 
 def test_an_officer_takes_an_enterprise_to_a_certificate_and_through_renewal_in_the_ui(
-    login, station_officer, minan_enterprise, reviewer_agency
+    login, station_officer, grading_officer, minan_enterprise, reviewer_agency
 ):
+    from django.test import Client
+
+    grader = Client()
+    grader.force_login(grading_officer)
     client = login(station_officer)
     e = minan_enterprise
     today = timezone.localdate()
@@ -118,17 +122,23 @@ def test_an_officer_takes_an_enterprise_to_a_certificate_and_through_renewal_in_
         {"on": day(80), "agency": reviewer_agency.pk},
     )
     assert response.status_code == 302
-    response = post_step(client, e, kind="review_pass", on=day(90), grade="level3", score="75")
+    # The 定级部门 decides the grade and issues the certificate on its own page.
+    decide = reverse("cases:decide", kwargs={"pk": e.pk})
+    response = grader.post(
+        decide, {"kind": "review_pass", "on": day(90), "grade": "level3", "score": "75"}
+    )
     assert response.status_code == 302
-    response = post_step(client, e, kind="certificate", on=day(100), number="XA-001")
+    response = grader.post(decide, {"kind": "certificate", "on": day(100), "number": "XA-001"})
     assert response.status_code == 302, response.content.decode()[:2000]
     first = Certificate.objects.get(number="XA-001")
     assert first.grade == "level3"
-    # Renewal: a certified case applies again before expiry, passes, gets a successor.
+    # Renewal: a certified case applies again before expiry, passes, gets a successor; the
+    # station enters the decisions it was sent (街道代录).
+    sent = {"proxy_for": "翔安区应急管理局"}
     for kind, n, extra in [
         ("apply", 1000, {}),
-        ("review_pass", 1030, {"grade": "level2"}),
-        ("renewal", 1050, {"number": "XA-002", "issuer": "翔安区应急管理局"}),
+        ("review_pass", 1030, {"grade": "level2"} | sent),
+        ("renewal", 1050, {"number": "XA-002", "issuer": "翔安区应急管理局"} | sent),
     ]:
         response = post_step(client, e, kind=kind, on=day(n), **extra)
         assert response.status_code == 302, response.content.decode()[:3000]
@@ -136,6 +146,7 @@ def test_an_officer_takes_an_enterprise_to_a_certificate_and_through_renewal_in_
     assert second.replaces == first and second.grade == "level2"
     page = client.get(reverse("cases:detail", kwargs={"pk": e.pk})).content.decode()
     assert "已换证" in page and "XA-002" in page and "二级" in page
+    assert "街道代录" in page and "换发自 XA-001" in page
     panel = client.get(reverse("enterprises:detail", kwargs={"pk": e.pk})).content.decode()
     assert 'id="case-panel"' in panel and "已定级" in panel and "XA-002" in panel
 

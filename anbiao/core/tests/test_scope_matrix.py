@@ -27,14 +27,15 @@ from anbiao.testing.factories import PASSWORD, UserFactory, make_uscc, region
 
 MINAN, XINDIAN = "350213007", "350213002"
 USERS = tuple(
-    "district_officer station_officer other_station_officer enterprise_user agency_user "
-    "outsider admin_user".split()
+    "district_officer grading_officer station_officer other_station_officer enterprise_user "
+    "agency_user outsider admin_user".split()
 )
 PERSONAS = ("anonymous", *USERS)
 BOTH = frozenset({"minan", "xindian"})
 SCOPE = {  # which of the two enterprises each persona may see
     "anonymous": frozenset(),
     "district_officer": BOTH,
+    "grading_officer": BOTH,  # 定级部门: the whole district
     "station_officer": frozenset({"minan"}),
     "other_station_officer": frozenset({"xindian"}),
     "enterprise_user": frozenset({"minan"}),
@@ -45,6 +46,7 @@ SCOPE = {  # which of the two enterprises each persona may see
 ALL = frozenset(USERS)
 STATIONS = frozenset({"station_officer", "other_station_officer"})
 ADMIN = frozenset({"admin_user"})
+GRADER = frozenset({"grading_officer"})
 EXPORTERS = frozenset(
     {"district_officer", "admin_user", "station_officer", "other_station_officer"}
 )
@@ -195,10 +197,20 @@ ROUTES = {
     ),
     # --- cases (anbiao/cases): every role may read cases in its scope; stations record steps.
     "cases:board": Route(ALL),
-    "cases:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS),
+    "cases:standards": Route(ADMIN, post=lambda w, p, t: standard_upload()),
+    "cases:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS | GRADER),
     "cases:detail": Route(ALL, obj="enterprise"),
     "cases:record": Route(
         STATIONS, obj="enterprise", post=lambda w, p, t: {"kind": "start", "on": today()}
+    ),
+    # The 定级部门 records its decisions; a station records them on the record page (街道代录).
+    "cases:decide": Route(
+        GRADER,
+        obj="enterprise",
+        post=lambda w, p, t: (
+            case_step(w, t, kind="apply", state="applied")
+            or {"kind": "review_pass", "on": today(), "grade": "micro"}
+        ),
     ),
     "cases:correct": Route(
         STATIONS, obj="enterprise", post=lambda w, p, t: case_step(w, t) or {"note": "录入错误"}
@@ -213,7 +225,7 @@ ROUTES = {
         STATIONS, obj="enterprise", post=lambda w, p, t: review_team(w, p, t)
     ),
     "cases:evidence_upload": Route(
-        STATIONS | {"enterprise_user", "agency_user", "outsider"},
+        STATIONS | GRADER | {"enterprise_user", "agency_user", "outsider"},
         obj="enterprise",
         get=405,
         post=lambda w, p, t: {"file": evidence_pdf()},
@@ -276,6 +288,17 @@ def review_team(w, p, t) -> dict:
 
     case_step(w, t, kind="apply", state="applied")
     return {"on": today(), "agency": AgencyFactory().pk}
+
+
+def standard_upload() -> dict:
+    """A one-item standard as an admin uploads it (cases:standards)."""
+    book = openpyxl.Workbook()
+    book.active.append(["一级要素", "二级要素", "编号", "评定内容", "分值"])
+    book.active.append(["1 目标职责", "1.1 目标", "1.1.1", "有目标", 2])
+    out = io.BytesIO()
+    book.save(out)
+    data = {"code": f"m-{make_uscc()[-6:]}", "version": 1, "name": "矩阵标准"}
+    return data | {"file": SimpleUploadedFile("标准.xlsx", out.getvalue())}
 
 
 def evidence_pdf():
@@ -1336,3 +1359,38 @@ def test_an_agency_assignment_not_yet_started_grants_no_scope(client, world):
         agency=world["agency_user"].agency, enterprise=world["xindian"], start_on=later
     )
     assert not agency_sees(client, world, "xindian")
+
+
+def test_an_industry_department_sees_only_the_industries_assigned_to_it(client, world):
+    """行业部门: the industries the 分工表 (附件2) gives its department, within its region."""
+    from anbiao.enterprises.choices import Industry
+    from anbiao.testing.factories import make_enterprise
+
+    trade = make_enterprise(MINAN, name="厦门民安商贸有限公司", industry=Industry.TRADE)
+    xindian_machinery = world["xindian"]
+    industrial = UserFactory(
+        username="jingfa",
+        role=Role.DEPARTMENT,
+        region=region(MINAN),
+        department="民安街道经济发展办",
+    )
+    commerce = UserFactory(
+        username="shangmao",
+        role=Role.DEPARTMENT,
+        region=region(MINAN),
+        department="民安街道商贸服务办",
+    )
+    unassigned = UserFactory(
+        username="qita", role=Role.DEPARTMENT, region=region(MINAN), department="民安街道党建办"
+    )
+    seen = {}
+    for user in (industrial, commerce, unassigned):
+        client.force_login(user)
+        listed = client.get(reverse("enterprises:list")).context["page"].object_list
+        seen[user.username] = {e.pk for e in listed}
+        for e in (world["minan"], trade, xindian_machinery):
+            page = client.get(reverse("enterprises:detail", kwargs={"pk": e.pk}))
+            assert (page.status_code == 200) == (e.pk in seen[user.username])
+    assert seen["jingfa"] == {world["minan"].pk}
+    assert seen["shangmao"] == {trade.pk}
+    assert seen["qita"] == set()
