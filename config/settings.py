@@ -204,4 +204,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Campaign plans (reference_data/campaigns) carry their own baseline; this is the default.
 ANBIAO_LEDGER_BASELINE = env_str("ANBIAO_LEDGER_BASELINE", "2025-02-28")
 ANBIAO_MAX_UPLOAD_MB = env_int("ANBIAO_MAX_UPLOAD_MB", 20)
+# Imports (docs/import-ledger.md): a workbook is measured before it is read; bigger files are
+# checked and imported by the background worker; a running job that stops beating is failed.
+ANBIAO_IMPORT_MAX_UNPACKED_MB = env_int("ANBIAO_IMPORT_MAX_UNPACKED_MB", 200)
+ANBIAO_IMPORT_MAX_ROWS = env_int("ANBIAO_IMPORT_MAX_ROWS", 1_000_000)
+ANBIAO_IMPORT_INLINE_ROWS = env_int("ANBIAO_IMPORT_INLINE_ROWS", 1000)
+ANBIAO_IMPORT_LEASE_SECONDS = env_int("ANBIAO_IMPORT_LEASE_SECONDS", 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

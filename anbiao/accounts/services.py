@@ -7,7 +7,7 @@ from django.db import transaction
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.choices import REGION_ROLES, RegionLevel, Role
-from anbiao.accounts.models import User
+from anbiao.accounts.models import Region, User
 from anbiao.core import audit
 from anbiao.core.models import ChangeLog
 
@@ -101,3 +101,35 @@ def user_set_password(*, actor, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(actor=actor, action=ChangeLog.Action.UPDATE, instance=user, note="修改密码")
+
+
+def community_create(*, actor, subdistrict, name: str, note: str = "") -> Region:
+    """Add a 社区/村 under `subdistrict` with a generated code (the 镇街's code + 9xx, so a
+    generated code is told from an official one and can be corrected later). Used by the ledger
+    import of a station officer, who may add communities only under their own 镇街."""
+    name = name.strip()
+    if not name or len(name) > 50:
+        raise ValidationError({"name": "社区名称不能为空,且不超过50个字"})
+    if subdistrict.level != RegionLevel.SUBDISTRICT:
+        raise ValidationError({"parent": "社区只能建在镇街之下"})
+    if actor is not None and actor.role not in (Role.ADMIN, Role.DISTRICT):
+        if actor.region_id != subdistrict.pk:
+            raise PermissionDenied("只能在本镇街下新增社区")
+    existing = subdistrict.children.filter(name=name).first()
+    if existing is not None:
+        return existing
+    codes = set(
+        Region.objects.filter(code__startswith=subdistrict.code).values_list("code", flat=True)
+    )
+    number = 901
+    while f"{subdistrict.code}{number:03d}" in codes:
+        number += 1
+    region = Region.objects.create(
+        code=f"{subdistrict.code}{number:03d}",
+        name=name,
+        level=RegionLevel.COMMUNITY,
+        parent=subdistrict,
+        sort_order=number,
+    )
+    audit.record(actor=actor, action=ChangeLog.Action.CREATE, instance=region, note=note)
+    return region

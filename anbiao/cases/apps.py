@@ -8,10 +8,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from anbiao.accounts import permissions as perms
         from anbiao.cases.importers import COLUMNS, HELP_TEXT, TEMPLATE_EXAMPLE, import_progress
-        from anbiao.core import imports
+        from anbiao.core.imports import registry
         from anbiao.core.models import ImportJob
 
-        imports.register(
+        registry.register(
             ImportJob.Kind.PROGRESS,
             perms.CASE_MANAGE,
             import_progress,

@@ -7,11 +7,11 @@ class EnterprisesConfig(AppConfig):
 
     def ready(self) -> None:
         from anbiao.accounts import permissions as perms
-        from anbiao.core import imports
+        from anbiao.core.imports import registry
         from anbiao.core.models import ImportJob
         from anbiao.enterprises.importers import COLUMNS, TEMPLATE_EXAMPLE, import_ledger
 
-        imports.register(
+        registry.register(
             ImportJob.Kind.LEDGER,
             perms.LEDGER_IMPORT,
             import_ledger,

@@ -254,7 +254,7 @@ def test_skip_invalid_keeps_valid_enterprises_and_stops_a_broken_one_at_its_erro
     rows = [
         [a, "申请评审", date(2025, 1, 5), "", "", "", "", ""],  # 3: written
         [b, "启动创建", date(2025, 1, 6), "", "", "", "", ""],  # 4: written
-        [a, "评审不通过", date(2025, 2, 5), "", "", "", "", ""],  # 5: no reason in 备注
+        [a, "取得证书", date(2025, 2, 5), "", "X-1", "", "", ""],  # 5: no passed review
         [a, "申请评审", date(2025, 3, 5), "", "", "", "", ""],  # 6: skipped, said so
         [b, "完成自评", date(2025, 2, 6), "", "", "", 65, ""],  # 7: written
     ]
@@ -266,7 +266,7 @@ def test_skip_invalid_keeps_valid_enterprises_and_stops_a_broken_one_at_its_erro
     outcome = import_progress(path, user=station_officer, skip_invalid=True)
     assert (outcome.created, outcome.unchanged, outcome.invalid, outcome.written) == (3, 0, 2, True)
     assert [(e.row, e.column, e.message) for e in outcome.errors] == [
-        (5, "备注", "记录“评审不通过”须在备注中写明原因"),
+        (5, "事项", "当前状态为“已申请评审”,不能记录“取得证书”:取得证书之前须有“评审通过”记录"),
         (6, "事项", "同一企业的第5行有误,该企业此后的记录未予处理"),
     ]
     assert Case.objects.get(enterprise=minan_enterprise).state == CaseState.APPLIED
@@ -314,12 +314,16 @@ def test_the_cli_prints_json_and_exits_non_zero_on_errors(
                 "message": "当前状态为“创建中”,不能记录“评审通过”:评审结果之前须有“申请评审”记录",
             }
         ],
+        "warnings": [],
+        "ignored_columns": [],
+        "missing_columns": [],
+        "new_communities": [],
     }
     assert not CaseEvent.objects.exists()
 
     call_command("import_progress", str(path), "--as", "minan", "--skip-invalid", "--dry-run")
     out = capsys.readouterr().out
-    assert "第4行「事项」" in out and "新增 1,无变化 0,错误 1(试运行,未写入)" in out
+    assert "第4行「事项」" in out and "新增 1,更新 0,无变化 0,错误 1,提示 0(试运行,未写入)" in out
     assert not CaseEvent.objects.exists()
 
     call_command("import_progress", str(path), "--as", "minan", "--skip-invalid", "--json")
@@ -336,7 +340,7 @@ def test_the_cli_refuses_an_unreadable_file_and_a_user_without_the_right(
     path.write_text("名称,地址\n某公司,某地\n", encoding="utf-8")
     with pytest.raises(CommandError, match="没有找到表头行"):
         call_command("import_progress", str(path), "--as", "minan")
-    with pytest.raises(CommandError, match="没有记录创建进度的权限"):
+    with pytest.raises(CommandError, match="没有创建进度导入的权限"):
         call_command("import_progress", str(path), "--as", "district")
     with pytest.raises(CommandError, match="文件不存在"):
         call_command("import_progress", str(tmp_path / "nowhere.xlsx"))
@@ -361,7 +365,7 @@ def test_the_web_flow_previews_then_confirms(login, station_officer, minan_enter
     assert response.url == reverse("imports:detail", args=[job.pk])
     assert (job.kind, job.status, job.created_count, job.invalid_count) == (
         "progress",
-        "previewed",
+        "checked",
         5,
         0,
     )

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import User
 from anbiao.agencies.models import AgencyAssignment
-from anbiao.core.imports import import_job_create
+from anbiao.core.imports.jobs import import_job_create
 from anbiao.core.models import ChangeLog, ImportJob
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.surveys.models import SurveyFinding, SurveyRound

@@ -8,7 +8,7 @@ from anbiao.campaigns.choices import METRICS
 from anbiao.campaigns.metrics import Scope
 from anbiao.campaigns.models import Campaign
 from anbiao.campaigns.targets import evaluate_all
-from anbiao.core.importing import CellError, parse_date
+from anbiao.core.imports.reader import CellError, parse_date
 from anbiao.enterprises.models import Enterprise
 
 
