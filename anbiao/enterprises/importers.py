@@ -45,6 +45,7 @@ def parse_phone(value) -> str:
     return text
 
 
+SIZE_LETTERS = {"大": Size.LARGE, "中": Size.MEDIUM, "小": Size.SMALL, "微": Size.MICRO}
 COLUMNS = [
     Column("name", "企业名称", ("单位名称", "企业(单位)名称", "企业全称", "名称"), required=True),
     Column(
@@ -68,7 +69,8 @@ COLUMNS = [
         "size",
         "企业规模",
         ("规模", "企业类型", "企业规模类型"),
-        parse=choice_parser(Size.choices, suffixes=("企业",)),
+        # A header such as 企业规模(大/中/小/微) asks for one character.
+        parse=choice_parser(Size.choices, synonyms=SIZE_LETTERS, suffixes=("企业",)),
         decides_scope=True,
     ),
     Column(

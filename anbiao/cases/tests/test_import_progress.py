@@ -394,3 +394,92 @@ def test_the_web_preview_shows_row_errors_and_cannot_be_confirmed(
     assert "确认导入" not in page
     client.post(reverse("imports:confirm", args=[ImportJob.objects.get().pk]))
     assert not CaseEvent.objects.exists() and not Certificate.objects.exists()
+
+
+# The same history twice: as the system would ask for it, and as stations keep it (the grade on
+# the certificate row or only a score on the review row, a failed review without a reason).
+KEPT = [
+    ("启动创建", date(2022, 3, 1), "", "", "", ""),
+    ("申请评审", date(2022, 6, 1), "", "", "", ""),
+    ("评审不通过", date(2022, 6, 20), "", "", "", "资料不全"),
+    ("申请评审", date(2022, 7, 1), "", "", "", ""),
+    ("评审通过", date(2022, 7, 15), "三级", "", 78, ""),
+    ("取得证书", date(2022, 7, 20), "三级", "{n}-1", "", ""),
+    ("申请评审", date(2025, 4, 1), "", "", "", ""),
+    ("评审通过", date(2025, 5, 1), "小微达标", "", "", ""),
+    ("换发证书", date(2025, 5, 20), "小微达标", "{n}-2", "", ""),
+]
+
+
+def kept_rows(uscc, prefix, *, as_stations_keep_it):
+    rows = []
+    for kind, on, grade, number, score, note in KEPT:
+        if as_stations_keep_it and kind in ("评审通过", "评审不通过"):
+            grade, note = "", ""
+        rows.append([uscc, kind, on, grade, number.format(n=prefix), "", score, note])
+    return rows
+
+
+def test_a_history_as_stations_keep_it_imports_with_warnings_and_the_same_results(
+    station_officer, minan_enterprise, minan_two, tmp_path
+):
+    from anbiao.campaigns.metrics import Scope, compute
+    from anbiao.campaigns.models import Campaign
+    from anbiao.enterprises.models import Enterprise
+
+    given = workbook(
+        tmp_path / "given.xlsx", kept_rows(minan_enterprise.uscc, "G", as_stations_keep_it=False)
+    )
+    kept = workbook(
+        tmp_path / "kept.xlsx", kept_rows(minan_two.uscc, "K", as_stations_keep_it=True)
+    )
+    assert import_progress(given, user=station_officer).warnings == []
+    outcome = import_progress(kept, user=station_officer)
+    assert (outcome.total, outcome.created, outcome.invalid, outcome.written) == (9, 9, 0, True)
+    assert [(w.row, w.column, w.message) for w in outcome.warnings] == [
+        (5, "备注", "评审不通过未写明原因,记为“历史记录未注明原因”"),
+        (7, "等级", "未填写评定等级,按得分78推定为“三级”"),
+        (10, "等级", "未填写评定等级,按第11行证书的等级记为“小微达标”"),
+    ]
+
+    def results(enterprise, prefix):
+        case = Case.objects.get(enterprise=enterprise)
+        certificates = [
+            (c.number.removeprefix(prefix), c.grade, c.issued_on, c.expires_on, c.ended_on)
+            for c in case.certificates.order_by("issued_on")
+        ]
+        passes = list(case.events.filter(kind=K.REVIEW_PASS).values_list("grade", flat=True))
+        campaign = Campaign.objects.get(slug="minan-2025")
+        metrics = compute(
+            Scope(campaign, Enterprise.objects.filter(pk=enterprise.pk), date(2025, 12, 31))
+        )
+        return case.state, certificates, passes, metrics
+
+    assert results(minan_two, "K") == results(minan_enterprise, "G")
+    fail = CaseEvent.objects.get(case__enterprise=minan_two, kind=K.REVIEW_FAIL)
+    assert fail.note == "历史记录未注明原因"
+
+
+def test_a_passed_review_with_nothing_to_tell_its_grade_is_recorded_as_unrecorded(
+    station_officer, minan_enterprise, tmp_path
+):
+    rows = [
+        [minan_enterprise.uscc, "启动创建", date(2024, 3, 1), "", "", "", "", ""],
+        [minan_enterprise.uscc, "申请评审", date(2024, 6, 1), "", "", "", "", ""],
+        [minan_enterprise.uscc, "评审通过", date(2024, 7, 1), "", "", "", "", ""],
+    ]
+    outcome = import_progress(workbook(tmp_path / "x.xlsx", rows), user=station_officer)
+    assert (outcome.created, outcome.invalid) == (3, 0)
+    assert [w.message for w in outcome.warnings] == [
+        "未填写评定等级,且无法由得分或证书推定,记为“等级未记录”"
+    ]
+
+
+def test_state_machine_rules_stay_errors_in_a_history(station_officer, minan_enterprise, tmp_path):
+    rows = [
+        [minan_enterprise.uscc, "启动创建", date(2024, 3, 1), "", "", "", "", ""],
+        [minan_enterprise.uscc, "取得证书", date(2024, 7, 1), "三级", "Z-1", "", "", ""],
+    ]
+    outcome = import_progress(workbook(tmp_path / "y.xlsx", rows), user=station_officer)
+    assert (outcome.written, outcome.invalid, outcome.warnings) == (False, 1, [])
+    assert outcome.errors[0].message.endswith("取得证书之前须有“评审通过”记录")

@@ -110,7 +110,6 @@ class Command(BaseCommand):
             )
         except ImportFileError as exc:
             self.fail(str(exc), options)
-        outcome.finish()
         if options["json"]:
             self.stdout.write(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
         else:

@@ -177,7 +177,6 @@ def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportOutcome:
 
 
 def _store(job: ImportJob, outcome: ImportOutcome) -> None:
-    outcome.finish()
     job.total_rows = outcome.total
     job.created_count, job.updated_count = outcome.created, outcome.updated
     job.unchanged_count, job.invalid_count = outcome.unchanged, outcome.invalid

@@ -18,29 +18,29 @@ class ImportOutcome:
     unchanged: int = 0
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
+    file_warnings: list[RowError] = field(default_factory=list)  # warnings not on a table row
     ignored_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     new_communities: list[str] = field(default_factory=list)
     written: bool = False
 
+    table: Table | None = field(default=None, repr=False, compare=False)
+
     @classmethod
     def for_table(cls, table: Table) -> "ImportOutcome":
-        """An outcome that reports what reading `table` found; its row warnings are collected
-        when the outcome is reported (`finish`)."""
-        outcome = cls(total=len(table.rows))
-        outcome.ignored_columns = list(table.ignored)
-        outcome.missing_columns = list(table.missing_scope)
-        outcome._table = table
-        return outcome
+        """An outcome that reports what reading `table` found, and the warnings its rows
+        gather while they are checked."""
+        return cls(
+            total=len(table.rows),
+            ignored_columns=list(table.ignored),
+            missing_columns=list(table.missing_scope),
+            table=table,
+        )
 
-    def finish(self) -> "ImportOutcome":
-        """Collect the warnings the rows gathered while they were checked."""
-        table = getattr(self, "_table", None)
-        if table is not None:
-            seen = {id(w) for w in self.warnings}
-            self.warnings += [w for w in table.warnings if id(w) not in seen]
-        return self
+    @property
+    def warnings(self) -> list[RowError]:
+        rows = self.table.warnings if self.table is not None else []
+        return [*self.file_warnings, *rows]
 
     def notices(self) -> list[str]:
         """File-level warnings, in the words the preview and the record show."""
@@ -57,7 +57,6 @@ class ImportOutcome:
         return lines
 
     def as_dict(self) -> dict:
-        self.finish()
         return {
             "total": self.total,
             "created": self.created,
