@@ -137,3 +137,10 @@ EXPERT_VIEW = "expert.view"
 _grant(Role.ADMIN, EXPERT_VIEW)
 _grant(Role.DISTRICT, EXPERT_VIEW)
 _grant(Role.STATION, EXPERT_VIEW)
+
+# --- The region tree (区划管理): communities are added, renamed, merged and imported by the
+# system administrator and the district; a station's ledger import may add its own communities.
+REGION_MANAGE = "region.manage"
+
+_grant(Role.ADMIN, REGION_MANAGE)
+_grant(Role.DISTRICT, REGION_MANAGE)

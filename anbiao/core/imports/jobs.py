@@ -31,7 +31,6 @@ from anbiao.core.models import ImportJob, ImportMapping
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 2000
-HEARTBEAT_SECONDS = 5
 S = ImportJob.Status
 LOCKED_MESSAGE = "数据库正忙(其他用户正在写入大量数据),已重试仍未成功,请稍后再试"
 INTERRUPTED = "导入进程已中断(后台任务进程停止或服务器重启),数据未作任何修改,可重新导入"
@@ -129,7 +128,8 @@ class _Heartbeat:
         _write_progress(self.job_id, done=self.done, total=self.total)
 
     def _beat(self) -> None:
-        while not self.stop.wait(HEARTBEAT_SECONDS):
+        every = max(0.5, min(5.0, settings.ANBIAO_IMPORT_LEASE_SECONDS / 4))
+        while not self.stop.wait(every):
             try:
                 _write_progress(self.job_id, done=self.done, total=self.total)
             except OSError:  # a full disk must not kill the import itself
@@ -390,9 +390,8 @@ def import_job_retry(*, actor, job: ImportJob) -> ImportJob:
     """Run an import again after its worker was interrupted (its check had passed)."""
     if job.created_by_id != actor.pk:
         raise PermissionDenied("只能重新导入自己上传的文件")
-    changed = ImportJob.objects.filter(pk=job.pk, status=S.FAILED, created_count=0).update(
-        status=S.CHECKED
-    )
+    # 失败 comes only from the import phase, whose transaction wrote nothing: safe to run again.
+    changed = ImportJob.objects.filter(pk=job.pk, status=S.FAILED).update(status=S.CHECKED)
     if not changed:
         raise ValidationError("该导入不能重新运行,请重新上传文件")
     job.refresh_from_db()

@@ -331,11 +331,15 @@ def _sheet_rows(book: zipfile.ZipFile, name: str) -> int:
         found = DIMENSION.search(head)
         if found:
             return int(found.group(1))
-        count, tail = len(ROW_TAG.findall(head)), head[-16:]
+        # A tag may straddle two chunks: count the tags that start before the last few bytes
+        # and carry those bytes over to the next chunk.
+        count, buffer = 0, head
         while chunk := stream.read(1 << 20):
-            count += len(ROW_TAG.findall(tail + chunk))
-            tail = chunk[-16:]
-        return count
+            buffer += chunk
+            keep = len(buffer) - 16
+            count += sum(1 for m in ROW_TAG.finditer(buffer) if m.start() < keep)
+            buffer = buffer[keep:]
+        return count + len(ROW_TAG.findall(buffer))
 
 
 def inspect_file(source, filename: str) -> int:
