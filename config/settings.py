@@ -90,6 +90,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # SQLite has one writer at a time. Sessions are saved on every request (idle timeout), so
+    # with sessions in the database every page view would queue behind a large import's write
+    # transaction and fail after the busy timeout. Keep them in files under var/ instead.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "sessions"),
+            "TIMEOUT": None,  # the session's own expiry applies
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security (等保2.0 level-3 practice)

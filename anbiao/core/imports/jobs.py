@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 2000
 S = ImportJob.Status
 LOCKED_MESSAGE = "数据库正忙(其他用户正在写入大量数据),已重试仍未成功,请稍后再试"
-INTERRUPTED = "导入进程已中断(后台任务进程停止或服务器重启),数据未作任何修改,可重新导入"
+INTERRUPTED = "导入进程已中断(后台任务进程停止或服务器重启),可重新导入"
 
 
 def check_upload(upload: UploadedFile) -> int:
@@ -239,14 +239,15 @@ def run_check(job_id: int) -> None:
 
 
 def _write(job: ImportJob, beat: _Heartbeat) -> ImportOutcome:
-    # One transaction around the runner and the job's own state: a worker killed at any point
-    # leaves neither rows nor a job marked 已完成.
-    with transaction.atomic():
-        outcome = _run(job, dry_run=False, progress=beat.update)
-        _store(job, outcome)
-        job.status = S.DONE if outcome.written else S.FAILED
-        job.finished_at = timezone.now()
-        job.save()
+    # The runner writes in one transaction of its own, after reading and checking the file
+    # outside it, so the write lock is held only while rows are written. A worker killed before
+    # that transaction commits leaves nothing; killed in the instant after it, the job is
+    # marked 失败 and running it again changes nothing (every import kind is idempotent).
+    outcome = _run(job, dry_run=False, progress=beat.update)
+    _store(job, outcome)
+    job.status = S.DONE if outcome.written else S.FAILED
+    job.finished_at = timezone.now()
+    job.save()
     return outcome
 
 
