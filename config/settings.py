@@ -86,7 +86,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            # Writers wait in turn this long before "database is locked" (imports retry then).
+            f"PRAGMA busy_timeout={env_int('ANBIAO_SQLITE_BUSY_TIMEOUT_SECONDS', 20) * 1000};"
         ),
         "transaction_mode": "IMMEDIATE",
     }
