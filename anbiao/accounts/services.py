@@ -194,8 +194,6 @@ def region_rename(*, actor, region: Region, name: str, code: str) -> Region:
 def region_merge(*, actor, source: Region, target: Region) -> int:
     """Merge community `source` into `target` (same 镇街): its enterprises and users move to
     `target`, then `source` is deleted. Returns the number of enterprises moved."""
-    from anbiao.enterprises.models import Enterprise
-
     _require_regions(actor, source)
     _require_regions(actor, target)
     if source.pk == target.pk:
@@ -204,7 +202,8 @@ def region_merge(*, actor, source: Region, target: Region) -> int:
         raise ValidationError({"target": "只能合并社区/村"})
     if source.parent_id != target.parent_id:
         raise ValidationError({"target": "只能合并同一镇街下的社区/村"})
-    moved = Enterprise.objects.filter(region=source).update(region=target)
+    # Through the reverse relation: accounts sits below the enterprises app and imports none.
+    moved = source.enterprises.update(region=target)
     User.objects.filter(region=source).update(region=target)
     audit.record(
         actor=actor,
