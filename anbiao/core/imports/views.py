@@ -7,10 +7,10 @@ import tempfile
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require, requires
@@ -166,11 +166,12 @@ def import_progress(request, pk: int):
     )
 
 
-@require_POST
 @requires(perms.IMPORT_VIEW)
 def import_confirm(request, pk: int):
     job = _job(request.user, pk)
     _require_runner_permission(request.user, job)
+    if request.method != "POST":  # after the permission: a user without it learns nothing
+        return HttpResponseNotAllowed(["POST"])
     try:
         job = jobs.import_job_commit(actor=request.user, job=job)
     except ValidationError as exc:
@@ -187,11 +188,12 @@ def import_confirm(request, pk: int):
     return redirect("imports:detail", pk=job.pk)
 
 
-@require_POST
 @requires(perms.IMPORT_VIEW)
 def import_retry(request, pk: int):
     job = _job(request.user, pk)
     _require_runner_permission(request.user, job)
+    if request.method != "POST":  # after the permission: a user without it learns nothing
+        return HttpResponseNotAllowed(["POST"])
     try:
         jobs.import_job_retry(actor=request.user, job=job)
     except ValidationError as exc:
@@ -199,12 +201,13 @@ def import_retry(request, pk: int):
     return redirect("imports:detail", pk=job.pk)
 
 
-@require_POST
 @requires(perms.IMPORT_VIEW)
 def import_remap(request, pk: int):
     """Check the file again with the columns the user mapped (remembered for their 镇街)."""
     job = _job(request.user, pk)
     _require_runner_permission(request.user, job)
+    if request.method != "POST":  # after the permission: a user without it learns nothing
+        return HttpResponseNotAllowed(["POST"])
     columns = {c.key for c in registry.get(job.kind).columns}
     mapping = {}
     for header in request.POST.getlist("header"):
@@ -220,11 +223,12 @@ def import_remap(request, pk: int):
     return redirect("imports:detail", pk=job.pk)
 
 
-@require_POST
 @requires(perms.IMPORT_VIEW)
 def import_cancel(request, pk: int):
     job = _job(request.user, pk)
     _require_runner_permission(request.user, job)
+    if request.method != "POST":  # after the permission: a user without it learns nothing
+        return HttpResponseNotAllowed(["POST"])
     try:
         jobs.import_job_cancel(actor=request.user, job=job)
     except PermissionDenied as exc:
