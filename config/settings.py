@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "anbiao.campaigns",
     "anbiao.benchmarks",
     "anbiao.training",
+    "anbiao.demo",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ from django.db import transaction
 
 from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
+from anbiao.accounts.services import community_create
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -25,9 +27,9 @@ from anbiao.core.imports.reader import (
     parse_int,
     read_table,
 )
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
+from anbiao.enterprises.services import ledger_upsert
 from anbiao.enterprises.sizing import classify_size
 
 
@@ -292,8 +294,6 @@ def import_ledger(
     镇街 are created first (they are listed in the check as 将新增社区), then the rows are
     written, all in one transaction. Raises ImportFileError when the file cannot be read.
     """
-    from anbiao.accounts.services import community_create
-    from anbiao.enterprises.services import ledger_upsert
 
     table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
     resolver = validate_rows(table.rows, user=user)

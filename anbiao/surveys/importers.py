@@ -12,6 +12,7 @@ from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
     Column,
+    RowError,
     choice_parser,
     mark_duplicates,
     parse_bool,
@@ -235,13 +236,11 @@ def _labels() -> dict[str, str]:
 
 
 def _row_error(row: int, field: str, messages: list[str]):
-    from anbiao.core.imports.reader import RowError
 
     return RowError(row, _labels().get(field, ""), ";".join(messages))
 
 
 def _file_error(message: str):
-    from anbiao.core.imports.reader import RowError
 
     return RowError(0, "", message)
 
