@@ -329,7 +329,7 @@ def test_the_cli_prints_json_and_exits_non_zero_on_errors(
     call_command("import_progress", str(path), "--as", "minan", "--skip-invalid", "--json")
     assert json.loads(capsys.readouterr().out)["written"] is True  # exit code 0
     call_command("import_progress", str(path), "--skip-invalid")  # no --as: the system
-    assert "新增 0,无变化 1,错误 1" in capsys.readouterr().out
+    assert "新增 0,更新 0,无变化 1,错误 1" in capsys.readouterr().out
     assert CaseEvent.objects.get().actor == station_officer
 
 
