@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from anbiao.accounts import permissions as perms
@@ -83,7 +84,9 @@ def region_list(request):
             messages.success(request, _act(request))
         except ValidationError as exc:
             messages.error(request, ";".join(exc.messages))
-        return redirect(request.get_full_path())
+        # Back to the list (of the 镇街 acted on, when one was chosen), not to a re-post.
+        parent = next((s.code for s in subdistricts if str(s.pk) == request.POST.get("parent")), "")
+        return redirect(f"{reverse('accounts:region_list')}?parent={parent}")
     communities = (
         scope.filter(level=RegionLevel.COMMUNITY)
         .select_related("parent")

@@ -371,7 +371,8 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     if job.created_by_id != actor.pk:
         raise PermissionDenied("只能确认自己上传的导入")
     require(actor, registry.get(job.kind).permission, message="您没有此导入的权限")
-    claimed = ImportJob.objects.filter(pk=job.pk, status=S.CHECKED).update(
+    # 失败 comes only from the import phase, whose transaction wrote nothing: it may run again.
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=(S.CHECKED, S.FAILED)).update(
         status=S.IMPORTING, started_at=timezone.now(), finished_at=None
     )
     job.refresh_from_db()
@@ -385,18 +386,6 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     else:
         transaction.on_commit(lambda: commit_import.enqueue(job.pk))
     return job
-
-
-def import_job_retry(*, actor, job: ImportJob) -> ImportJob:
-    """Run an import again after its worker was interrupted (its check had passed)."""
-    if job.created_by_id != actor.pk:
-        raise PermissionDenied("只能重新导入自己上传的文件")
-    # 失败 comes only from the import phase, whose transaction wrote nothing: safe to run again.
-    changed = ImportJob.objects.filter(pk=job.pk, status=S.FAILED).update(status=S.CHECKED)
-    if not changed:
-        raise ValidationError("该导入不能重新运行,请重新上传文件")
-    job.refresh_from_db()
-    return import_job_commit(actor=actor, job=job)
 
 
 def import_job_cancel(*, actor, job: ImportJob) -> None:

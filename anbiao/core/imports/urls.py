@@ -10,7 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
-    path("<int:pk>/retry/", views.import_retry, name="retry"),
     path("<int:pk>/columns/", views.import_remap, name="remap"),
     path("<int:pk>/cancel/", views.import_cancel, name="cancel"),
     path("<int:pk>/file/", views.import_file, name="file"),

@@ -189,19 +189,6 @@ def import_confirm(request, pk: int):
 
 
 @requires(perms.IMPORT_VIEW)
-def import_retry(request, pk: int):
-    job = _job(request.user, pk)
-    _require_runner_permission(request.user, job)
-    if request.method != "POST":  # after the permission: a user without it learns nothing
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        jobs.import_job_retry(actor=request.user, job=job)
-    except ValidationError as exc:
-        messages.error(request, ";".join(exc.messages))
-    return redirect("imports:detail", pk=job.pk)
-
-
-@requires(perms.IMPORT_VIEW)
 def import_remap(request, pk: int):
     """Check the file again with the columns the user mapped (remembered for their 镇街)."""
     job = _job(request.user, pk)

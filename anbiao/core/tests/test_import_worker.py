@@ -232,7 +232,7 @@ def test_a_worker_killed_mid_import_leaves_the_database_as_it_was_and_the_job_fa
     assert "导入进程已中断" in after["message"] and after["retry"]
 
     site.start_worker()
-    site.ask(f'client.post("/imports/{job}/retry/")')
+    site.ask(f'client.post("/imports/{job}/confirm/")')
     site.wait_for(job, "done")
     rerun = site.ask("result = dict(enterprises=Enterprise.objects.count())", login=False)
     assert rerun["enterprises"] == before["enterprises"] + 20000

@@ -182,7 +182,6 @@ ROUTES = {
     "imports:file": Route(EXPORTERS, obj="import"),
     "imports:confirm": Route(STATIONS, obj="import", get=405, post={}),
     "imports:progress": Route(EXPORTERS, obj="import", get=204),
-    "imports:retry": Route(STATIONS, obj="import", get=405, post={}),
     "imports:remap": Route(STATIONS, obj="import", get=405, post={}),
     "imports:cancel": Route(STATIONS, obj="import", get=405, post={}),
     "surveys:list": Route(EXPORTERS),
