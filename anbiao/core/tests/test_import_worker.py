@@ -113,7 +113,7 @@ class Site:
     def progress_file(self, job: int) -> Path:
         return self.root / "media" / "imports" / "progress" / f"{job}.json"
 
-    def wait_for(self, job: int, *states: str, timeout: float = 240) -> dict:
+    def wait_for(self, job: int, *states: str, timeout: float = 900) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.ask(
