@@ -91,10 +91,26 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            # Writers wait in turn this long before "database is locked" (imports retry then).
+            f"PRAGMA busy_timeout={env_int('ANBIAO_SQLITE_BUSY_TIMEOUT_SECONDS', 20) * 1000};"
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # SQLite has one writer at a time. Sessions are saved on every request (idle timeout), so
+    # with sessions in the database every page view would queue behind a large import's write
+    # transaction and fail after the busy timeout. Keep them in files under var/ instead.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "sessions"),
+            "TIMEOUT": None,  # the session's own expiry applies
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security (等保2.0 level-3 practice)
@@ -214,4 +230,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Campaign plans (reference_data/campaigns) carry their own baseline; this is the default.
 ANBIAO_LEDGER_BASELINE = env_str("ANBIAO_LEDGER_BASELINE", "2025-02-28")
 ANBIAO_MAX_UPLOAD_MB = env_int("ANBIAO_MAX_UPLOAD_MB", 20)
+# Imports (docs/import-ledger.md): a workbook is measured before it is read; bigger files are
+# checked and imported by the background worker; a running job that stops beating is failed.
+ANBIAO_IMPORT_MAX_UNPACKED_MB = env_int("ANBIAO_IMPORT_MAX_UNPACKED_MB", 200)
+ANBIAO_IMPORT_MAX_ROWS = env_int("ANBIAO_IMPORT_MAX_ROWS", 1_000_000)
+ANBIAO_IMPORT_INLINE_ROWS = env_int("ANBIAO_IMPORT_INLINE_ROWS", 1000)
+ANBIAO_IMPORT_LEASE_SECONDS = env_int("ANBIAO_IMPORT_LEASE_SECONDS", 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

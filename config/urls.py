@@ -8,7 +8,7 @@ urlpatterns = [
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
     path("cases/", include("anbiao.cases.urls")),
-    path("imports/", include("anbiao.core.import_urls")),
+    path("imports/", include("anbiao.core.imports.urls")),
     path("surveys/", include("anbiao.surveys.urls")),
     path("campaigns/", include("anbiao.campaigns.urls")),
     path("agencies/", include("anbiao.agencies.urls")),

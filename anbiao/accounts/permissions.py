@@ -15,10 +15,11 @@ ENTERPRISE_CHANGE = "enterprise.change"  # every field, dated status changes
 ENTERPRISE_EDIT_PROFILE = "enterprise.edit_profile"  # contacts, address, staff figures
 ENTERPRISE_EXPORT = "enterprise.export"
 LEDGER_IMPORT = "enterprise.import"
-IMPORT_VIEW = "import.view"  # the import jobs list (anbiao/core/import_views.py)
+IMPORT_VIEW = "import.view"  # the import records (anbiao/core/imports/views.py)
 
-# --- Accounts and audit
+# --- Accounts, regions and audit
 USER_MANAGE = "user.manage"
+REGION_MANAGE = "region.manage"  # communities of the region tree (区划管理)
 LOGIN_LOG_VIEW = "loginlog.view"
 AUDIT_VIEW = "audit.view"
 
@@ -85,9 +86,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ENTERPRISE_VIEW,
             ENTERPRISE_EXPORT,
             IMPORT_VIEW,
-            # accounts and audit
+            # accounts, regions and audit
             USER_MANAGE,
             API_TOKEN_MANAGE,
+            REGION_MANAGE,
             LOGIN_LOG_VIEW,
             AUDIT_VIEW,
             # surveys
@@ -121,7 +123,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ENTERPRISE_VIEW,
             ENTERPRISE_EXPORT,
             IMPORT_VIEW,
-            # accounts and audit
+            # regions and audit
+            REGION_MANAGE,
             AUDIT_VIEW,
             # surveys
             SURVEY_VIEW,

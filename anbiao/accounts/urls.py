@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from anbiao.accounts import views
+from anbiao.accounts import region_views, views
 from anbiao.accounts.access import public, requires_login
 
 app_name = "accounts"
@@ -14,4 +14,5 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
     path("login-log/", views.login_log, name="login_log"),
+    path("regions/", region_views.region_list, name="region_list"),
 ]

@@ -8,10 +8,10 @@ class AgenciesConfig(AppConfig):
     def ready(self) -> None:
         from anbiao.accounts import permissions as perms
         from anbiao.agencies import importers
-        from anbiao.core import imports
+        from anbiao.core.imports import registry
         from anbiao.core.models import ImportJob
 
-        imports.register(
+        registry.register(
             ImportJob.Kind.AGENCY,
             perms.AGENCY_MANAGE,
             importers.import_agencies,
@@ -19,7 +19,7 @@ class AgenciesConfig(AppConfig):
             example=importers.AGENCY_EXAMPLE,
             help_text=importers.AGENCY_HELP,
         )
-        imports.register(
+        registry.register(
             ImportJob.Kind.EXPERT,
             perms.AGENCY_MANAGE,
             importers.import_experts,

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from anbiao.agencies import services
 from anbiao.agencies.models import Agency, Expert
-from anbiao.core.importing import (
+from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.reader import (
     CellError,
     Column,
     RowError,
@@ -21,7 +22,7 @@ from anbiao.core.importing import (
     read_table,
 )
 from anbiao.enterprises.choices import Industry
-from anbiao.enterprises.importers import ImportOutcome, parse_phone
+from anbiao.enterprises.importers import parse_phone
 
 STATUS = choice_parser(
     Agency.Status.choices, synonyms={"正常": "active", "有效": "active", "停用": "suspended"}
@@ -108,7 +109,7 @@ EXPERT_HELP = (
 
 
 def _run(table, *, keyed, save, dry_run, skip_invalid) -> ImportOutcome:
-    outcome = ImportOutcome(total=len(table.rows))
+    outcome = ImportOutcome.for_table(table)
     outcome.errors = table.errors
     outcome.invalid = len({e.row for e in outcome.errors})
     if outcome.invalid and not skip_invalid:
@@ -146,9 +147,11 @@ def _run(table, *, keyed, save, dry_run, skip_invalid) -> ImportOutcome:
     return outcome
 
 
-def import_agencies(path, *, user, filename=None, dry_run=False, skip_invalid=False, **_):
+def import_agencies(
+    path, *, user, filename=None, dry_run=False, skip_invalid=False, mapping=None, **_
+):
     """Create or update agencies from a registry workbook."""
-    table = read_table(path, AGENCY_COLUMNS, filename=filename)
+    table = read_table(path, AGENCY_COLUMNS, filename=filename, mapping=mapping)
     mark_duplicates(table.rows, "name", "机构名称")
     names = [r.values.get("name") for r in table.rows if r.values.get("name")]
     agencies = {a.name: a for a in Agency.objects.filter(name__in=names)}
@@ -161,9 +164,11 @@ def import_agencies(path, *, user, filename=None, dry_run=False, skip_invalid=Fa
     )
 
 
-def import_experts(path, *, user, filename=None, dry_run=False, skip_invalid=False, **_):
+def import_experts(
+    path, *, user, filename=None, dry_run=False, skip_invalid=False, mapping=None, **_
+):
     """Create or update experts from a registry workbook."""
-    table = read_table(path, EXPERT_COLUMNS, filename=filename)
+    table = read_table(path, EXPERT_COLUMNS, filename=filename, mapping=mapping)
     for row in table.rows:
         row.values["key"] = (row.values.get("name"), row.values.get("phone"))
     mark_duplicates(table.rows, "key", "姓名和联系电话")

@@ -10,11 +10,12 @@ class CasesConfig(AppConfig):
         from anbiao.accounts import permissions as perms
         from anbiao.cases.importers import COLUMNS, HELP_TEXT, TEMPLATE_EXAMPLE, import_progress
         from anbiao.cases.standards import load_reference
-        from anbiao.core import imports, reference_data
+        from anbiao.core import reference_data
+        from anbiao.core.imports import registry
         from anbiao.core.models import ImportJob
 
         reference_data.register("standards", table="cases_standard", load=load_reference)
-        imports.register(
+        registry.register(
             ImportJob.Kind.PROGRESS,
             perms.CASE_MANAGE,
             import_progress,

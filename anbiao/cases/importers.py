@@ -1,6 +1,6 @@
 """The progress workbook (创建进度) in: one row per dated step of an enterprise's case, used by both
 the web upload and `anbiao import-progress`. Reading is the shared engine
-(anbiao/core/importing.py); writing is `services.case_record_event`, the function the case page
+(anbiao/core/imports/reader.py); writing is `services.case_record_event`, the function the case page
 calls, so state, certificates and change log come out exactly as if an officer had entered each
 step. See docs/cases.md, "Progress import".
 
@@ -19,11 +19,12 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from anbiao.cases import conf, services
+from anbiao.cases import conf, scoring, services
 from anbiao.cases.choices import EventKind
 from anbiao.cases.models import Case
 from anbiao.cases.selectors import visible_enterprises
-from anbiao.core.importing import (
+from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.reader import (
     CellError,
     Column,
     ImportFileError,
@@ -34,7 +35,7 @@ from anbiao.core.importing import (
     parse_date,
     read_table,
 )
-from anbiao.enterprises.importers import ImportOutcome, parse_uscc
+from anbiao.enterprises.importers import parse_uscc
 from anbiao.enterprises.models import Enterprise
 
 K = EventKind
@@ -248,10 +249,48 @@ def _record(row: ParsedRow, enterprise: Enterprise, user) -> bool:
     return True
 
 
+UNRECORDED_REASON = "历史记录未注明原因"
+
+
+def _assume_what_history_left_out(ordered: list[ParsedRow]) -> None:
+    """Stations' history sheets leave out what the system asks of a new entry: a 评审通过 keeps
+    its score but not its grade (the grade is on the certificate row), a 评审不通过 has no
+    reason. Fill in what can be known and warn on the row; the state machine's own rules
+    (order, a certificate after a passed review) are not relaxed."""
+    grade_names = {rule.code: rule.name for rule in conf.grade_rules()}
+    for index, row in enumerate(ordered):
+        values = row.values
+        if not row.valid:
+            continue
+        if values.get("kind") == K.REVIEW_FAIL and not values.get("note"):
+            values["note"] = UNRECORDED_REASON
+            row.warn("note", f"评审不通过未写明原因,记为“{UNRECORDED_REASON}”")
+        if values.get("kind") != K.REVIEW_PASS or values.get("grade"):
+            continue
+        rule = scoring.grade_for(values.get("score"), False)
+        if rule is not None:
+            values["grade"] = rule.code
+            row.warn("grade", f"未填写评定等级,按得分{values['score']}推定为“{rule.name}”")
+            continue
+        for later in ordered[index + 1 :]:
+            kind = later.values.get("kind")
+            if kind == K.REVIEW_PASS:
+                break
+            if kind in services.CERTIFICATE_KINDS and later.values.get("grade"):
+                values["grade"] = later.values["grade"]
+                name = grade_names.get(values["grade"], values["grade"])
+                row.warn("grade", f"未填写评定等级,按第{later.number}行证书的等级记为“{name}”")
+                break
+        else:
+            row.warn("grade", "未填写评定等级,且无法由得分或证书推定,记为“等级未记录”")
+
+
 def _replay(rows: list[ParsedRow], enterprise: Enterprise, user, outcome: ImportOutcome) -> None:
     """One enterprise's rows in date order; after its first wrong row, the rest are not tried."""
     broken_at: int | None = None
-    for row in sorted(rows, key=lambda r: (r.values.get("on") or date.min, r.number)):
+    ordered = sorted(rows, key=lambda r: (r.values.get("on") or date.min, r.number))
+    _assume_what_history_left_out(ordered)
+    for row in ordered:
         if broken_at is not None:
             row.error("kind", f"同一企业的第{broken_at}行有误,该企业此后的记录未予处理")
         elif not row.valid:
@@ -273,20 +312,22 @@ def import_progress(
     skip_invalid: bool = False,
     effective_on: date | None = None,
     target_id: int | None = None,
+    mapping: dict | None = None,
+    progress=None,
 ) -> ImportOutcome:
     """Read, check and (unless a dry run) record a progress file, all or nothing by default.
 
     `effective_on` and `target_id` belong to the shared runner signature and are unused: every
     row carries its own date. Raises ImportFileError when the file itself cannot be read.
     """
-    table = read_table(path, COLUMNS, filename=filename)
+    table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
     _mark_duplicates(table.rows)
     enterprises = _enterprises(table.rows, user)
     by_enterprise: dict[str, list[ParsedRow]] = defaultdict(list)
     for row in table.rows:
         if row.values.get("uscc") in enterprises:
             by_enterprise[row.values["uscc"]].append(row)
-    outcome = ImportOutcome(total=len(table.rows))
+    outcome = ImportOutcome.for_table(table)
     with transaction.atomic():
         for code, rows in by_enterprise.items():
             _replay(rows, enterprises[code], user, outcome)

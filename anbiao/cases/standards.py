@@ -17,7 +17,7 @@ import yaml
 from django.db import transaction
 
 from anbiao.cases.models import Standard, StandardElement, StandardItem
-from anbiao.core.importing import (
+from anbiao.core.imports.reader import (
     Column,
     ImportFileError,
     parse_bool,

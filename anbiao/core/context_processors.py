@@ -28,6 +28,7 @@ NAVIGATION = (
     ("监管检查", "ti-clipboard-check", "supervision:home", perms.HAZARD_VIEW, "/supervision/"),
     ("机构与专家", "ti-briefcase", "agencies:list", perms.AGENCY_VIEW, "/agencies/"),
     ("导入记录", "ti-file-import", "imports:list", perms.IMPORT_VIEW, "/imports/"),
+    ("区划管理", "ti-map-2", "accounts:region_list", perms.REGION_MANAGE, "/accounts/regions/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
     ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
 )

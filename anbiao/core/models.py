@@ -70,14 +70,18 @@ class ImportJob(models.Model):
         EXPERT = "expert", "专家"
 
     class Status(models.TextChoices):
-        PREVIEWED = "previewed", "待确认"
-        DONE = "done", "已导入"
-        FAILED = "failed", "未导入"
+        # Checking writes nothing; only 导入中 → 已完成 changes data, in one transaction.
+        CHECKING = "checking", "检查中"
+        CHECKED = "checked", "检查通过"
+        CHECK_FAILED = "check_failed", "检查失败"
+        IMPORTING = "importing", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
         CANCELLED = "cancelled", "已取消"
 
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.PREVIEWED
+        "状态", max_length=20, choices=Status.choices, default=Status.CHECKING
     )
     file = models.FileField("文件", upload_to="imports/%Y/%m/")
     original_name = models.CharField("原文件名", max_length=200)
@@ -100,6 +104,7 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始处理时间", null=True, blank=True)
     finished_at = models.DateTimeField("导入时间", null=True, blank=True)
     total_rows = models.PositiveIntegerField("数据行", default=0)
     created_count = models.PositiveIntegerField("新增", default=0)
@@ -107,6 +112,10 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField("无变化", default=0)
     invalid_count = models.PositiveIntegerField("错误行", default=0)
     errors = models.JSONField("错误明细", default=list)
+    warnings = models.JSONField("提示明细", default=list)
+    # ignored_columns, missing_columns, new_communities, notices (see ImportOutcome)
+    report = models.JSONField("检查结果", default=dict)
+    mapping = models.JSONField("列对应", default=dict)  # header text → column key ("" = ignore)
 
     objects = ScopedQuerySet.as_manager()
     scope_prefix = ""  # the job's own `region` is what scope filters on
@@ -119,6 +128,42 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class ImportMapping(models.Model):
+    """A column mapping a 镇街 chose in an import preview (their header → our column, or ""
+    to ignore it), offered again on that 镇街's next import of the same kind."""
+
+    region = models.ForeignKey(
+        "accounts.Region", verbose_name="镇街", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField("导入类型", max_length=10, choices=ImportJob.Kind.choices)
+    header = models.CharField("表头", max_length=100)
+    column = models.CharField("对应字段", max_length=40, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="设置人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("设置时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "导入列对应"
+        verbose_name_plural = "导入列对应"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "header"], name="import_mapping_once_per_header"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.column or '忽略'}"
 
 
 class StoredFile(models.Model):

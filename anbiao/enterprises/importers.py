@@ -1,9 +1,8 @@
 """The ledger workbook (应创台账) in: columns, row rules, and the import run used by both the web
-upload and `anbiao import-ledger`. Reading is the shared engine (anbiao/core/importing.py);
+upload and `anbiao import-ledger`. Reading is the shared engine (anbiao/core/imports/reader.py);
 writing is `services.ledger_upsert`. See docs/import-ledger.md for the format."""
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -11,13 +10,14 @@ from django.db import transaction
 
 from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
+from anbiao.accounts.services import community_create
 from anbiao.core import uscc as uscc_rules
-from anbiao.core.importing import (
+from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.reader import (
     CellError,
     Column,
     ImportFileError,
     ParsedRow,
-    RowError,
     choice_parser,
     clean_text,
     mark_duplicates,
@@ -47,6 +47,7 @@ def parse_phone(value) -> str:
     return text
 
 
+SIZE_LETTERS = {"大": Size.LARGE, "中": Size.MEDIUM, "小": Size.SMALL, "微": Size.MICRO}
 COLUMNS = [
     Column("name", "企业名称", ("单位名称", "企业(单位)名称", "企业全称", "名称"), required=True),
     Column(
@@ -56,7 +57,7 @@ COLUMNS = [
         parse=parse_uscc,
         required=True,
     ),
-    Column("subdistrict", "所属镇街", ("镇街", "街道", "所属街道", "镇(街)", "乡镇街道")),
+    Column("subdistrict", "所属镇街", ("镇街", "街道", "所属街道", "镇(街)", "乡镇街道", "乡镇")),
     Column("community", "所属社区", ("社区", "社区/村", "村(社区)", "所属社区(村)", "村居")),
     Column("address", "生产经营地址", ("地址", "经营地址", "企业地址", "生产地址", "详细地址")),
     Column(
@@ -69,8 +70,10 @@ COLUMNS = [
     Column(
         "size",
         "企业规模",
-        ("规模", "企业类型"),
-        parse=choice_parser(Size.choices, suffixes=("企业",)),
+        ("规模", "企业类型", "企业规模类型"),
+        # A header such as 企业规模(大/中/小/微) asks for one character.
+        parse=choice_parser(Size.choices, synonyms=SIZE_LETTERS, suffixes=("企业",)),
+        decides_scope=True,
     ),
     Column(
         "employees",
@@ -87,8 +90,9 @@ COLUMNS = [
     Column(
         "in_torch_zone",
         "是否位于火炬高新区",
-        ("火炬高新区", "是否火炬高新区", "位于火炬高新区"),
+        ("火炬高新区", "是否火炬高新区", "位于火炬高新区", "火炬区", "火炬园区", "高新区"),
         parse=parse_bool,
+        decides_scope=True,
     ),
     Column(
         "status",
@@ -106,6 +110,7 @@ COLUMNS = [
                 "搬迁": "moved_out",
             },
         ),
+        decides_scope=True,
     ),
     Column("status_since", "状态日期", ("状态变更日期", "停产日期", "注销日期"), parse=parse_date),
     Column(
@@ -117,8 +122,9 @@ COLUMNS = [
     Column(
         "eligible",
         "是否符合创建条件",
-        ("符合创建条件", "是否符合条件", "是否具备创建条件"),
+        ("符合创建条件", "是否符合条件", "是否具备创建条件", "具备创建条件"),
         parse=parse_bool,
+        decides_scope=True,
     ),
     Column("eligibility_reason", "不符合原因", ("不符合创建条件原因", "原因", "不具备条件原因")),
     Column("principal_name", "主要负责人", ("负责人", "法定代表人", "企业负责人")),
@@ -171,34 +177,15 @@ MAX_LENGTHS = {
 }
 
 
-@dataclass
-class ImportOutcome:
-    """What an import did (or would do, in a dry run)."""
-
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    invalid: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-
-    def as_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "invalid": self.invalid,
-            "written": self.written,
-            "errors": [e.as_dict() for e in self.errors],
-        }
-
-
 class RegionResolver:
-    """Turns 镇街/社区 cells into a Region inside the importing user's scope."""
+    """Turns 镇街/社区 cells into a Region inside the importing user's scope.
 
-    def __init__(self, user):
+    With `may_add_communities`, a station officer's file may name communities that are not yet
+    in the tree under the officer's own 镇街: they are collected in `planned` (name → 镇街) and
+    the row's `new_community` names the one it needs; the import creates them on confirmation.
+    """
+
+    def __init__(self, user, *, may_add_communities: bool = False):
         regions = list(regions_for(user)) if user is not None else list(Region.objects.all())
         self.by_key: dict[str, list[Region]] = {}
         for region in regions:
@@ -210,6 +197,8 @@ class RegionResolver:
             else None
         )
         self.codes = {r.code for r in regions}
+        self.may_add = may_add_communities and self.default is not None
+        self.planned: dict[str, Region] = {}
 
     def resolve(self, row: ParsedRow) -> Region | None:
         sub_text, com_text = row.values.get("subdistrict") or "", row.values.get("community") or ""
@@ -227,6 +216,10 @@ class RegionResolver:
                 + self.by_key.get(com_text.removesuffix("社区"), [])
                 if r.level == "community" and (subdistrict is None or r.parent_id == subdistrict.pk)
             ]
+            if not matches and self.may_add and subdistrict == self.default:
+                self.planned.setdefault(com_text, subdistrict)
+                row.values["new_community"] = com_text
+                return subdistrict  # until the community exists (created on confirmation)
             if not matches:
                 where = f"{subdistrict.name}下" if subdistrict else ""
                 row.error("community", f"{where}没有名为“{com_text}”的社区/村")
@@ -237,9 +230,10 @@ class RegionResolver:
         return subdistrict
 
 
-def validate_rows(rows: list[ParsedRow], *, user) -> None:
-    """Row rules beyond single cells: region in scope, tags known, size derivable, reasons."""
-    resolver = RegionResolver(user)
+def validate_rows(rows: list[ParsedRow], *, user) -> RegionResolver:
+    """Row rules beyond single cells: region in scope, tags known, size derivable, reasons.
+    Returns the region resolver, whose `planned` lists the communities the file would add."""
+    resolver = RegionResolver(user, may_add_communities=True)
     tags = {t.name: t for t in RiskTag.objects.all()}
     mark_duplicates(rows, "uscc", "统一社会信用代码")
     known: set[str] = set()
@@ -282,6 +276,7 @@ def validate_rows(rows: list[ParsedRow], *, user) -> None:
             row.error("industry", "新登记的企业须填写行业")
         if values.get("eligible") is False and not values.get("eligibility_reason"):
             row.error("eligibility_reason", "不符合创建条件时须填写原因")
+    return resolver
 
 
 def import_ledger(
@@ -293,28 +288,45 @@ def import_ledger(
     skip_invalid: bool = False,
     effective_on: date,
     target_id: int | None = None,
+    mapping: dict | None = None,
+    progress=None,
 ) -> ImportOutcome:
     """Read, validate and (unless a dry run) write a ledger file, all or nothing by default.
 
-    Raises ImportFileError when the file itself cannot be read.
+    A dry run reads only. On a real run the communities the file names under the officer's own
+    镇街 are created first (they are listed in the check as 将新增社区), then the rows are
+    written, all in one transaction. Raises ImportFileError when the file cannot be read.
     """
 
-    table = read_table(path, COLUMNS, filename=filename)
-    validate_rows(table.rows, user=user)
-    outcome = ImportOutcome(total=len(table.rows))
+    table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
+    resolver = validate_rows(table.rows, user=user)
+    outcome = ImportOutcome.for_table(table)
     outcome.errors = table.errors
     valid = [row for row in table.rows if row.valid]
     outcome.invalid = len(table.rows) - len(valid)
+    needed = {row.values["new_community"] for row in valid if row.values.get("new_community")}
+    outcome.new_communities = [name for name in resolver.planned if name in needed]
     if outcome.invalid and not skip_invalid:
         return outcome
+    if dry_run:
+        outcome.created, outcome.updated, outcome.unchanged = ledger_upsert(
+            actor=user, rows=[r.values for r in valid], effective_on=effective_on, dry_run=True
+        )
+        return outcome
     with transaction.atomic():
+        created = {
+            name: community_create(
+                actor=user, subdistrict=resolver.planned[name], name=name, note="台账导入时新增"
+            )
+            for name in outcome.new_communities
+        }
+        for row in valid:
+            if row.values.get("new_community"):
+                row.values["region"] = created[row.values["new_community"]]
         outcome.created, outcome.updated, outcome.unchanged = ledger_upsert(
             actor=user, rows=[r.values for r in valid], effective_on=effective_on
         )
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            outcome.written = True
+        outcome.written = True
     return outcome
 
 

@@ -370,7 +370,12 @@ def _risk_names(tags) -> str:
 
 @transaction.atomic
 def ledger_upsert(
-    *, actor, rows: list[dict], effective_on: date, source: str = FactSource.IMPORT
+    *,
+    actor,
+    rows: list[dict],
+    effective_on: date,
+    source: str = FactSource.IMPORT,
+    dry_run: bool = False,
 ) -> tuple[int, int, int]:
     """Create or update many enterprises at once, keyed by USCC (the ledger import).
 
@@ -379,6 +384,8 @@ def ledger_upsert(
     row are compared, changed ones are saved with history, and fact fields that changed get a
     fact dated `effective_on` (a status change: its 状态日期 when given). Returns
     (created, updated, unchanged). Bulk statements keep 100k rows within the import budget.
+    A dry run only reads: it compares in memory and writes nothing (an import check must not
+    hold the database's write lock).
     """
     if actor is not None and not perms.has_perm(actor, perms.LEDGER_IMPORT):
         raise PermissionDenied("您没有导入企业台账的权限")
@@ -393,9 +400,14 @@ def ledger_upsert(
         ):
             existing[enterprise.uscc] = enterprise
     new_rows = [row for row in rows if row["uscc"] not in existing]
-    created = _ledger_create(new_rows, effective_on, recorder, source)
+    created = len(new_rows) if dry_run else _ledger_create(new_rows, effective_on, recorder, source)
     updated = _ledger_update(
-        [r for r in rows if r["uscc"] in existing], existing, effective_on, recorder, source
+        [r for r in rows if r["uscc"] in existing],
+        existing,
+        effective_on,
+        recorder,
+        source,
+        dry_run=dry_run,
     )
     return created, updated, len(rows) - created - updated
 
@@ -458,7 +470,7 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     return len(objects)
 
 
-def _ledger_update(rows, existing, effective_on, actor, source) -> int:
+def _ledger_update(rows, existing, effective_on, actor, source, *, dry_run=False) -> int:
     changed_objects, changed_fields, facts, logs = [], set(), [], []
     through = Enterprise.risk_tags.through
     tag_removals, tag_additions = [], []
@@ -525,6 +537,8 @@ def _ledger_update(rows, existing, effective_on, actor, source) -> int:
                 note="台账导入",
             )
         )
+    if dry_run:  # the instances were changed in memory only
+        return len(changed_objects)
     now = timezone.now()
     for enterprise in changed_objects:
         enterprise.updated_at = now

@@ -7,11 +7,11 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from anbiao.accounts import permissions as perms
-        from anbiao.core import imports
+        from anbiao.core.imports import registry
         from anbiao.core.models import ImportJob
         from anbiao.surveys.importers import COLUMNS, EXAMPLE, import_findings
 
-        imports.register(
+        registry.register(
             ImportJob.Kind.SURVEY,
             perms.SURVEY_CHANGE,
             import_findings,

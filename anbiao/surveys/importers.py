@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from anbiao.core.excel import Column as ExportColumn
-from anbiao.core.importing import (
+from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.reader import (
     CellError,
     Column,
     RowError,
@@ -20,7 +21,7 @@ from anbiao.core.importing import (
     read_table,
 )
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
-from anbiao.enterprises.importers import ImportOutcome, RegionResolver, parse_uscc
+from anbiao.enterprises.importers import RegionResolver, parse_uscc
 from anbiao.surveys import services
 from anbiao.surveys.models import SurveyFinding, SurveyRound
 
@@ -142,11 +143,13 @@ def import_findings(
     skip_invalid=False,
     effective_on: date | None = None,
     target_id: int | None = None,
+    mapping: dict | None = None,
+    progress=None,
 ) -> ImportOutcome:
     """Record the findings of a filled-in survey workbook into round `target_id`."""
     survey_round = SurveyRound.objects.restrict(user, "view").filter(pk=target_id).first()
-    table = read_table(path, COLUMNS, filename=filename)
-    outcome = ImportOutcome(total=len(table.rows))
+    table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
+    outcome = ImportOutcome.for_table(table)
     if survey_round is None:
         outcome.errors = [_file_error("请从摸排轮次页面导入(未指定或无权访问该轮次)")]
         outcome.invalid = outcome.total

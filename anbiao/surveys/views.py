@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require, requires
-from anbiao.core import imports
 from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.forms import apply_errors
-from anbiao.core.import_views import UploadForm
+from anbiao.core.imports.jobs import import_job_create
+from anbiao.core.imports.views import UploadForm
 from anbiao.core.models import ImportJob
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.surveys import services
@@ -261,7 +261,7 @@ def round_import(request, pk: int):
         messages.error(request, "请选择要导入的摸排表文件")
         return redirect("surveys:detail", pk=pk)
     try:
-        job = imports.import_job_create(
+        job = import_job_create(
             actor=request.user,
             kind=ImportJob.Kind.SURVEY,
             upload=form.cleaned_data["file"],

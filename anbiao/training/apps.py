@@ -7,11 +7,11 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         from anbiao.accounts import permissions as perms
-        from anbiao.core import imports
+        from anbiao.core.imports import registry
         from anbiao.core.models import ImportJob
         from anbiao.training.importers import COLUMNS, EXAMPLE, HELP, import_sign_in
 
-        imports.register(
+        registry.register(
             ImportJob.Kind.TRAINING,
             perms.TRAINING_MANAGE,
             import_sign_in,

@@ -1,13 +1,14 @@
-"""The sign-in sheet (签到表) of a training session, imported through the shared engine
-(anbiao/core/importing.py) with the ledger import's rules: every problem reported with the Excel
-row number and column, and nothing written unless every row is right (or the user chose to skip
-wrong rows). See docs/agencies-benchmarks-training.md for the format."""
+"""The sign-in sheet (签到表) of a training session, imported through the shared reader
+(anbiao/core/imports/reader.py) with the ledger import's rules: every problem reported with the
+Excel row number and column, and nothing written unless every row is right (or the user chose
+to skip wrong rows). See docs/agencies-benchmarks-training.md for the format."""
 
 from django.db import transaction
 
 from anbiao.core import uscc as uscc_rules
-from anbiao.core.importing import Column, RowError, choice_parser, clean_text, read_table
-from anbiao.enterprises.importers import ImportOutcome, parse_phone
+from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.reader import Column, RowError, choice_parser, clean_text, read_table
+from anbiao.enterprises.importers import parse_phone
 from anbiao.enterprises.models import Enterprise
 from anbiao.training import services
 from anbiao.training.models import Attendance, Session, TraineeRole
@@ -114,11 +115,13 @@ def import_sign_in(
     skip_invalid=False,
     effective_on=None,
     target_id=None,
+    mapping: dict | None = None,
+    progress=None,
 ) -> ImportOutcome:
     """Add the people of a sign-in sheet to session `target_id`, all or nothing by default."""
     session = Session.objects.restrict(user, "view").filter(pk=target_id).first()
-    table = read_table(path, COLUMNS, filename=filename)
-    outcome = ImportOutcome(total=len(table.rows))
+    table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
+    outcome = ImportOutcome.for_table(table)
     if session is None:
         outcome.errors = [RowError(0, "", "请从培训详情页面导入签到表(未指定或无权访问该培训)")]
         outcome.invalid = outcome.total

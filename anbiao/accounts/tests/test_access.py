@@ -11,10 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import public, requires, requires_any, requires_login
 
-# The import pages (anbiao/core/import_views.py) check their permissions inside (per import
-# kind); branch `imports` is restructuring them into a package and adds the markers there.
-# Until then they are the one, named exception.
-EXEMPT_NAMESPACES = {"imports"}
+# No exceptions: the import pages declare import.view and check each kind's permission inside.
+EXEMPT_NAMESPACES: set[str] = set()
 MARKS = {"permission", "any", "login", "public"}
 
 

@@ -167,7 +167,7 @@ def record_step(
         raise ValidationError({"note": f"记录“{EventKind(kind).label}”须在备注中写明原因"})
     if kind == EventKind.REVIEW_PASS:
         grade = check_grade(grade or (assessment.grade if assessment else ""))
-        if not grade:
+        if not grade and source != "import":  # history may not have kept it: 等级未记录
             raise ValidationError({"grade": "评审通过须填写评定等级"})
     score = _score(score)
     if score is None and assessment is not None:

@@ -265,7 +265,7 @@ def test_skip_invalid_keeps_valid_enterprises_and_stops_a_broken_one_at_its_erro
     rows = [
         [a, "申请评审", date(2025, 1, 5), "", "", "", "", ""],  # 3: written
         [b, "启动创建", date(2025, 1, 6), "", "", "", "", ""],  # 4: written
-        [a, "评审不通过", date(2025, 2, 5), "", "", "", "", ""],  # 5: no reason in 备注
+        [a, "取得证书", date(2025, 2, 5), "", "X-1", "", "", ""],  # 5: no passed review
         [a, "申请评审", date(2025, 3, 5), "", "", "", "", ""],  # 6: skipped, said so
         [b, "完成自评", date(2025, 2, 6), "", "", "", 65, ""],  # 7: written
     ]
@@ -277,7 +277,7 @@ def test_skip_invalid_keeps_valid_enterprises_and_stops_a_broken_one_at_its_erro
     outcome = import_progress(path, user=station_officer, skip_invalid=True)
     assert (outcome.created, outcome.unchanged, outcome.invalid, outcome.written) == (3, 0, 2, True)
     assert [(e.row, e.column, e.message) for e in outcome.errors] == [
-        (5, "备注", "记录“评审不通过”须在备注中写明原因"),
+        (5, "事项", "当前状态为“已申请评审”,不能记录“取得证书”:取得证书之前须有“评审通过”记录"),
         (6, "事项", "同一企业的第5行有误,该企业此后的记录未予处理"),
     ]
     assert Case.objects.get(enterprise=minan_enterprise).state == CaseState.APPLIED
@@ -325,18 +325,22 @@ def test_the_cli_prints_json_and_exits_non_zero_on_errors(
                 "message": "当前状态为“创建中”,不能记录“评审通过”:评审结果之前须有“申请评审”记录",
             }
         ],
+        "warnings": [],
+        "ignored_columns": [],
+        "missing_columns": [],
+        "new_communities": [],
     }
     assert not CaseEvent.objects.exists()
 
     call_command("import_progress", str(path), "--as", "minan", "--skip-invalid", "--dry-run")
     out = capsys.readouterr().out
-    assert "第4行「事项」" in out and "新增 1,无变化 0,错误 1(试运行,未写入)" in out
+    assert "第4行「事项」" in out and "新增 1,更新 0,无变化 0,错误 1,提示 0(试运行,未写入)" in out
     assert not CaseEvent.objects.exists()
 
     call_command("import_progress", str(path), "--as", "minan", "--skip-invalid", "--json")
     assert json.loads(capsys.readouterr().out)["written"] is True  # exit code 0
     call_command("import_progress", str(path), "--skip-invalid")  # no --as: the system
-    assert "新增 0,无变化 1,错误 1" in capsys.readouterr().out
+    assert "新增 0,更新 0,无变化 1,错误 1" in capsys.readouterr().out
     assert CaseEvent.objects.get().actor == station_officer
 
 
@@ -347,7 +351,7 @@ def test_the_cli_refuses_an_unreadable_file_and_a_user_without_the_right(
     path.write_text("名称,地址\n某公司,某地\n", encoding="utf-8")
     with pytest.raises(CommandError, match="没有找到表头行"):
         call_command("import_progress", str(path), "--as", "minan")
-    with pytest.raises(CommandError, match="没有记录创建进度的权限"):
+    with pytest.raises(CommandError, match="没有创建进度导入的权限"):
         call_command("import_progress", str(path), "--as", "district")
     with pytest.raises(CommandError, match="文件不存在"):
         call_command("import_progress", str(tmp_path / "nowhere.xlsx"))
@@ -372,7 +376,7 @@ def test_the_web_flow_previews_then_confirms(login, station_officer, minan_enter
     assert response.url == reverse("imports:detail", args=[job.pk])
     assert (job.kind, job.status, job.created_count, job.invalid_count) == (
         "progress",
-        "previewed",
+        "checked",
         5,
         0,
     )
@@ -401,3 +405,92 @@ def test_the_web_preview_shows_row_errors_and_cannot_be_confirmed(
     assert "确认导入" not in page
     client.post(reverse("imports:confirm", args=[ImportJob.objects.get().pk]))
     assert not CaseEvent.objects.exists() and not Certificate.objects.exists()
+
+
+# The same history twice: as the system would ask for it, and as stations keep it (the grade on
+# the certificate row or only a score on the review row, a failed review without a reason).
+KEPT = [
+    ("启动创建", date(2022, 3, 1), "", "", "", ""),
+    ("申请评审", date(2022, 6, 1), "", "", "", ""),
+    ("评审不通过", date(2022, 6, 20), "", "", "", "资料不全"),
+    ("申请评审", date(2022, 7, 1), "", "", "", ""),
+    ("评审通过", date(2022, 7, 15), "三级", "", 78, ""),
+    ("取得证书", date(2022, 7, 20), "三级", "{n}-1", "", ""),
+    ("申请评审", date(2025, 4, 1), "", "", "", ""),
+    ("评审通过", date(2025, 5, 1), "小微达标", "", "", ""),
+    ("换发证书", date(2025, 5, 20), "小微达标", "{n}-2", "", ""),
+]
+
+
+def kept_rows(uscc, prefix, *, as_stations_keep_it):
+    rows = []
+    for kind, on, grade, number, score, note in KEPT:
+        if as_stations_keep_it and kind in ("评审通过", "评审不通过"):
+            grade, note = "", ""
+        rows.append([uscc, kind, on, grade, number.format(n=prefix), "", score, note])
+    return rows
+
+
+def test_a_history_as_stations_keep_it_imports_with_warnings_and_the_same_results(
+    station_officer, minan_enterprise, minan_two, tmp_path
+):
+    from anbiao.campaigns.metrics import Scope, compute
+    from anbiao.campaigns.models import Campaign
+    from anbiao.enterprises.models import Enterprise
+
+    given = workbook(
+        tmp_path / "given.xlsx", kept_rows(minan_enterprise.uscc, "G", as_stations_keep_it=False)
+    )
+    kept = workbook(
+        tmp_path / "kept.xlsx", kept_rows(minan_two.uscc, "K", as_stations_keep_it=True)
+    )
+    assert import_progress(given, user=station_officer).warnings == []
+    outcome = import_progress(kept, user=station_officer)
+    assert (outcome.total, outcome.created, outcome.invalid, outcome.written) == (9, 9, 0, True)
+    assert [(w.row, w.column, w.message) for w in outcome.warnings] == [
+        (5, "备注", "评审不通过未写明原因,记为“历史记录未注明原因”"),
+        (7, "等级", "未填写评定等级,按得分78推定为“三级”"),
+        (10, "等级", "未填写评定等级,按第11行证书的等级记为“小微达标”"),
+    ]
+
+    def results(enterprise, prefix):
+        case = Case.objects.get(enterprise=enterprise)
+        certificates = [
+            (c.number.removeprefix(prefix), c.grade, c.issued_on, c.expires_on, c.ended_on)
+            for c in case.certificates.order_by("issued_on")
+        ]
+        passes = list(case.events.filter(kind=K.REVIEW_PASS).values_list("grade", flat=True))
+        campaign = Campaign.objects.get(slug="minan-2025")
+        metrics = compute(
+            Scope(campaign, Enterprise.objects.filter(pk=enterprise.pk), date(2025, 12, 31))
+        )
+        return case.state, certificates, passes, metrics
+
+    assert results(minan_two, "K") == results(minan_enterprise, "G")
+    fail = CaseEvent.objects.get(case__enterprise=minan_two, kind=K.REVIEW_FAIL)
+    assert fail.note == "历史记录未注明原因"
+
+
+def test_a_passed_review_with_nothing_to_tell_its_grade_is_recorded_as_unrecorded(
+    station_officer, minan_enterprise, tmp_path
+):
+    rows = [
+        [minan_enterprise.uscc, "启动创建", date(2024, 3, 1), "", "", "", "", ""],
+        [minan_enterprise.uscc, "申请评审", date(2024, 6, 1), "", "", "", "", ""],
+        [minan_enterprise.uscc, "评审通过", date(2024, 7, 1), "", "", "", "", ""],
+    ]
+    outcome = import_progress(workbook(tmp_path / "x.xlsx", rows), user=station_officer)
+    assert (outcome.created, outcome.invalid) == (3, 0)
+    assert [w.message for w in outcome.warnings] == [
+        "未填写评定等级,且无法由得分或证书推定,记为“等级未记录”"
+    ]
+
+
+def test_state_machine_rules_stay_errors_in_a_history(station_officer, minan_enterprise, tmp_path):
+    rows = [
+        [minan_enterprise.uscc, "启动创建", date(2024, 3, 1), "", "", "", "", ""],
+        [minan_enterprise.uscc, "取得证书", date(2024, 7, 1), "三级", "Z-1", "", "", ""],
+    ]
+    outcome = import_progress(workbook(tmp_path / "y.xlsx", rows), user=station_officer)
+    assert (outcome.written, outcome.invalid, outcome.warnings) == (False, 1, [])
+    assert outcome.errors[0].message.endswith("取得证书之前须有“评审通过”记录")

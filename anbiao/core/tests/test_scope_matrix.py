@@ -18,7 +18,7 @@ from django.utils.html import escape
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import User
 from anbiao.agencies.models import AgencyAssignment
-from anbiao.core.imports import import_job_create
+from anbiao.core.imports.jobs import import_job_create
 from anbiao.core.models import ChangeLog, ImportJob
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.surveys.models import SurveyFinding, SurveyRound
@@ -158,6 +158,10 @@ ROUTES = {
     "accounts:user_edit": Route(ADMIN, obj="user", post=lambda w, p, t: account("victim")),
     "accounts:user_reset_password": Route(ADMIN, obj="user", post={"password": "Reset#2025M"}),
     "accounts:login_log": Route(ADMIN),
+    "accounts:region_list": Route(
+        frozenset({"district_officer", "admin_user"}),
+        post=lambda w, p, t: {"action": "add", "parent": region(MINAN).pk, "name": f"矩阵{p}社区"},
+    ),
     "enterprises:list": Route(ALL),
     "enterprises:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS),
     "enterprises:create": Route(STATIONS, post=new_enterprise),
@@ -180,6 +184,8 @@ ROUTES = {
     "imports:detail": Route(EXPORTERS, obj="import"),
     "imports:file": Route(EXPORTERS, obj="import"),
     "imports:confirm": Route(STATIONS, obj="import", get=405, post={}),
+    "imports:progress": Route(EXPORTERS, obj="import", get=204),
+    "imports:remap": Route(STATIONS, obj="import", get=405, post={}),
     "imports:cancel": Route(STATIONS, obj="import", get=405, post={}),
     "surveys:list": Route(EXPORTERS),
     "surveys:create": Route(STATIONS, post=lambda w, p, t: survey_form(p)),

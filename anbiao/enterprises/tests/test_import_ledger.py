@@ -7,7 +7,7 @@ import pytest
 import xlsxwriter
 from django.core.management import call_command
 
-from anbiao.core.importing import read_table
+from anbiao.core.imports.reader import read_table
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.choices import FactKind, Size
 from anbiao.enterprises.importers import COLUMNS, import_ledger

@@ -124,7 +124,7 @@ def test_web_import_previews_then_commits_and_keeps_the_file(login, station_offi
     response = upload(client, text.encode("gb18030"), "台账.csv")
     job = ImportJob.objects.get()
     assert response.url == reverse("imports:detail", args=[job.pk])
-    assert (job.status, job.created_count, job.created_by) == ("previewed", 1, station_officer)
+    assert (job.status, job.created_count, job.created_by) == ("checked", 1, station_officer)
     assert not Enterprise.objects.exists()  # the preview writes nothing
     page = client.get(response.url).content.decode()
     assert "确认导入" in page and "将新增" in page
@@ -160,7 +160,7 @@ def test_an_unreadable_header_is_reported_not_crashed(login, station_officer):
     client = login(station_officer)
     response = upload(client, "甲,乙\n1,2\n".encode(), "x.csv")
     job = ImportJob.objects.get()
-    assert job.status == "failed"
+    assert job.status == "check_failed"
     assert "没有找到表头行" in client.get(response.url).content.decode()
 
 

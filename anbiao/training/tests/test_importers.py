@@ -103,7 +103,7 @@ def test_the_web_flow_previews_then_commits(login, station_officer, session, fir
     response = client.post(reverse("training:import", kwargs={"pk": session.pk}), {"file": upload})
     job = ImportJob.objects.get()
     assert response["Location"] == reverse("imports:detail", kwargs={"pk": job.pk})
-    assert (job.kind, job.status, job.created_count) == ("training", "previewed", 1)
+    assert (job.kind, job.status, job.created_count) == ("training", "checked", 1)
     assert not Attendance.objects.exists()
     client.post(reverse("imports:confirm", kwargs={"pk": job.pk}))
     job.refresh_from_db()

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from anbiao.accounts.models import Region
 from anbiao.api.exchange import export_package
-from anbiao.core.importing import CellError, parse_date
+from anbiao.core.imports.reader import CellError, parse_date
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from anbiao.accounts.models import Region
 from anbiao.campaigns.metrics import FUTURE_DATE, METRICS, Scope
 from anbiao.campaigns.models import Campaign
 from anbiao.campaigns.targets import evaluate_all, kpi_document
-from anbiao.core.importing import CellError, parse_date
+from anbiao.core.imports.reader import CellError, parse_date
 from anbiao.enterprises.models import Enterprise
 
 

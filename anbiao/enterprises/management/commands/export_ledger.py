@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from anbiao.accounts.models import Region
-from anbiao.core.importing import CellError, parse_date
+from anbiao.core.imports.reader import CellError, parse_date
 from anbiao.core.official_forms import write_official_form
 from anbiao.enterprises.ledger_export import ledger_form
 from anbiao.enterprises.models import Enterprise

@@ -1,6 +1,6 @@
-"""The shared spreadsheet import engine: read .xlsx/.xls/.csv the way people actually fill them,
-map columns by their Chinese headers, parse and validate every row, and report each problem with
-the row number the user sees in Excel.
+"""The shared spreadsheet reader: read .xlsx/.xls/.csv the way people actually fill them, map
+columns by the meaning of their Chinese headers, parse and validate every row, and report each
+problem with the row number the user sees in Excel.
 
 How an importer uses it (see anbiao/enterprises/importers.py for a full example):
 
@@ -13,6 +13,14 @@ How an importer uses it (see anbiao/enterprises/importers.py for a full example)
     for row in table.rows:                     # ParsedRow: .number (Excel row), .values, .errors
         ...                                    # add row.error(column_key, "reason") for rules
     table.errors                               # every RowError(row, column, message)
+    table.warnings                             # rows taken with an assumption (row.warn(...))
+    table.ignored                              # headers that matched no column
+    table.missing_scope                        # scope columns (Column(decides_scope=True)) absent
+
+Headers match by meaning, not spelling: full-width → half-width, spaces, punctuation, bracketed
+parts such as units “(万元)” or hints “(是/否)”, and filler words (是否、属于、位于、所在、的) are
+ignored before comparing with a column's names (`meaning_key`). A caller may pass `mapping`
+(header text → column key, or "" to ignore it) for headers that still do not match.
 
 Reading: the header row is found among the first rows (title lines, a 填报单位 line and merged cells
 above it are skipped); blank rows and footer lines (填表人/审核人/合计…) are skipped; CSV is read as
@@ -24,6 +32,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from python_calamine import CalamineWorkbook
 
 HEADER_SCAN_ROWS = 30
@@ -48,6 +58,8 @@ FOOTER_MARKERS = (
     "盖章",
 )
 EXCEL_EPOCH = date(1899, 12, 30)
+PROGRESS_EVERY = 2000
+ROW_COUNTERS = {"序号", "no", "行号"}  # a column that only numbers the rows is not data
 SUPPORTED = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
@@ -68,9 +80,13 @@ class Column:
     aliases: tuple[str, ...] = ()
     parse: Callable[[Any], Any] | None = None
     required: bool = False
+    decides_scope: bool = False  # its absence changes who counts (应创/scope): flag it
 
     def names(self) -> set[str]:
         return {header_key(self.label), *(header_key(a) for a in self.aliases)}
+
+    def meanings(self) -> set[str]:
+        return {meaning_key(self.label), *(meaning_key(a) for a in self.aliases)} - {""}
 
 
 @dataclass(frozen=True)
@@ -94,9 +110,15 @@ class ParsedRow:
     raw: dict[str, Any]
     errors: list[RowError] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    warnings: list[RowError] = field(default_factory=list)
 
     def error(self, key: str, message: str) -> None:
+        """The row is refused for this reason."""
         self.errors.append(RowError(self.number, self.labels.get(key, key), message))
+
+    def warn(self, key: str, message: str) -> None:
+        """The row is taken, with what was assumed."""
+        self.warnings.append(RowError(self.number, self.labels.get(key, key), message))
 
     @property
     def valid(self) -> bool:
@@ -108,10 +130,16 @@ class Table:
     rows: list[ParsedRow]
     header_row: int
     columns: dict[str, str]  # key → header text found in the file
+    ignored: list[str] = field(default_factory=list)  # header texts not understood
+    missing_scope: list[str] = field(default_factory=list)  # labels of absent scope columns
 
     @property
     def errors(self) -> list[RowError]:
         return [e for row in self.rows for e in row.errors]
+
+    @property
+    def warnings(self) -> list[RowError]:
+        return [w for row in self.rows for w in row.warnings]
 
 
 # ---------------------------------------------------------------- cell normalization and parsers
@@ -138,6 +166,22 @@ def header_key(text: Any) -> str:
     text = unicodedata.normalize("NFKC", str(text or ""))
     text = re.sub(r"[\s*※]", "", text)
     return text.replace("(", "(").replace(")", ")").lower()
+
+
+BRACKETED = re.compile(r"[(\[【〔<《][^)\]】〕>》]*[)\]】〕>》]")
+FILLER_WORDS = ("是否", "属于", "位于", "所在", "所属", "的")
+PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def meaning_key(text: Any) -> str:
+    """What a header means, without its spelling: `header_key`, then bracketed parts (units such
+    as (万元), hints such as (是/否)), punctuation and filler words dropped. 是否属于火炬高新区,
+    火炬高新区(是/否) and 位于火炬高新区 all become 火炬高新区."""
+    text = BRACKETED.sub("", header_key(text))
+    text = PUNCTUATION.sub("", text)
+    for word in FILLER_WORDS:
+        text = text.replace(word, "")
+    return text
 
 
 def parse_text(value: Any) -> str:
@@ -255,6 +299,91 @@ def choice_parser(
 # ---------------------------------------------------------------- reading files
 
 
+# ---------------------------------------------------------------- bounds, before reading
+
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>]")
+
+
+def _first_sheet(book: zipfile.ZipFile) -> str | None:
+    """The part name of the workbook's first sheet (the one imports read)."""
+    try:
+        workbook = book.read("xl/workbook.xml")
+        rels = book.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*\br:id=\"([^\"]+)\"", workbook)
+    if not sheet:
+        return None
+    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        if b'Id="' + sheet.group(1) + b'"' in tag:
+            target = re.search(rb'Target="([^"]+)"', tag).group(1).decode()
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _sheet_rows(book: zipfile.ZipFile, name: str) -> int:
+    """Rows of a sheet part: its <dimension> when present, else its <row> tags counted while
+    streaming (memory stays at one chunk)."""
+    with book.open(name) as stream:
+        head = stream.read(65536)
+        found = DIMENSION.search(head)
+        if found:
+            return int(found.group(1))
+        # A tag may straddle two chunks: count the tags that start before the last few bytes
+        # and carry those bytes over to the next chunk.
+        count, buffer = 0, head
+        while chunk := stream.read(1 << 20):
+            buffer += chunk
+            keep = len(buffer) - 16
+            count += sum(1 for m in ROW_TAG.finditer(buffer) if m.start() < keep)
+            buffer = buffer[keep:]
+        return count + len(ROW_TAG.findall(buffer))
+
+
+def inspect_file(source, filename: str) -> int:
+    """The number of rows a file holds, found without loading it, after checking it against
+    ANBIAO_IMPORT_MAX_UNPACKED_MB and ANBIAO_IMPORT_MAX_ROWS: a small .xlsx can unpack to
+    gigabytes, so a workbook is measured from its zip index before any sheet is read."""
+    suffix = Path(filename).suffix.lower()
+    max_rows = settings.ANBIAO_IMPORT_MAX_ROWS
+    too_many = "工作表有{rows}行,超过每次导入{cap}行的上限,请拆分为多个文件后分别导入"
+    if suffix == ".csv":
+        stream = source if hasattr(source, "read") else open(source, "rb")  # noqa: SIM115
+        try:
+            rows = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+        finally:
+            if stream is not source:
+                stream.close()
+        if rows > max_rows:
+            raise ImportFileError(too_many.format(rows=rows, cap=max_rows))
+        return rows
+    if suffix not in (".xlsx", ".xlsm", ".ods"):
+        return 0  # .xls is at most 65,536 rows by format; its size limit is the upload's
+    try:
+        book = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError("无法读取该Excel文件(文件已损坏或不是Excel格式)") from exc
+    with book:
+        unpacked = sum(info.file_size for info in book.infolist())
+        cap = settings.ANBIAO_IMPORT_MAX_UNPACKED_MB
+        if unpacked > cap * 1024 * 1024:
+            raise ImportFileError(
+                f"该文件解压后约{unpacked // (1024 * 1024)}MB,超过{cap}MB的上限,"
+                "请删除多余的工作表、格式或拆分为多个文件后再导入"
+            )
+        if suffix == ".ods":
+            return 0
+        sheet = _first_sheet(book)
+        if sheet is None or sheet not in book.namelist():
+            return 0
+        rows = _sheet_rows(book, sheet)
+    if rows > max_rows:
+        raise ImportFileError(too_many.format(rows=rows, cap=max_rows))
+    return rows
+
+
 def _decode_csv(data: bytes) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -272,6 +401,7 @@ def iter_cells(source: str | Path | bytes, filename: str) -> Iterator[list[Any]]
             f"不支持的文件类型“{suffix or filename}”,请上传 .xlsx、.xls 或 .csv 文件"
         )
     data = source if isinstance(source, bytes) else None
+    inspect_file(io.BytesIO(data) if data is not None else source, filename)
     if suffix == ".csv":
         if data is None:
             data = Path(source).read_bytes()
@@ -297,13 +427,46 @@ def iter_cells(source: str | Path | bytes, filename: str) -> Iterator[list[Any]]
     yield from sheet.iter_rows()
 
 
-def _find_header(rows: list[list[Any]], columns: list[Column]) -> tuple[int, dict[str, int]]:
+class HeaderLookup:
+    """Header text → column key: the exact spelling first, then its meaning (a meaning two
+    columns share is left out rather than guessed), after the caller's own mapping."""
+
+    def __init__(self, columns: list[Column], mapping: dict[str, str] | None = None):
+        self.exact = {name: column.key for column in columns for name in column.names()}
+        self.meaning: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        for column in columns:
+            for name in column.meanings():
+                if self.meaning.get(name, column.key) != column.key:
+                    ambiguous.add(name)
+                self.meaning[name] = column.key
+        for name in ambiguous:
+            del self.meaning[name]
+        keys = {column.key for column in columns}
+        self.mapping = {
+            header_key(header): key
+            for header, key in (mapping or {}).items()
+            if key == "" or key in keys
+        }
+
+    def __call__(self, cell: Any) -> str | None:
+        """The column key, "" for a header the user chose to ignore, None when not understood."""
+        key = header_key(cell)
+        if not key:
+            return None
+        if key in self.mapping:
+            return self.mapping[key]
+        return self.exact.get(key) or self.meaning.get(meaning_key(cell))
+
+
+def _find_header(
+    rows: list[list[Any]], columns: list[Column], lookup: HeaderLookup
+) -> tuple[int, dict[str, int]]:
     best: tuple[int, int, dict[str, int]] = (0, -1, {})
-    lookup = {name: column.key for column in columns for name in column.names()}
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         found: dict[str, int] = {}
         for position, cell in enumerate(cells):
-            key = lookup.get(header_key(cell))
+            key = lookup(cell)
             if key and key not in found:
                 found[key] = position
         if len(found) > best[0]:
@@ -329,9 +492,16 @@ def _is_footer(cells: list[str]) -> bool:
 
 
 def read_table(
-    source: str | Path | bytes, columns: list[Column], filename: str | None = None
+    source: str | Path | bytes,
+    columns: list[Column],
+    filename: str | None = None,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Table:
-    """Read and parse a whole file. Cell parse errors are recorded on the rows, not raised."""
+    """Read and parse a whole file. Cell parse errors are recorded on the rows, not raised.
+
+    `mapping` maps header texts the reader does not understand to a column key ("" = ignore);
+    `progress(rows_read)` is called every few thousand rows."""
     filename = filename or str(source)
     cells_iter = iter_cells(source, filename)
     head: list[list[Any]] = []
@@ -339,9 +509,20 @@ def read_table(
         head.append(list(cells))
         if len(head) >= HEADER_SCAN_ROWS:
             break
-    header_index, positions = _find_header(head, columns)
+    lookup = HeaderLookup(columns, mapping)
+    header_index, positions = _find_header(head, columns, lookup)
     header_cells = head[header_index]
     found_labels = {key: clean_text(header_cells[pos]) for key, pos in positions.items()}
+    used = set(positions.values())
+    ignored = [
+        clean_text(cell)
+        for position, cell in enumerate(header_cells)
+        if position not in used
+        and clean_text(cell)
+        and lookup(cell) != ""
+        and meaning_key(cell) not in ROW_COUNTERS
+    ]
+    missing_scope = [c.label for c in columns if c.decides_scope and c.key not in positions]
     by_key = {column.key: column for column in columns}
     labels = {c.key: c.label for c in columns}
     rows: list[ParsedRow] = []
@@ -353,6 +534,8 @@ def read_table(
             yield index, cells
 
     for number, cells in all_rows():
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number)
         raw = {key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()}
         texts = [clean_text(raw[key]) for key in positions]
         if not any(texts):
@@ -371,7 +554,13 @@ def read_table(
                 row.error(key, f"{column.label}不能为空")
             row.values[key] = parsed
         rows.append(row)
-    return Table(rows=rows, header_row=header_index + 1, columns=found_labels)
+    return Table(
+        rows=rows,
+        header_row=header_index + 1,
+        columns=found_labels,
+        ignored=ignored,
+        missing_scope=missing_scope,
+    )
 
 
 def mark_duplicates(rows: list[ParsedRow], key: str, label: str) -> None:
