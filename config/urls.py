@@ -13,4 +13,6 @@ urlpatterns = [
     path("agencies/", include("anbiao.agencies.urls")),
     path("benchmarks/", include("anbiao.benchmarks.urls")),
     path("training/", include("anbiao.training.urls")),
+    path("notifications/", include("anbiao.notifications.urls")),
+    path("dispatches/", include("anbiao.dispatches.urls")),
 ]

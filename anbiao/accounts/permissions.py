@@ -137,3 +137,27 @@ EXPERT_VIEW = "expert.view"
 _grant(Role.ADMIN, EXPERT_VIEW)
 _grant(Role.DISTRICT, EXPERT_VIEW)
 _grant(Role.STATION, EXPERT_VIEW)
+
+# --- Notifications and the schedule (anbiao/notifications): everyone who logs in has a bell and
+# preferences; the schedule's run log is for administrators.
+NOTIFICATION_VIEW = "notification.view"
+SCHEDULE_VIEW = "schedule.view"
+
+for _role in Role.values:
+    _grant(_role, NOTIFICATION_VIEW)
+_grant(Role.ADMIN, SCHEDULE_VIEW)
+
+# --- 督办 (anbiao/dispatches): the district and stations issue, accept and return; departments,
+# enterprises and agencies reply to those sent to them. Which ones: the dispatch scope
+# (anbiao/dispatches/selectors.py `visible_q`).
+DISPATCH_VIEW = "dispatch.view"
+DISPATCH_ISSUE = "dispatch.issue"  # issue, accept, return (the issuing unit's own)
+DISPATCH_REPLY = "dispatch.reply"  # reply and hand in (those sent to one's unit)
+DISPATCH_EXPORT = "dispatch.export"
+
+_grant(Role.ADMIN, DISPATCH_VIEW, DISPATCH_EXPORT)
+_grant(Role.DISTRICT, DISPATCH_VIEW, DISPATCH_ISSUE, DISPATCH_EXPORT)
+_grant(Role.STATION, DISPATCH_VIEW, DISPATCH_ISSUE, DISPATCH_EXPORT)
+_grant(Role.DEPARTMENT, DISPATCH_VIEW, DISPATCH_REPLY, DISPATCH_EXPORT)
+_grant(Role.ENTERPRISE, DISPATCH_VIEW, DISPATCH_REPLY)
+_grant(Role.AGENCY, DISPATCH_VIEW, DISPATCH_REPLY)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DispatchesConfig(AppConfig):
+    name = "anbiao.dispatches"
+    verbose_name = "督办"
