@@ -127,6 +127,8 @@ def dispatch_issue(
 def _issue(*, actor, region, prefix, on, enterprises, tasks, files, **fields) -> Dispatch:
     last = Dispatch.objects.filter(number_prefix=prefix, year=on.year).aggregate(n=Max("serial"))
     serial = (last["n"] or 0) + 1
+    to_department = fields["recipient_kind"] == RecipientKind.DEPARTMENT
+    department = fields.pop("department")
     dispatch = Dispatch.objects.create(
         number=f"{prefix}〔{on.year}〕{serial}号",
         number_prefix=prefix,
@@ -138,10 +140,8 @@ def _issue(*, actor, region, prefix, on, enterprises, tasks, files, **fields) ->
         issued_on=on,
         status=Status.ISSUED,
         status_since=on,
-        recipient_region=region if fields["recipient_kind"] == RecipientKind.DEPARTMENT else None,
-        recipient_department=fields.pop("department")
-        if fields["recipient_kind"] == RecipientKind.DEPARTMENT
-        else "",
+        recipient_region=region if to_department else None,
+        recipient_department=department if to_department else "",
         recipient_enterprise=fields.pop("enterprise"),
         recipient_agency=fields.pop("agency"),
         **fields,

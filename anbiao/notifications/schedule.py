@@ -15,13 +15,14 @@ run (or one stuck "running" for an hour, its worker killed) is claimed again, up
 """
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -127,9 +128,22 @@ def claim(job: Job, day: date) -> JobRun | None:
     return None
 
 
+def _retry_locked(fn, *args):
+    """Call `fn`, retrying while SQLite reports the database locked by another writer (two
+    workers on one SQLite file; PostgreSQL waits on its own)."""
+    for attempt in range(60):
+        try:
+            return fn(*args)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 59:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    return None  # pragma: no cover - the loop returns or raises
+
+
 def run_job(job: Job, day: date) -> JobRun | None:
     """Claim and run one job for one day; the run row records the outcome."""
-    run = claim(job, day)
+    run = _retry_locked(claim, job, day)
     if run is None:
         return None
     try:
@@ -145,7 +159,7 @@ def run_job(job: Job, day: date) -> JobRun | None:
         run.summary = summary[:500]
         run.error = ""
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "summary", "error", "finished_at"])
+    _retry_locked(lambda: run.save(update_fields=["status", "summary", "error", "finished_at"]))
     return run
 
 
@@ -154,7 +168,7 @@ def run_due(today: date | None = None) -> list[JobRun]:
     today = today or timezone.localdate()
     done = []
     for job in JOBS.values():
-        for day in due_days(job, today):
+        for day in _retry_locked(due_days, job, today):
             run = run_job(job, day)
             if run is not None:
                 done.append(run)
