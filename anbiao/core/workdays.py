@@ -16,7 +16,9 @@ import chinese_calendar
 @lru_cache(maxsize=1)
 def covered_years() -> tuple[int, int]:
     """The first and last year the installed calendar knows."""
-    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+    years = {d.year for d in chinese_calendar.holidays} | {
+        d.year for d in chinese_calendar.workdays
+    }
     return min(years), max(years)
 
 

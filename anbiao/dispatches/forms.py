@@ -18,10 +18,26 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the views read them with `request.FILES.getlist`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class DispatchForm(StyledForm):
     recipient_kind = forms.ChoiceField(label="督办对象类型", choices=RecipientKind.choices)
     department = forms.CharField(
-        label="被督办部门", required=False, max_length=100, help_text="对象为行业部门时填写,如:区工信局"
+        label="被督办部门",
+        required=False,
+        max_length=100,
+        help_text="对象为行业部门时填写,如:区工信局",
     )
     enterprise = EnterpriseLookupField(label="被督办企业", required=False)
     agency = forms.ModelChoiceField(
@@ -48,7 +64,7 @@ class DispatchForm(StyledForm):
     tasks = forms.ModelMultipleChoiceField(
         label="关联任务", queryset=Task.objects.none(), required=False
     )
-    file = forms.FileField(label="附件", required=False, widget=MultipleFileInput, help_text=FILE_HELP)
+    file = MultipleFileField(label="附件", required=False, help_text=FILE_HELP)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,9 +73,9 @@ class DispatchForm(StyledForm):
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True).order_by("name")
         campaigns = Campaign.objects.visible_to(user)
         self.fields["tasks"].queryset = (
-            Task.objects.filter(campaign__in=campaigns).select_related("campaign").order_by(
-                "campaign", "deadline", "sort_order"
-            )
+            Task.objects.filter(campaign__in=campaigns)
+            .select_related("campaign")
+            .order_by("campaign", "deadline", "sort_order")
         )
         self.fields["tasks"].widget.attrs["size"] = 4
 
@@ -90,11 +106,14 @@ class DispatchForm(StyledForm):
 
 class ReplyForm(StyledForm):
     text = forms.CharField(label="办理情况", widget=forms.Textarea(attrs={"rows": 4}))
-    file = forms.FileField(label="附件", required=False, widget=MultipleFileInput, help_text=FILE_HELP)
+    file = MultipleFileField(label="附件", required=False, help_text=FILE_HELP)
     done = forms.BooleanField(label="已办结,报送验收", required=False)
 
 
 class VerdictForm(StyledForm):
     text = forms.CharField(
-        label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="退回时必填"
+        label="意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="退回时必填",
     )

@@ -8,6 +8,7 @@ those sent to it. Experts see none.
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -16,9 +17,10 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
 from anbiao.accounts.choices import REGION_ROLES, Role
 from anbiao.accounts.models import User
-from anbiao.accounts.scope import NOTHING
+from anbiao.accounts.scope import NOTHING, enterprise_scope_q
 from anbiao.dispatches.choices import OPEN, RecipientKind, Status
 from anbiao.dispatches.models import Dispatch, DispatchFile
+from anbiao.enterprises.models import Enterprise
 from anbiao.notifications.recipients import ancestor_paths, region_officers
 
 
@@ -44,13 +46,19 @@ def visible_q(user, action: str = "view") -> Q:
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         return Q(recipient_enterprise_id=user.enterprise_id)
     if user.role == Role.AGENCY and user.agency_id:
-        return Q(recipient_agency_id=user.agency_id)
+        # Those sent to the agency, and — read only — those sent to the enterprises it serves,
+        # which it helps to put things right.
+        return Q(recipient_agency_id=user.agency_id) | Q(
+            recipient_enterprise__in=Enterprise.objects.filter(enterprise_scope_q(user))
+        )
     return NOTHING
 
 
 def is_issuer(user, dispatch: Dispatch) -> bool:
     """The issuing unit's own officers: they accept or return it."""
-    return perms.has_perm(user, perms.DISPATCH_ISSUE) and user.region_id == dispatch.issuer_region_id
+    return (
+        perms.has_perm(user, perms.DISPATCH_ISSUE) and user.region_id == dispatch.issuer_region_id
+    )
 
 
 def is_recipient(user, dispatch: Dispatch) -> bool:
@@ -70,7 +78,9 @@ def party_users(dispatch: Dispatch, kind: str) -> QuerySet[User]:
         )
     if kind == "recipient":
         if dispatch.recipient_kind == RecipientKind.ENTERPRISE:
-            return active.filter(role=Role.ENTERPRISE, enterprise_id=dispatch.recipient_enterprise_id)
+            return active.filter(
+                role=Role.ENTERPRISE, enterprise_id=dispatch.recipient_enterprise_id
+            )
         if dispatch.recipient_kind == RecipientKind.AGENCY:
             return active.filter(role=Role.AGENCY, agency_id=dispatch.recipient_agency_id)
         region = dispatch.recipient_region or dispatch.issuer_region
@@ -152,9 +162,28 @@ def dispatch_get(*, user, pk: int) -> Dispatch:
     return item
 
 
+def dispatch_for(*, user, pk: int, side: str) -> Dispatch:
+    """The 督办单 `pk` for a step of one side: "recipient" (reply) or "issuer" (accept,
+    return). Anyone else is refused (403) whether or not they may read it."""
+    item = Dispatch.objects.select_related("recipient_enterprise", "issuer_region").filter(pk=pk)
+    item = item.first()
+    if item is None:
+        raise Http404("督办单不存在")
+    allowed = is_recipient(user, item) if side == "recipient" else is_issuer(user, item)
+    if not allowed:
+        raise PermissionDenied(
+            "只有被督办单位可以回复或报送办结"
+            if side == "recipient"
+            else "只有下发该督办单的单位可以验收或退回"
+        )
+    return item
+
+
 def dispatch_events(dispatch: Dispatch):
-    return dispatch.events.select_related("actor").prefetch_related("files").order_by(
-        "recorded_at", "id"
+    return (
+        dispatch.events.select_related("actor")
+        .prefetch_related("files")
+        .order_by("recorded_at", "id")
     )
 
 

@@ -149,7 +149,7 @@ def _detail(request, dispatch, reply_form=None, verdict_form=None, status=200):
 @require_POST
 @requires(perms.DISPATCH_REPLY)
 def dispatch_reply(request, pk: int):
-    dispatch = selectors.dispatch_get(user=request.user, pk=pk)
+    dispatch = selectors.dispatch_for(user=request.user, pk=pk, side="recipient")
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -169,7 +169,7 @@ def dispatch_reply(request, pk: int):
 
 
 def _verdict(request, pk: int, service, done_message: str):
-    dispatch = selectors.dispatch_get(user=request.user, pk=pk)
+    dispatch = selectors.dispatch_for(user=request.user, pk=pk, side="issuer")
     form = VerdictForm(request.POST)
     if form.is_valid():
         try:

@@ -13,7 +13,9 @@ class PreferenceForm(StyledForm):
     )
     email_enabled = forms.BooleanField(label="接收邮件(需在账号中登记邮箱)", required=False)
     email_digest = forms.BooleanField(label="改为每周一收到一封摘要邮件,不逐条发送", required=False)
-    sms_enabled = forms.BooleanField(label="接收短信(需登记手机号;短信通道由部署单位开通)", required=False)
+    sms_enabled = forms.BooleanField(
+        label="接收短信(需登记手机号;短信通道由部署单位开通)", required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

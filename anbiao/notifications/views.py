@@ -37,9 +37,11 @@ def notification_list(request):
 
 @require_POST
 @requires(perms.NOTIFICATION_VIEW)
-def notification_open(request, pk: int):
-    """Mark one notification read and go to what it is about."""
-    item = selectors.notification_list(user=request.user, params={}).filter(pk=pk).first()
+def notification_open(request):
+    """Mark one notification read (its id posted as `pk`) and go to what it is about."""
+    pk = request.POST.get("pk", "")
+    mine = selectors.notification_list(user=request.user, params={})
+    item = mine.filter(pk=int(pk)).first() if pk.isdigit() else None
     if item is None:
         raise Http404("通知不存在")
     services.mark_read(actor=request.user, pks=[item.pk])
@@ -83,7 +85,11 @@ def preferences(request):
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "has_email": bool(request.user.email), "has_phone": bool(request.user.phone)},
+        {
+            "form": form,
+            "has_email": bool(request.user.email),
+            "has_phone": bool(request.user.phone),
+        },
     )
 
 

@@ -1,7 +1,7 @@
 """Each reminder rule, lived through day by day with time travel: sent at its threshold, to the
 right people, once; not again; and no more once the thing is done."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -151,14 +151,15 @@ def test_rectification_due_and_overdue_and_stops_when_closed(live, people, minan
     assert Reminder.objects.filter(object_id=late.pk, rule="rectification_overdue").count() == 1
 
 
-def test_plan_task_reminds_the_responsible_department_and_stops_when_done(
-    live, people, reference
-):
+def test_plan_task_reminds_the_responsible_department_and_stops_when_done(live, people, reference):
     from anbiao.campaigns.models import Task
     from anbiao.campaigns.services import task_update
 
-    office = UserFactory(
-        username="banshichu", role=Role.DEPARTMENT, region=region("350213007"), department="街道办事处"
+    UserFactory(
+        username="banshichu",
+        role=Role.DEPARTMENT,
+        region=region("350213007"),
+        department="街道办事处",
     )
     t03 = Task.objects.get(campaign__slug="minan-2025", code="T03")
     Task.objects.filter(pk=t03.pk).update(deadline=date(2026, 7, 31))
@@ -208,7 +209,9 @@ def test_benchmark_stage_deadline_reminds_until_the_next_stage(live, people, min
 def test_muted_rules_and_mail_preferences_are_respected(
     live, people, minan_enterprise, enterprise_user, mailoutbox
 ):
-    NotificationPreference.objects.create(user=enterprise_user, muted_rules=["certificate_expiring"])
+    NotificationPreference.objects.create(
+        user=enterprise_user, muted_rules=["certificate_expiring"]
+    )
     NotificationPreference.objects.create(user=people, email_enabled=False)
     certify(minan_enterprise, date(2023, 4, 1), number="XM-AQ-777")
     got = live(date(2026, 1, 1))
@@ -283,6 +286,3 @@ def test_working_day_thresholds_skip_the_holiday(live, people, minan_enterprise)
         )
     assert about(live(date(2026, 9, 28)), "节前安全检查") == {}
     assert mine(live(date(2026, 9, 29)), "qiye", "节前安全检查”将于2026-10-08到期")
-
-
-assert timedelta  # keep the import for readers adding rules with day arithmetic
