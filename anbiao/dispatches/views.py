@@ -3,10 +3,10 @@ and the next step for whoever looks at it, the printable 督办单. Thin: select
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
@@ -28,8 +28,8 @@ def _deadline_text(dispatch, today) -> str:
     return remaining_label(dispatch.deadline, today)
 
 
-@require_GET
 @requires(perms.DISPATCH_VIEW)
+@require_GET
 def dispatch_list(request):
     user, today = request.user, timezone.localdate()
     qs = selectors.dispatch_list(user=user, params=request.GET)
@@ -62,8 +62,8 @@ def dispatch_list(request):
     )
 
 
-@require_GET
 @requires(perms.DISPATCH_EXPORT)
+@require_GET
 def dispatch_export(request):
     today = timezone.localdate()
     qs = selectors.dispatch_list(user=request.user, params=request.GET)
@@ -88,8 +88,8 @@ def dispatch_export(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.DISPATCH_ISSUE)
+@require_http_methods(["GET", "POST"])
 def dispatch_create(request):
     form = DispatchForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -116,8 +116,8 @@ def dispatch_create(request):
     return render(request, "dispatches/form.html", {"form": form})
 
 
-@require_GET
 @requires(perms.DISPATCH_VIEW)
+@require_GET
 def dispatch_detail(request, pk: int):
     dispatch = selectors.dispatch_get(user=request.user, pk=pk)
     return _detail(request, dispatch)
@@ -146,10 +146,12 @@ def _detail(request, dispatch, reply_form=None, verdict_form=None, status=200):
     )
 
 
-@require_POST
 @requires(perms.DISPATCH_REPLY)
 def dispatch_reply(request, pk: int):
+    # The party is checked before the method, so a GET by anyone else is refused, not 405.
     dispatch = selectors.dispatch_for(user=request.user, pk=pk, side="recipient")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -170,6 +172,8 @@ def dispatch_reply(request, pk: int):
 
 def _verdict(request, pk: int, service, done_message: str):
     dispatch = selectors.dispatch_for(user=request.user, pk=pk, side="issuer")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = VerdictForm(request.POST)
     if form.is_valid():
         try:
@@ -182,20 +186,18 @@ def _verdict(request, pk: int, service, done_message: str):
     return _detail(request, dispatch, verdict_form=form, status=400)
 
 
-@require_POST
 @requires(perms.DISPATCH_ISSUE)
 def dispatch_accept(request, pk: int):
     return _verdict(request, pk, services.dispatch_accept, "已验收办结")
 
 
-@require_POST
 @requires(perms.DISPATCH_ISSUE)
 def dispatch_return(request, pk: int):
     return _verdict(request, pk, services.dispatch_return, "已退回重办")
 
 
-@require_GET
 @requires(perms.DISPATCH_VIEW)
+@require_GET
 def dispatch_print(request, pk: int):
     dispatch = selectors.dispatch_get(user=request.user, pk=pk)
     issue = dispatch.events.filter(kind="issue").prefetch_related("files").first()
@@ -211,8 +213,8 @@ def dispatch_print(request, pk: int):
     )
 
 
-@require_GET
 @requires(perms.DISPATCH_VIEW)
+@require_GET
 def file_download(request, pk: int):
     item = selectors.file_get(user=request.user, pk=pk)
     file_type = TYPES.get(item.file_type)

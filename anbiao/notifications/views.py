@@ -18,8 +18,8 @@ from anbiao.notifications.rules import rule_names, rules
 from anbiao.notifications.schedule import JOBS, catch_up_days
 
 
-@require_GET
 @requires(perms.NOTIFICATION_VIEW)
+@require_GET
 def notification_list(request):
     qs = selectors.notification_list(user=request.user, params=request.GET)
     return render(
@@ -35,8 +35,8 @@ def notification_list(request):
     )
 
 
-@require_POST
 @requires(perms.NOTIFICATION_VIEW)
+@require_POST
 def notification_open(request):
     """Mark one notification read (its id posted as `pk`) and go to what it is about."""
     pk = request.POST.get("pk", "")
@@ -51,16 +51,16 @@ def notification_open(request):
     return redirect(target)
 
 
-@require_POST
 @requires(perms.NOTIFICATION_VIEW)
+@require_POST
 def notification_read_all(request):
     n = services.mark_read(actor=request.user)
     messages.success(request, f"已将 {n} 条通知标为已读")
     return redirect("notifications:list")
 
 
-@require_http_methods(["GET", "POST"])
 @requires(perms.NOTIFICATION_VIEW)
+@require_http_methods(["GET", "POST"])
 def preferences(request):
     pref = services.preference_of(request.user)
     known = {rule.code for rule in rules()}
@@ -81,7 +81,7 @@ def preferences(request):
             sms_enabled=data["sms_enabled"],
         )
         messages.success(request, "通知设置已保存")
-        return redirect("notifications:preferences")
+        return redirect("notifications:list")
     return render(
         request,
         "notifications/preferences.html",
@@ -93,8 +93,8 @@ def preferences(request):
     )
 
 
-@require_GET
 @requires(perms.SCHEDULE_VIEW)
+@require_GET
 def run_list(request):
     qs = selectors.run_list(user=request.user)
     page = paginate(request, qs)
