@@ -32,7 +32,9 @@ class MultipleFileField(forms.FileField):
 
 
 class DispatchForm(StyledForm):
-    recipient_kind = forms.ChoiceField(label="督办对象类型", choices=RecipientKind.choices)
+    recipient_kind = forms.ChoiceField(
+        label="督办对象类型", choices=RecipientKind.choices, initial=RecipientKind.ENTERPRISE
+    )
     department = forms.CharField(
         label="被督办部门",
         required=False,
@@ -78,6 +80,9 @@ class DispatchForm(StyledForm):
             .order_by("campaign", "deadline", "sort_order")
         )
         self.fields["tasks"].widget.attrs["size"] = 4
+        self.fields["tasks"].label_from_instance = lambda t: (
+            f"{t.code} {t.title}(时限 {t.deadline})"
+        )
 
     def clean_enterprises(self):
         from anbiao.agencies.lookup import resolve_enterprise

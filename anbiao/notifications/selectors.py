@@ -33,9 +33,11 @@ def run_list(*, user) -> QuerySet[JobRun]:
 
 
 def calendar_warning(today: date | None = None) -> str:
-    """A warning when this year or the next is not in the installed holiday calendar."""
+    """A warning when this year — or from November, when the State Council has announced the
+    next year's holidays, the next — is not in the installed holiday calendar."""
     today = today or timezone.localdate()
-    missing = workdays.uncovered_years(today, date(today.year + 1, 1, 1))
+    days = [today] + ([date(today.year + 1, 1, 1)] if today.month >= 11 else [])
+    missing = workdays.uncovered_years(*days)
     if not missing:
         return ""
     years = "、".join(str(y) for y in missing)
