@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "anbiao.training",
     "anbiao.notifications",
     "anbiao.dispatches",
+    "anbiao.demo",
 ]
 
 MIDDLEWARE = [

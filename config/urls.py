@@ -1,9 +1,9 @@
 from django.urls import include, path
 
-from anbiao.core import views as core_views
+from anbiao.campaigns.home import home
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
     path("cases/", include("anbiao.cases.urls")),

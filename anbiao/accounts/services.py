@@ -2,10 +2,11 @@
 Only a system administrator may call them; each change is in the change log."""
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.accounts.choices import REGION_ROLES, RegionLevel, Role
 from anbiao.accounts.models import User
 from anbiao.core import audit
@@ -24,9 +25,7 @@ ACCOUNT_FIELDS = (
 )
 
 
-def _require_admin(actor) -> None:
-    if actor is not None and not perms.has_perm(actor, perms.USER_MANAGE):
-        raise PermissionDenied("只有系统管理员可以管理用户")
+USER_MANAGE_DENIED = "只有系统管理员可以管理用户"
 
 
 def check_scope(user: User) -> None:
@@ -57,7 +56,7 @@ def check_scope(user: User) -> None:
 @transaction.atomic
 def user_create(*, actor, data: dict, password: str) -> User:
     """Create an account with a role and scope; the password must pass the complexity rules."""
-    _require_admin(actor)
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     user = User(**{k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
     check_scope(user)
     validate_password(password, user)
@@ -76,7 +75,7 @@ def user_create(*, actor, data: dict, password: str) -> User:
 @transaction.atomic
 def user_update(*, actor, user: User, data: dict) -> list[dict[str, str]]:
     """Change a user's details, role, scope or active flag."""
-    _require_admin(actor)
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     if actor is not None and user.pk == actor.pk and data.get("is_active") is False:
         raise ValidationError({"is_active": "不能停用自己的账号"})
     before = audit.snapshot(user, ACCOUNT_FIELDS)
@@ -96,7 +95,7 @@ def user_update(*, actor, user: User, data: dict) -> list[dict[str, str]]:
 def user_set_password(*, actor, user: User, password: str) -> None:
     """Set a new password (administrator reset, or the user's own change)."""
     if actor is not None and actor.pk != user.pk:
-        _require_admin(actor)
+        require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])

@@ -5,13 +5,14 @@ selectors, writes through services."""
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.benchmarks import exports, selectors, services
 from anbiao.benchmarks.choices import Stage
 from anbiao.benchmarks.forms import (
@@ -23,16 +24,11 @@ from anbiao.benchmarks.forms import (
     WithdrawForm,
 )
 from anbiao.benchmarks.models import Benchmark
-from anbiao.cases.evidence import TYPES
+from anbiao.core.evidence import TYPES
 from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.official_forms import official_form_response
 from anbiao.core.pagination import paginate, querystring_without
-
-
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
 
 
 def _on(request) -> date:
@@ -47,6 +43,7 @@ def _can_manage(user) -> bool:
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def benchmark_list(request):
     user = request.user
     qs = selectors.benchmark_list(user=user, params=request.GET)
@@ -69,8 +66,8 @@ def benchmark_list(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def form4_export(request):
-    selectors._require(request.user)
     on = _on(request)
     form = exports.form4(
         Benchmark.objects.restrict(request.user, "view"),
@@ -81,6 +78,7 @@ def form4_export(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def catalog(request):
     on = _on(request)
     qs = selectors.catalog_list(user=request.user, on=on)
@@ -97,8 +95,8 @@ def catalog(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def form5_export(request):
-    selectors._require(request.user)
     on = _on(request)
     form = exports.form5(
         Benchmark.objects.restrict(request.user, "view"),
@@ -109,8 +107,8 @@ def form5_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_choose(request):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     form = ChooseForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -136,6 +134,7 @@ def benchmark_choose(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def benchmark_detail(request, pk: int):
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     can_manage = _can_manage(request.user) and not benchmark.is_withdrawn
@@ -157,7 +156,6 @@ def benchmark_detail(request, pk: int):
 
 
 def _step(request, pk: int, form_class, run, title: str, form_kwargs):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     form = form_class(request.POST or None, request.FILES or None, **form_kwargs(benchmark))
     if request.method == "POST" and form.is_valid():
@@ -176,6 +174,7 @@ def _step(request, pk: int, form_class, run, title: str, form_kwargs):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_stage(request, pk: int):
     def run(benchmark, data):
         event = services.benchmark_advance(
@@ -195,6 +194,7 @@ def benchmark_stage(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_meeting(request, pk: int):
     def run(benchmark, data):
         services.benchmark_site_meeting(
@@ -209,6 +209,7 @@ def benchmark_meeting(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_withdraw(request, pk: int):
     def run(benchmark, data):
         services.benchmark_withdraw(actor=request.user, benchmark=benchmark, **data)
@@ -218,8 +219,8 @@ def benchmark_withdraw(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_edit(request, pk: int):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     initial = {k: getattr(benchmark, k) for k in ("reason", "agency", *services.CATALOG_FIELDS)}
     form = CatalogForm(request.POST or None, initial=initial)
@@ -241,6 +242,7 @@ def benchmark_edit(request, pk: int):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def file_download(request, pk: int):
     item = selectors.benchmark_file_get(user=request.user, pk=pk)
     file_type = TYPES.get(item.file_type)
@@ -253,6 +255,7 @@ def file_download(request, pk: int):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def visit_list(request):
     qs = selectors.cross_visit_list(user=request.user)
     return render(
@@ -281,6 +284,7 @@ VISIT_COLUMNS = [
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def visit_export(request):
     qs = selectors.cross_visit_list(user=request.user)
 
@@ -299,8 +303,8 @@ def visit_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def visit_create(request):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     form = CrossVisitForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

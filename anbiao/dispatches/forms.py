@@ -1,13 +1,13 @@
 from django import forms
 from django.utils import timezone
 
-from anbiao.agencies.lookup import EnterpriseLookupField
 from anbiao.agencies.models import Agency
 from anbiao.campaigns.models import Campaign, Task
-from anbiao.cases.evidence import ACCEPTED
+from anbiao.core.evidence import ACCEPTED
 from anbiao.core.forms import StyledForm
 from anbiao.core.workdays import add_working_days
 from anbiao.dispatches.choices import RecipientKind
+from anbiao.enterprises.lookup import EnterpriseLookupField
 from anbiao.enterprises.models import Enterprise
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -85,7 +85,7 @@ class DispatchForm(StyledForm):
         )
 
     def clean_enterprises(self):
-        from anbiao.agencies.lookup import resolve_enterprise
+        from anbiao.enterprises.lookup import resolve_enterprise
 
         found = []
         scope = Enterprise.objects.restrict(self.user, "view")

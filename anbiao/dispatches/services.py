@@ -14,8 +14,8 @@ from django.utils import timezone
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import actor_or_none, in_scope, require
 from anbiao.accounts.choices import Role
-from anbiao.cases.evidence import check_upload
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.dispatches import selectors
 from anbiao.dispatches.choices import TRANSITIONS, EventKind, RecipientKind, Status
 from anbiao.dispatches.models import Dispatch, DispatchEvent, DispatchFile

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
-from anbiao.cases.evidence import TYPES
+from anbiao.core.evidence import TYPES
 from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without

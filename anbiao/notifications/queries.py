@@ -17,6 +17,8 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 QUERIES: dict[str, Callable] = {}
+# Hooks of rules with `escalate: true`, by query name: fn(obj, on, notified users).
+ESCALATIONS: dict[str, Callable] = {}
 
 
 @dataclass
@@ -40,9 +42,14 @@ class Subject:
         return self.obj.pk
 
 
-def query(name: str):
+def query(name: str, escalate: Callable | None = None):
+    """Register a rule query. Apps above this one (督办; later hazards) register theirs from
+    their own module, imported in their AppConfig.ready, so this app never imports them."""
+
     def register(fn):
         QUERIES[name] = fn
+        if escalate is not None:
+            ESCALATIONS[name] = escalate
         return fn
 
     return register
@@ -212,26 +219,4 @@ def benchmark_stage(on: date, rule) -> Iterable[Subject]:
                 "enterprise": benchmark.enterprise.name,
                 "stage": labels.get(benchmark.stage, benchmark.stage),
             },
-        )
-
-
-@query("dispatch")
-def dispatch(on: date, rule) -> Iterable[Subject]:
-    """督办单 not yet handed in or accepted, by deadline."""
-    from anbiao.dispatches.models import Dispatch
-
-    qs = Dispatch.objects.open().filter(
-        deadline__lte=horizon(on, rule), deadline__gte=lookback(on, rule)
-    )
-    for item in qs.select_related(
-        "issuer_region", "recipient_enterprise__region", "recipient_agency", "recipient_region"
-    ):
-        yield Subject(
-            obj=item,
-            due_on=item.deadline,
-            enterprise=item.recipient_enterprise,
-            region=item.issuer_region,
-            department=item.recipient_department,
-            url=reverse("dispatches:detail", args=[item.pk]),
-            context={"number": item.number, "subject": item.subject},
         )

@@ -1,12 +1,21 @@
 """Who receives a reminder: each recipient kind of a rule (rules.RECIPIENT_KINDS) resolved to
 active users by scope — the same scope that lets them see the thing (docs/roles-and-scope.md)."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db.models import Q
 
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import User
+
+# Recipient kinds contributed by other apps (督办: issuer, recipient, superior):
+# kind → fn(subject, on) -> QuerySet of users. See `register`.
+RESOLVERS: dict[str, Callable] = {}
+
+
+def register(kind: str, fn: Callable) -> None:
+    RESOLVERS[kind] = fn
 
 
 def ancestor_paths(region) -> list[str]:
@@ -61,10 +70,8 @@ def resolve(kind: str, subject, on: date) -> set:
         users = region_officers(region, Role.DISTRICT)
     elif kind == "department":
         users = department_users(region, subject.department)
-    elif kind in ("issuer", "recipient", "superior"):
-        from anbiao.dispatches import selectors as dispatch_selectors
-
-        users = dispatch_selectors.party_users(subject.obj, kind)
+    elif kind in RESOLVERS:
+        users = RESOLVERS[kind](subject, on)
     else:  # rules.py refuses unknown kinds when it reads the file
         raise ValueError(kind)
     return set(users.filter(is_active=True))

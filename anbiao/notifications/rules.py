@@ -22,6 +22,7 @@ RECIPIENT_KINDS = {
     "recipient": "督办对象",
     "superior": "督办对象的上级",
 }
+DISPATCH_KINDS = {"issuer", "recipient", "superior"}  # resolved by anbiao/dispatches/reminders.py
 UNITS = {"days": "天", "working_days": "个工作日"}
 
 
@@ -87,7 +88,9 @@ def _read(path: str, _mtime: float) -> tuple[Rule, ...]:
             raise ImproperlyConfigured(f"{where}有误:缺少或错误的字段 {exc}") from exc
         if rule.query not in QUERIES:
             raise ImproperlyConfigured(f"{where}:未知查询“{rule.query}”")
-        unknown = set(rule.recipients) - set(RECIPIENT_KINDS)
+        from anbiao.notifications.recipients import RESOLVERS
+
+        unknown = set(rule.recipients) - (set(RECIPIENT_KINDS) - DISPATCH_KINDS | set(RESOLVERS))
         if unknown:
             raise ImproperlyConfigured(f"{where}:未知接收人 {sorted(unknown)}")
         if rule.unit not in UNITS:

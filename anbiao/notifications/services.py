@@ -126,10 +126,8 @@ def _send(*, rule: Rule, subject, threshold: int, on: date) -> bool:
                 url=subject.url,
                 reminder=reminder,
             )
-            if rule.escalate:
-                from anbiao.dispatches.services import dispatch_escalate
-
-                dispatch_escalate(dispatch=subject.obj, on=on, notified=users)
+            if rule.escalate and rule.query in queries.ESCALATIONS:
+                queries.ESCALATIONS[rule.query](subject.obj, on, users)
     except IntegrityError:
         return False
     return True
