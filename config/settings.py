@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "anbiao.training",
     "anbiao.notifications",
     "anbiao.dispatches",
+    "anbiao.supervision",
+    "anbiao.api",
     "anbiao.demo",
 ]
 
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Logs every request made with an API token, with its response status.
+    "anbiao.api.middleware.TokenUseMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -168,6 +172,7 @@ STATICFILES_DIRS = [
     ("vendor/tabler-icons", NODE_MODULES / "@tabler" / "icons-webfont" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -211,6 +216,10 @@ ANBIAO_SITE_URL = env_str("ANBIAO_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Business configuration
 ANBIAO_PAGE_SIZE = env_int("ANBIAO_PAGE_SIZE", 20)
+
+# --- JSON API (anbiao/api): requests per token per minute, and the longest token lifetime.
+ANBIAO_API_RATE_LIMIT = env_int("ANBIAO_API_RATE_LIMIT", 120)
+ANBIAO_API_TOKEN_MAX_DAYS = env_int("ANBIAO_API_TOKEN_MAX_DAYS", 365)
 ANBIAO_DEPLOYMENT_NAME = env_str("ANBIAO_DEPLOYMENT_NAME", "翔安区安全生产标准化管理系统")
 
 LOGGING = {

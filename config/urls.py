@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from anbiao.api.urls import api_urls, token_urls
 from anbiao.campaigns.home import home
 
 urlpatterns = [
@@ -15,4 +16,7 @@ urlpatterns = [
     path("training/", include("anbiao.training.urls")),
     path("notifications/", include("anbiao.notifications.urls")),
     path("dispatches/", include("anbiao.dispatches.urls")),
+    path("supervision/", include("anbiao.supervision.urls")),
+    path("api/v1/", include(api_urls, namespace="api")),
+    path("api-tokens/", include(token_urls, namespace="tokens")),
 ]

@@ -67,6 +67,23 @@ DISPATCH_VIEW = "dispatch.view"
 DISPATCH_ISSUE = "dispatch.issue"  # issue, accept, return (the issuing unit's own)
 DISPATCH_REPLY = "dispatch.reply"  # reply and hand in (those sent to one's unit)
 DISPATCH_EXPORT = "dispatch.export"
+# --- Supervision (anbiao/supervision): inspections, hazards, classes, plans, risk register.
+# Where: the enterprise scope. The enterprise user sees its own inspections, rectifies its own
+# hazards and keeps its own risk register; the station inspects, reviews and plans.
+INSPECTION_VIEW = "inspection.view"
+INSPECTION_RECORD = "inspection.record"  # carry out inspections, import checklists
+HAZARD_VIEW = "hazard.view"
+HAZARD_RECTIFY = "hazard.rectify"  # 五落实 plan, evidence, request a review
+HAZARD_REVIEW = "hazard.review"  # register hazards, review (复查) and close (销号)
+RISK_VIEW = "risk.view"
+RISK_MANAGE = "risk.manage"
+SUPERVISION_VIEW = "supervision.view"  # classes, plans, figures beyond one's own enterprise
+SUPERVISION_MANAGE = "supervision.manage"  # class overrides, accidents, plans
+SUPERVISION_EXPORT = "supervision.export"
+# --- API tokens (anbiao/api): everyone may hold personal tokens acting with their own role and
+# scope; administrators issue tokens for system accounts, revoke any token and read their use.
+API_TOKEN_OWN = "apitoken.own"  # noqa: S105 - a permission name
+API_TOKEN_MANAGE = "apitoken.manage"  # noqa: S105 - a permission name
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # 系统管理员: accounts and the audit trail; everything else read-only.
@@ -78,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             IMPORT_VIEW,
             # accounts and audit
             USER_MANAGE,
+            API_TOKEN_MANAGE,
             LOGIN_LOG_VIEW,
             AUDIT_VIEW,
             # surveys
@@ -98,6 +116,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SCHEDULE_VIEW,
             DISPATCH_VIEW,
             DISPATCH_EXPORT,
+            # supervision
+            INSPECTION_VIEW,
+            HAZARD_VIEW,
+            RISK_VIEW,
+            SUPERVISION_VIEW,
+            SUPERVISION_EXPORT,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 区应急管理局: plans the campaign and manages agencies; reads the rest of its district.
@@ -129,6 +155,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DISPATCH_VIEW,
             DISPATCH_ISSUE,
             DISPATCH_EXPORT,
+            # supervision
+            INSPECTION_VIEW,
+            HAZARD_VIEW,
+            RISK_VIEW,
+            SUPERVISION_VIEW,
+            SUPERVISION_EXPORT,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 街道安监站: does the work within its subdistrict.
@@ -170,6 +204,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DISPATCH_VIEW,
             DISPATCH_ISSUE,
             DISPATCH_EXPORT,
+            # supervision
+            INSPECTION_VIEW,
+            HAZARD_VIEW,
+            RISK_VIEW,
+            SUPERVISION_VIEW,
+            SUPERVISION_EXPORT,
+            INSPECTION_RECORD,
+            HAZARD_RECTIFY,
+            HAZARD_REVIEW,
+            RISK_MANAGE,
+            SUPERVISION_MANAGE,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 行业部门: reads its region and reports progress on its own tasks.
@@ -193,9 +240,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DISPATCH_VIEW,
             DISPATCH_REPLY,
             DISPATCH_EXPORT,
+            # supervision
+            INSPECTION_VIEW,
+            HAZARD_VIEW,
+            RISK_VIEW,
+            SUPERVISION_VIEW,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
-    # 企业: its own profile and its own case.
+    # 企业: its own profile, its own case, its hazards and risk register.
     Role.ENTERPRISE: frozenset(
         {
             ENTERPRISE_VIEW,
@@ -207,6 +261,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             NOTIFICATION_VIEW,
             DISPATCH_VIEW,
             DISPATCH_REPLY,
+            # supervision: its inspections, its hazards to rectify, its risk register
+            INSPECTION_VIEW,
+            HAZARD_VIEW,
+            HAZARD_RECTIFY,
+            RISK_VIEW,
+            RISK_MANAGE,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 第三方机构: the enterprises it serves or reviews.
@@ -223,6 +285,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             NOTIFICATION_VIEW,
             DISPATCH_VIEW,
             DISPATCH_REPLY,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
     # 专家: the reviews assigned to them.
@@ -234,6 +298,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_UPLOAD,
             # notifications and 督办
             NOTIFICATION_VIEW,
+            # API tokens
+            API_TOKEN_OWN,
         }
     ),
 }

@@ -10,7 +10,7 @@ from anbiao.benchmarks.choices import Stage
 from anbiao.benchmarks.models import Benchmark
 from anbiao.benchmarks.selectors import candidates_on, catalog_on
 from anbiao.core.excel import Column
-from anbiao.core.official_forms import OfficialForm
+from anbiao.core.official_forms import OfficialForm, filing_unit  # noqa: F401 - used by views
 
 FORM4_TITLE = "标杆企业培植对象名单"
 FORM5_TITLE = "标杆企业现场观摩企业目录"
@@ -108,12 +108,3 @@ def form5(queryset: QuerySet[Benchmark], *, on: date, unit: str) -> OfficialForm
         totals=totals,
         note="注:本目录收录已完成创建的标杆企业;观摩请提前与联系人预约。",
     )
-
-
-def filing_unit(user) -> str:
-    """The 填报单位 line of a filed form: the user's department, else their region's station."""
-    if getattr(user, "department", ""):
-        return user.department
-    if user.region_id:
-        return f"{user.region.name}安监站"
-    return "安全生产标准化专班"

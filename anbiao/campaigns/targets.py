@@ -121,3 +121,16 @@ def evaluate_all(scope: Scope, store=None) -> tuple[dict, list[TargetResult]]:
 
 def is_rate(metric: str) -> bool:
     return METRICS[metric][1]
+
+
+def kpi_document(scope: Scope, store=None) -> dict:
+    """Every metric and target of the scope's campaign on its date, as one JSON-ready dict:
+    what `anbiao kpi --json` prints and what the API's campaign metrics endpoint returns."""
+    metrics, targets = evaluate_all(scope, store)
+    return {
+        "campaign": scope.campaign.slug,
+        "as_of": scope.on.isoformat(),
+        "region": scope.area.code,
+        "metrics": metrics,
+        "targets": [t.as_dict() for t in targets],
+    }

@@ -25,6 +25,7 @@ NAVIGATION = (
     ("创建进度", "ti-timeline", "cases:board", perms.CASE_VIEW, "/cases/"),
     ("标杆企业", "ti-award", "benchmarks:list", perms.BENCHMARK_VIEW, "/benchmarks/"),
     ("培训", "ti-school", "training:list", perms.TRAINING_VIEW, "/training/"),
+    ("监管检查", "ti-clipboard-check", "supervision:home", perms.HAZARD_VIEW, "/supervision/"),
     ("机构与专家", "ti-briefcase", "agencies:list", perms.AGENCY_VIEW, "/agencies/"),
     ("督办", "ti-speakerphone", "dispatches:list", perms.DISPATCH_VIEW, "/dispatches/"),
     ("消息提醒", "ti-bell", "notifications:list", perms.NOTIFICATION_VIEW, "/notifications/"),

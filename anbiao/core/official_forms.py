@@ -128,3 +128,12 @@ def official_form_response(filename: str, form: OfficialForm) -> FileResponse:
     finally:
         os.unlink(path)
     return FileResponse(stream, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def filing_unit(user) -> str:
+    """The 填报单位 line of a filed form: the user's department, else their region's station."""
+    if getattr(user, "department", ""):
+        return user.department
+    if user.region_id:
+        return f"{user.region.name}安监站"
+    return "安全生产标准化专班"

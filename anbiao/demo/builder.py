@@ -25,6 +25,7 @@ from anbiao.enterprises import services
 from anbiao.enterprises.choices import FactSource, Industry, OperatingStatus
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.sizing import classify_size
+from anbiao.supervision.demo import build_supervision_demo
 from anbiao.surveys import services as survey_services
 from anbiao.surveys.models import SurveyRound
 from anbiao.training.demo import build_training_demo
@@ -385,6 +386,7 @@ def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     build_agencies_demo(random.Random(seed + 3))
     build_benchmarks_demo(random.Random(seed + 4))
     build_training_demo(random.Random(seed + 5))
+    build_supervision_demo(random.Random(seed + 6))
     station = next(u for u in users if u.username == "minan")
     _survey(random.Random(seed + 2), station)
     _task_progress(station)

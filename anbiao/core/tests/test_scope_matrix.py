@@ -143,6 +143,7 @@ class Route:
     post: object = None  # a write view's payload, or payload(world, persona, target)
     get: int = 200  # what a GET returns to a persona in `who` (and in scope)
     public: bool = False  # reachable without logging in
+    posted: int = 302  # what an accepted write answers (a redirect, unless it shows a result)
 
 
 ROUTES = {
@@ -328,11 +329,14 @@ OBJECTS.update(
 
 
 def url_patterns(patterns=None, namespace=""):
-    """(name, pattern) for every URL, recursing through included resolvers."""
+    """(name, pattern) for every URL, recursing through included resolvers. The JSON API's
+    operations are walked with tokens by test_api_matrix.py, from the OpenAPI document."""
     for p in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(p, URLResolver):
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
             yield from url_patterns(p.url_patterns, ns)
+        elif getattr(p.callback, "__module__", "") == "ninja.operation":
+            continue
         else:
             yield (f"{namespace}{p.name}" if p.name else f"<unnamed {p.pattern}>"), p
 
@@ -862,6 +866,259 @@ OBJECTS.update(
 )
 
 
+# --- supervision (issue 11): inspections, hazards and the risk register are read by region
+# roles and by the enterprise user for its own enterprise; classes, plans and figures beyond the
+# enterprise's own are for region roles. Stations inspect, review and plan; the enterprise user
+# rectifies its hazards and keeps its risk register.
+SUP_READERS = EXPORTERS | {"enterprise_user"}
+RECTIFIERS = STATIONS | {"enterprise_user"}
+
+
+def sup_png():
+    return SimpleUploadedFile("整改.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+
+
+def sup_jpeg():
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "JPEG")
+    return SimpleUploadedFile("现场.jpg", out.getvalue())
+
+
+def hazard_of(w, t):
+    def make():
+        from anbiao.supervision.services import hazard_register
+
+        return hazard_register(
+            actor=None,
+            enterprise=w[t],
+            level="general",
+            description=f"矩阵隐患{t}",
+            found_on=date(2025, 11, 3),
+            files=[sup_png()],
+        )
+
+    return i6_object(w, f"sup-hazard-{t}", make)
+
+
+def checklist_pk():
+    from anbiao.supervision.models import Checklist
+
+    return Checklist.objects.get(code="gm-general", version=1).pk
+
+
+def inspection_of(w, t):
+    """A draft inspection of enterprise `t` with every item checked and one photo."""
+
+    def make():
+        from anbiao.supervision.models import Checklist
+        from anbiao.supervision.services import (
+            inspection_add_photo,
+            inspection_save_result,
+            inspection_start,
+        )
+
+        checklist = Checklist.objects.get(pk=checklist_pk())
+        inspection = inspection_start(
+            actor=None,
+            enterprise=w[t],
+            checklist=checklist,
+            inspected_on=date(2025, 11, 3),
+            inspectors="矩阵",
+        )
+        for item in checklist.items.all():
+            inspection_save_result(actor=None, inspection=inspection, item=item, outcome="pass")
+        inspection_add_photo(actor=None, inspection=inspection, upload=sup_jpeg())
+        return inspection
+
+    return i6_object(w, f"sup-inspection-{t}", make)
+
+
+def plan_of(w, t):
+    def make():
+        from anbiao.supervision.services import plan_generate
+
+        return plan_generate(actor=None, region=w[t].region, year=timezone.localdate().year)
+
+    return i6_object(w, f"sup-plan-{t}", make)
+
+
+def risk_of(w, t):
+    def make():
+        from anbiao.supervision.services import risk_point_save
+
+        return risk_point_save(actor=None, enterprise=w[t], data=risk_payload(f"矩阵风险{t}"))
+
+    return i6_object(w, f"sup-risk-{t}", make)
+
+
+def risk_payload(name="矩阵风险点") -> dict:
+    return {"name": name, "colour": "yellow", "controls": "定期检查", "owner": "矩阵"}
+
+
+def sup_region(p):
+    return region(XINDIAN if p == "other_station_officer" else MINAN).pk
+
+
+ROUTES.update(
+    {
+        "supervision:home": Route(SUP_READERS),
+        "supervision:hazards": Route(SUP_READERS),
+        "supervision:hazard_export": Route(EXPORTERS),
+        "supervision:hazard_create": Route(
+            STATIONS,
+            post=lambda w, p, t: {
+                "enterprise": own(w, p).pk,
+                "level": "general",
+                "description": "矩阵登记隐患",
+                "found_on": today(),
+            },
+        ),
+        "supervision:hazard": Route(SUP_READERS, obj="hazard"),
+        "supervision:hazard_step": Route(
+            RECTIFIERS, obj="hazard", get=405, post=lambda w, p, t: {"kind": "start", "on": today()}
+        ),
+        "supervision:hazard_plan": Route(
+            RECTIFIERS, obj="hazard", post={"responsible": "矩阵", "measures": "矩阵措施"}
+        ),
+        "supervision:hazard_evidence": Route(
+            RECTIFIERS, obj="hazard", get=405, post=lambda w, p, t: {"file": sup_png()}
+        ),
+        "supervision:hazard_file": Route(SUP_READERS, obj="hazard_file"),
+        "supervision:inspections": Route(SUP_READERS),
+        "supervision:inspection_create": Route(
+            STATIONS,
+            post=lambda w, p, t: {
+                "enterprise": own(w, p).pk,
+                "checklist": checklist_pk(),
+                "inspected_on": today(),
+                "inspectors": "矩阵",
+            },
+        ),
+        "supervision:inspection": Route(SUP_READERS, obj="inspection"),
+        "supervision:inspection_item": Route(STATIONS, obj="inspection", get=405),
+        "supervision:inspection_photo": Route(STATIONS, obj="inspection", get=405),
+        "supervision:inspection_finish": Route(
+            STATIONS,
+            obj="inspection",
+            get=405,
+            post={"contact_name": "矩阵", "contact_phone": "13800000000"},
+        ),
+        "supervision:inspection_print": Route(SUP_READERS, obj="inspection"),
+        "supervision:photo": Route(SUP_READERS, obj="photo"),
+        "supervision:checklists": Route(SUP_READERS),
+        "supervision:checklist": Route(SUP_READERS, obj="checklist"),
+        "supervision:checklist_import": Route(STATIONS),
+        "supervision:classes": Route(EXPORTERS),
+        "supervision:class_export": Route(EXPORTERS),
+        "supervision:class_refresh": Route(STATIONS, get=405, post={}),
+        "supervision:class": Route(EXPORTERS, obj="enterprise"),
+        "supervision:class_override": Route(
+            STATIONS,
+            obj="enterprise",
+            get=405,
+            post={"klass": "C", "on": "2025-12-01", "reason": "矩阵"},
+        ),
+        "supervision:incident_create": Route(
+            STATIONS,
+            obj="enterprise",
+            get=405,
+            post={"occurred_on": "2025-12-01", "description": "矩阵事故"},
+        ),
+        "supervision:plans": Route(EXPORTERS),
+        "supervision:plan_create": Route(
+            STATIONS,
+            post=lambda w, p, t: {"region": sup_region(p), "year": timezone.localdate().year},
+        ),
+        "supervision:plan": Route(EXPORTERS, obj="plan"),
+        "supervision:plan_export": Route(EXPORTERS, obj="plan"),
+        "supervision:plan_entry": Route(
+            STATIONS, obj="plan_entry", post={"month": 5, "inspector": "矩阵"}
+        ),
+        "supervision:risks": Route(SUP_READERS),
+        "supervision:risk_export": Route(EXPORTERS),
+        "supervision:risk_create": Route(
+            RECTIFIERS, post=lambda w, p, t: risk_payload() | {"enterprise": own(w, p).pk}
+        ),
+        "supervision:risk_import": Route(RECTIFIERS),
+        "supervision:risk_edit": Route(
+            RECTIFIERS,
+            obj="risk",
+            post=lambda w, p, t: risk_payload("矩阵改名") | {"enterprise": w[t].pk},
+        ),
+    }
+)
+OBJECTS.update(
+    {
+        "hazard": {t: lambda w, t=t: {"pk": hazard_of(w, t).pk} for t in BOTH},
+        "hazard_file": {t: lambda w, t=t: {"pk": hazard_of(w, t).files.get().pk} for t in BOTH},
+        "inspection": {t: lambda w, t=t: {"pk": inspection_of(w, t).pk} for t in BOTH},
+        "photo": {t: lambda w, t=t: {"pk": inspection_of(w, t).photos.get().pk} for t in BOTH},
+        "checklist": {None: lambda w: {"pk": checklist_pk()}},
+        "plan": {t: lambda w, t=t: {"pk": plan_of(w, t).pk} for t in BOTH},
+        "plan_entry": {
+            t: lambda w, t=t: {"pk": plan_of(w, t).entries.filter(enterprise=w[t]).first().pk}
+            for t in BOTH
+        },
+        "risk": {t: lambda w, t=t: {"pk": risk_of(w, t).pk} for t in BOTH},
+    }
+)
+
+
+def supervision_models():
+    from anbiao.supervision import models as m
+
+    return (
+        m.Hazard,
+        m.HazardEvent,
+        m.Inspection,
+        m.InspectionResult,
+        m.InspectionPhoto,
+        m.ClassRecord,
+        m.Incident,
+        m.InspectionPlan,
+        m.PlanEntry,
+        m.RiskPoint,
+    )
+
+
+# --- the JSON API's pages (anbiao/api): its docs are public; everyone keeps personal tokens;
+# only administrators revoke another account's token or read the usage log. The API's
+# operations themselves are walked with tokens in test_api_matrix.py.
+def api_token(w):
+    """A token of the victim account (another 街道's station officer)."""
+    from anbiao.api.services import token_create
+
+    def make():
+        later = timezone.localdate() + timedelta(days=30)
+        return token_create(actor=None, user=w["victim"], name="矩阵令牌", expires_on=later)[0]
+
+    return i6_object(w, "api-token", make)
+
+
+ROUTES.update(
+    {
+        "api:api-root": Route(ALL, public=True),
+        "api:docs": Route(ALL, public=True),
+        "api:openapi-json": Route(ALL, public=True),
+        "tokens:list": Route(ALL),
+        "tokens:create": Route(
+            ALL,
+            post=lambda w, p, t: {"name": "矩阵令牌", "expires_on": later_day(), "read_only": "on"},
+            posted=200,  # the new token is shown once, on the answer page
+        ),
+        "tokens:revoke": Route(ADMIN, obj="api_token", post={}),
+        "tokens:uses": Route(ADMIN),
+    }
+)
+OBJECTS["api_token"] = {None: lambda w: {"pk": api_token(w).pk}}
+
+
+def later_day() -> str:
+    return (timezone.localdate() + timedelta(days=30)).isoformat()
+
+
 # --- notifications and 督办 (issue 12). Everyone has a bell and preferences, and reads only their
 # own notifications; the schedule's run log is for administrators. A 督办单 for an enterprise is
 # seen like the enterprise (its agency included, read only); only its recipient replies and only
@@ -991,8 +1248,16 @@ def snapshot() -> dict:
             SurveyFinding,
             *campaign_models(),
             *notification_models(),
+            *supervision_models(),
+            *api_models(),
         )
     }
+
+
+def api_models():
+    from anbiao.api.models import ApiToken
+
+    return (ApiToken,)
 
 
 def campaign_models():
@@ -1032,12 +1297,13 @@ def test_each_persona_changes_data_only_within_scope(client, world, name, person
     payload = route.post(world, persona, target) if callable(route.post) else route.post
     response = client.post(url, payload)
     want = expected(route, persona, target)
-    assert_outcome(response, want, 302)
+    assert_outcome(response, want, route.posted)
     assert_no_leak(text_of(response), world, persona)
     if want != "ok":
         assert snapshot() == before, "a refused write changed the database"
     elif name != "accounts:logout":
-        assert response["Location"] != response.wsgi_request.path  # not a re-rendered form
+        if route.posted == 302:
+            assert response["Location"] != response.wsgi_request.path  # not a re-rendered form
         assert snapshot() != before, "an accepted write changed nothing"
 
 

@@ -7,7 +7,7 @@ from anbiao.accounts.models import Region
 from anbiao.campaigns.choices import METRICS
 from anbiao.campaigns.metrics import Scope
 from anbiao.campaigns.models import Campaign
-from anbiao.campaigns.targets import evaluate_all
+from anbiao.campaigns.targets import evaluate_all, kpi_document
 from anbiao.core.importing import CellError, parse_date
 from anbiao.enterprises.models import Enterprise
 
@@ -45,22 +45,11 @@ class Command(BaseCommand):
                     f"{region.name}不在该专项行动的实施区域({campaign.region.name})内"
                 )
         scope = Scope(campaign, Enterprise.objects.all(), on, region)
-        metrics, targets = evaluate_all(scope)
         if options["json"]:
-            self.stdout.write(
-                json.dumps(
-                    {
-                        "campaign": campaign.slug,
-                        "as_of": on.isoformat(),
-                        "region": (region or campaign.region).code,
-                        "metrics": metrics,
-                        "targets": [t.as_dict() for t in targets],
-                    },
-                    ensure_ascii=False,
-                    indent=2,
-                )
-            )
+            document = kpi_document(scope)
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
+        metrics, targets = evaluate_all(scope)
         self.stdout.write(f"{campaign.name}  截至 {on}  区域:{scope.area.name}")
         for key, (label, is_rate) in METRICS.items():
             self.stdout.write(f"  {label:<10}{show(metrics[key], is_rate):>10}   {key}")

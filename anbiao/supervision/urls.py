@@ -1,0 +1,43 @@
+from django.urls import path
+
+from anbiao.supervision import views
+
+app_name = "supervision"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("hazards/", views.hazard_list, name="hazards"),
+    path("hazards/export/", views.hazard_export, name="hazard_export"),
+    path("hazards/new/", views.hazard_create, name="hazard_create"),
+    path("hazards/<int:pk>/", views.hazard_detail, name="hazard"),
+    path("hazards/<int:pk>/step/", views.hazard_step, name="hazard_step"),
+    path("hazards/<int:pk>/plan/", views.hazard_plan, name="hazard_plan"),
+    path("hazards/<int:pk>/evidence/", views.hazard_evidence, name="hazard_evidence"),
+    path("hazards/files/<int:pk>/", views.hazard_file, name="hazard_file"),
+    path("inspections/", views.inspection_list, name="inspections"),
+    path("inspections/new/", views.inspection_create, name="inspection_create"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/item/", views.inspection_item, name="inspection_item"),
+    path("inspections/<int:pk>/photo/", views.inspection_photo, name="inspection_photo"),
+    path("inspections/<int:pk>/finish/", views.inspection_finish, name="inspection_finish"),
+    path("inspections/<int:pk>/print/", views.inspection_print, name="inspection_print"),
+    path("photos/<int:pk>/", views.photo_file, name="photo"),
+    path("checklists/", views.checklist_list, name="checklists"),
+    path("checklists/import/", views.checklist_import, name="checklist_import"),
+    path("checklists/<int:pk>/", views.checklist_detail, name="checklist"),
+    path("classes/", views.class_list, name="classes"),
+    path("classes/export/", views.class_export, name="class_export"),
+    path("classes/refresh/", views.class_refresh, name="class_refresh"),
+    path("classes/<int:pk>/", views.class_detail, name="class"),
+    path("classes/<int:pk>/override/", views.class_override, name="class_override"),
+    path("classes/<int:pk>/incident/", views.incident_create, name="incident_create"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/export/", views.plan_export, name="plan_export"),
+    path("plans/entries/<int:pk>/", views.plan_entry_edit, name="plan_entry"),
+    path("risks/", views.risk_list, name="risks"),
+    path("risks/export/", views.risk_export, name="risk_export"),
+    path("risks/new/", views.risk_edit, name="risk_create"),
+    path("risks/import/", views.risk_import, name="risk_import"),
+    path("risks/<int:pk>/", views.risk_edit, name="risk_edit"),
+]
