@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "anbiao.campaigns",
     "anbiao.benchmarks",
     "anbiao.training",
+    "anbiao.notifications",
+    "anbiao.dispatches",
     "anbiao.supervision",
     "anbiao.api",
     "anbiao.demo",
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "anbiao.core.context_processors.navigation",
+                "anbiao.notifications.context_processors.bell",
             ],
         },
     },
@@ -206,6 +209,26 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- E-mail (reminders, 督办, the weekly digest): printed to the console unless an SMTP server
+# is configured (docs/configuration.md).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "安标 <noreply@localhost>")
+EMAIL_SUBJECT_PREFIX = env_str("EMAIL_SUBJECT_PREFIX", "[安标] ")
+# The address links in mails point to, e.g. https://anbiao.example.gov.cn
+ANBIAO_SITE_URL = env_str("ANBIAO_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Business configuration
 ANBIAO_PAGE_SIZE = env_int("ANBIAO_PAGE_SIZE", 20)

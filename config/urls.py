@@ -14,6 +14,8 @@ urlpatterns = [
     path("agencies/", include("anbiao.agencies.urls")),
     path("benchmarks/", include("anbiao.benchmarks.urls")),
     path("training/", include("anbiao.training.urls")),
+    path("notifications/", include("anbiao.notifications.urls")),
+    path("dispatches/", include("anbiao.dispatches.urls")),
     path("supervision/", include("anbiao.supervision.urls")),
     path("api/v1/", include(api_urls, namespace="api")),
     path("api-tokens/", include(token_urls, namespace="tokens")),

@@ -9,7 +9,10 @@ bash scripts/setup.sh
 # The background worker runs imports, large exports and scheduled jobs; it stops with the server.
 .venv/bin/anbiao db-worker --interval 1 --no-reload >var/worker.log 2>&1 &
 worker=$!
-trap 'kill "$worker" 2>/dev/null' EXIT
+# The schedule's clock: every 5 minutes it asks the worker to run the jobs that are due.
+.venv/bin/anbiao run-scheduled --every 300 >var/scheduler.log 2>&1 &
+clock=$!
+trap 'kill "$worker" "$clock" 2>/dev/null' EXIT
 echo
 echo "anbiao 已启动: http://127.0.0.1:8000  (Ctrl+C 停止)"
 .venv/bin/anbiao runserver 127.0.0.1:8000 --noreload

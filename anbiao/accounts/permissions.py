@@ -60,6 +60,18 @@ BENCHMARK_MANAGE = "benchmark.manage"
 TRAINING_VIEW = "training.view"
 TRAINING_MANAGE = "training.manage"
 
+# --- Notifications and the schedule (anbiao/notifications): everyone who logs in has a bell and
+# preferences (their own only); the schedule's run log is for administrators.
+NOTIFICATION_VIEW = "notification.view"
+SCHEDULE_VIEW = "schedule.view"
+
+# --- 督办 (anbiao/dispatches): the district and stations issue, accept and return; departments,
+# enterprises and agencies reply to those sent to them. Which ones: the dispatch scope
+# (anbiao/dispatches/selectors.py `visible_q`).
+DISPATCH_VIEW = "dispatch.view"
+DISPATCH_ISSUE = "dispatch.issue"  # issue, accept, return (the issuing unit's own)
+DISPATCH_REPLY = "dispatch.reply"  # reply and hand in (those sent to one's unit)
+DISPATCH_EXPORT = "dispatch.export"
 # --- Supervision (anbiao/supervision): inspections, hazards, classes, plans, risk register.
 # Where: the enterprise scope. The enterprise user sees its own inspections, rectifies its own
 # hazards and keeps its own risk register; the station inspects, reviews and plans.
@@ -106,6 +118,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             EXPERT_VIEW,
             BENCHMARK_VIEW,
             TRAINING_VIEW,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
+            SCHEDULE_VIEW,
+            DISPATCH_VIEW,
+            DISPATCH_EXPORT,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -141,6 +158,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             EXPERT_VIEW,
             BENCHMARK_VIEW,
             TRAINING_VIEW,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
+            DISPATCH_VIEW,
+            DISPATCH_ISSUE,
+            DISPATCH_EXPORT,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -198,6 +220,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             BENCHMARK_MANAGE,
             TRAINING_VIEW,
             TRAINING_MANAGE,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
+            DISPATCH_VIEW,
+            DISPATCH_ISSUE,
+            DISPATCH_EXPORT,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -229,6 +256,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             # benchmarks, training
             BENCHMARK_VIEW,
             TRAINING_VIEW,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
+            DISPATCH_VIEW,
+            DISPATCH_REPLY,
+            DISPATCH_EXPORT,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -246,6 +278,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_VIEW,
             CASE_SELF_ASSESS,
             CASE_UPLOAD,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
+            DISPATCH_VIEW,
+            DISPATCH_REPLY,
             # supervision: its inspections, its hazards to rectify, its risk register
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -266,6 +302,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_UPLOAD,
             AGENCY_VIEW,
             GUIDANCE_RECORD,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
+            DISPATCH_VIEW,
+            DISPATCH_REPLY,
             # API tokens
             API_TOKEN_OWN,
         }
@@ -277,6 +317,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_VIEW,
             CASE_REVIEW,
             CASE_UPLOAD,
+            # notifications and 督办
+            NOTIFICATION_VIEW,
             # API tokens
             API_TOKEN_OWN,
         }

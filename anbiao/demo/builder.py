@@ -422,4 +422,8 @@ def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     station = next(u for u in users if u.username == "minan")
     _survey(random.Random(seed + 2), station)
     _task_progress(station)
+    from anbiao.dispatches.demo import build_dispatches_demo, run_schedule_once
+
+    build_dispatches_demo()
+    run_schedule_once()
     return summary, users

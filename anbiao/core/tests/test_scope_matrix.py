@@ -1148,6 +1148,121 @@ def later_day() -> str:
     return (timezone.localdate() + timedelta(days=30)).isoformat()
 
 
+# --- notifications and 督办 (issue 12). Everyone has a bell and preferences, and reads only their
+# own notifications; the schedule's run log is for administrators. A 督办单 for an enterprise is
+# seen like the enterprise (its agency included, read only); only its recipient replies and only
+# the issuing station accepts or returns it — anyone else is refused (403).
+DISPATCH_READERS = ALL - {"outsider"}
+ISSUER = {"minan": "station_officer", "xindian": "other_station_officer"}
+
+
+def inbox(w) -> dict:
+    """An unread notification for every persona, pointing home (made before the snapshot)."""
+    if "inbox" not in w:
+        from anbiao.notifications.models import Notification
+
+        w["inbox"] = {
+            p: Notification.objects.create(user=w[p], rule="dispatch", title="矩阵通知", url="/").pk
+            for p in USERS
+        }
+    return w["inbox"]
+
+
+def own_notification(w, persona, target) -> dict:
+    return {"pk": w["inbox"].get(persona, 0)}
+
+
+def dispatch_of(w, t, status="issued"):
+    """A 督办单 from the station of `t` to enterprise `t`, with a file; ORM only."""
+    key = f"dispatch-{t}-{status}"
+    if key not in w:
+        from django.core.files.base import ContentFile
+
+        from anbiao.dispatches.models import Dispatch, DispatchFile
+
+        officer = w[ISSUER[t]]
+        serial = len([k for k in w if k.startswith("dispatch-")]) + 1
+        dispatch = Dispatch.objects.create(
+            number=f"矩阵督〔2026〕{serial}号",
+            number_prefix="矩阵督",
+            year=2026,
+            serial=serial,
+            issuer_region=officer.region,
+            issuer_unit="矩阵安监站",
+            issued_by=officer,
+            issued_on="2026-03-02",
+            recipient_kind="enterprise",
+            recipient_enterprise=w[t],
+            subject=f"矩阵督办{t}",
+            content="矩阵",
+            deadline="2099-12-31",
+            status=status,
+            status_since="2026-03-02",
+        )
+        event = dispatch.events.create(kind="issue", on="2026-03-02", status_after="issued")
+        item = DispatchFile(event=event, name="a.pdf", file_type="pdf", size=9, sha256="0")
+        item.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 "), save=True)
+        w[key] = dispatch
+    return w[key]
+
+
+def dispatch_payload(w, persona, target) -> dict:
+    return {
+        "recipient_kind": "enterprise",
+        "enterprise": own(w, persona).uscc,
+        "subject": "矩阵督办",
+        "content": "矩阵",
+        "deadline": "2099-12-31",
+    }
+
+
+ROUTES.update(
+    {
+        "notifications:list": Route(ALL),
+        "notifications:open": Route(ALL, obj="inbox", get=405, post=own_notification),
+        "notifications:read_all": Route(ALL, obj="inbox", get=405, post={}),
+        "notifications:preferences": Route(
+            ALL, post={"rules": ["certificate_expiring"], "email_digest": "on"}
+        ),
+        "notifications:runs": Route(ADMIN),
+        "dispatches:list": Route(DISPATCH_READERS),
+        "dispatches:export": Route(EXPORTERS),
+        "dispatches:create": Route(
+            frozenset({"district_officer"}) | STATIONS, post=dispatch_payload
+        ),
+        "dispatches:detail": Route(DISPATCH_READERS, obj="dispatch"),
+        "dispatches:print": Route(DISPATCH_READERS, obj="dispatch"),
+        "dispatches:file": Route(DISPATCH_READERS, obj="dispatch_file"),
+        "dispatches:reply": Route(
+            frozenset({"enterprise_user"}), obj="dispatch", get=405, post={"text": "已整改"}
+        ),
+        "dispatches:accept": Route(STATIONS, obj="dispatch_submitted", get=405, post={}),
+        "dispatches:return": Route(
+            STATIONS, obj="dispatch_submitted", get=405, post={"text": "材料不全"}
+        ),
+    }
+)
+OBJECTS.update(
+    {
+        "inbox": {None: lambda w: inbox(w) and {}},
+        "dispatch": {t: lambda w, t=t: {"pk": dispatch_of(w, t).pk} for t in BOTH},
+        "dispatch_submitted": {
+            t: lambda w, t=t: {"pk": dispatch_of(w, t, "submitted").pk} for t in BOTH
+        },
+        "dispatch_file": {
+            t: lambda w, t=t: {"pk": dispatch_of(w, t).events.get().files.get().pk} for t in BOTH
+        },
+    }
+)
+
+
+def notification_models():
+    from anbiao.dispatches.models import Dispatch, DispatchEvent
+    from anbiao.notifications.models import Notification, NotificationPreference
+
+    return (Dispatch, DispatchEvent, Notification, NotificationPreference)
+
+
 def snapshot() -> dict:
     return {
         model.__name__: list(model.objects.order_by("pk").values())
@@ -1161,6 +1276,7 @@ def snapshot() -> dict:
             SurveyRound,
             SurveyFinding,
             *campaign_models(),
+            *notification_models(),
             *supervision_models(),
             *api_models(),
         )

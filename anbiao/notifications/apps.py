@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "anbiao.notifications"
+    verbose_name = "提醒与通知"
