@@ -1,9 +1,12 @@
 from django.urls import include, path
 
+from anbiao.core import audit_log
 from anbiao.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export/", audit_log.audit_log_export, name="audit_log_export"),
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
     path("cases/", include("anbiao.cases.urls")),

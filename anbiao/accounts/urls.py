@@ -13,4 +13,5 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
     path("login-log/", views.login_log, name="login_log"),
+    path("unlock/", views.login_unlock, name="login_unlock"),
 ]

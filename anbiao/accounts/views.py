@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts import services
-from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm
+from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm, lockout_policy
 from anbiao.accounts.models import LoginLog, User
 from anbiao.core.forms import apply_errors, style_fields
 from anbiao.core.pagination import paginate, querystring_without
@@ -23,6 +23,9 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"policy": lockout_policy()}
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):
@@ -37,8 +40,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):
+        from django.contrib.auth import update_session_auth_hash
+
+        user = self.request.user
+        services.user_set_password(
+            actor=user, user=user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, user)
         messages.success(self.request, "密码已修改")
-        return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
 def _require_admin(user) -> None:
@@ -55,11 +65,13 @@ def user_list(request):
         from django.db.models import Q
 
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+    page = paginate(request, users)
     return render(
         request,
         "accounts/user_list.html",
         {
-            "page": paginate(request, users),
+            "page": page,
+            "locked": services.locked_usernames(u.username for u in page),
             "q": q,
             "query": querystring_without(request, "page"),
         },
@@ -126,6 +138,22 @@ def login_log(request):
             "q": q,
             "outcome": outcome,
             "outcomes": LoginLog.Outcome.choices,
+            "locked_addresses": services.locked_addresses(),
             "query": querystring_without(request, "page"),
         },
     )
+
+
+@require_POST
+def login_unlock(request):
+    """An administrator clears the lock on an account (`username`) or an address (`ip`)."""
+    _require_admin(request.user)
+    username = request.POST.get("username", "").strip()[:150]
+    ip = request.POST.get("ip", "").strip()[:45]
+    try:
+        services.login_unlock(actor=request.user, username=username, ip_address=ip)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"已解除 {username or ip} 的登录锁定")
+    return redirect("accounts:login_log" if ip else "accounts:user_list")

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from anbiao.cases.forms import (
 )
 from anbiao.cases.models import ItemScore, StandardItem
 from anbiao.core.excel import xlsx_response
+from anbiao.core.files import stored_file_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
@@ -259,15 +260,7 @@ def evidence_upload(request, pk: int):
 @require_GET
 def evidence_download(request, pk: int):
     evidence = selectors.evidence_get(user=request.user, pk=pk)
-    from anbiao.cases.evidence import TYPES
-
-    file_type = TYPES.get(evidence.file_type)
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=file_type.content_type if file_type else "application/octet-stream",
-    )
+    return stored_file_response(evidence)
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,6 +29,7 @@ NAVIGATION = (
     ("导入记录", "ti-file-import", "imports:list", perms.IMPORT_VIEW, "/imports/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
     ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
+    ("审计日志", "ti-file-search", "audit_log", perms.AUDIT_VIEW, "/audit/"),
 )
 
 

@@ -155,6 +155,10 @@ ROUTES = {
     "accounts:user_edit": Route(ADMIN, obj="user", post=lambda w, p, t: account("victim")),
     "accounts:user_reset_password": Route(ADMIN, obj="user", post={"password": "Reset#2025M"}),
     "accounts:login_log": Route(ADMIN),
+    "accounts:login_unlock": Route(ADMIN, get=405, post={"username": "victim"}),
+    # The change log: admins see all of it, the district officer that of their region.
+    "audit_log": Route(frozenset({"district_officer", "admin_user"})),
+    "audit_log_export": Route(frozenset({"district_officer", "admin_user"})),
     "enterprises:list": Route(ALL),
     "enterprises:export": Route(frozenset({"district_officer", "admin_user"}) | STATIONS),
     "enterprises:create": Route(STATIONS, post=new_enterprise),
