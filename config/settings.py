@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django_filters",
     "django_htmx",
@@ -78,8 +80,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "anbiao.core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "anbiao.accounts.middleware.SecondFactorRequiredMiddleware",
     "anbiao.accounts.middleware.PasswordChangeRequiredMiddleware",
     "anbiao.core.middleware.MissingFileMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -154,6 +158,11 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # REMOTE_ADDR is the client's address: ClientAddressMiddleware sets it from the proxy's header.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Second factor (TOTP, django-otp): roles that must use it, e.g. "admin,district". Anyone may
+# turn it on for their own account from 双因素认证.
+ANBIAO_OTP_REQUIRED_ROLES = env_list("ANBIAO_OTP_REQUIRED_ROLES")
+OTP_TOTP_ISSUER = env_str("ANBIAO_DEPLOYMENT_NAME", "翔安区安全生产标准化管理系统")
 
 # Idle timeout: the session expires this many seconds after the last request.
 SESSION_COOKIE_AGE = env_int("ANBIAO_IDLE_TIMEOUT_MINUTES", 30) * 60

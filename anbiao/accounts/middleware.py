@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
-ALLOWED = ("accounts:password_change", "accounts:logout")
+ALLOWED = ("accounts:password_change", "accounts:logout", "accounts:otp_verify")
 
 
 class PasswordChangeRequiredMiddleware:
@@ -24,4 +24,28 @@ class PasswordChangeRequiredMiddleware:
             if request.path not in self.allowed:
                 messages.warning(request, "管理员已重置您的密码,请先设置一个新密码")
                 return redirect("accounts:password_change")
+        return self.get_response(request)
+
+
+OTP_ALLOWED = ("accounts:otp_verify", "accounts:otp_setup", "accounts:logout")
+
+
+class SecondFactorRequiredMiddleware:
+    """A signed-in user who must pass a second factor (accounts/otp.py) and has not in this
+    session is sent to enter their code, or to enrol when they have no device yet."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.allowed = None
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_verified():
+            from anbiao.accounts import otp
+
+            if self.allowed is None:
+                self.allowed = {reverse(name) for name in OTP_ALLOWED}
+            if request.path not in self.allowed and otp.required_for(user):
+                target = "otp_verify" if otp.confirmed_device(user) else "otp_setup"
+                return redirect(f"accounts:{target}")
         return self.get_response(request)

@@ -1,5 +1,6 @@
 """Login, logout, password change, user management and the login log."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -9,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
 
+from anbiao.accounts import otp, services
 from anbiao.accounts import permissions as perms
-from anbiao.accounts import services
 from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm, lockout_policy
 from anbiao.accounts.models import LoginLog, User
 from anbiao.core.forms import apply_errors, style_fields
@@ -72,6 +74,7 @@ def user_list(request):
         {
             "page": page,
             "locked": services.locked_usernames(u.username for u in page),
+            "otp_users": otp.enrolled_user_ids(u.pk for u in page),
             "q": q,
             "query": querystring_without(request, "page"),
         },
@@ -157,3 +160,60 @@ def login_unlock(request):
     else:
         messages.success(request, f"已解除 {username or ip} 的登录锁定")
     return redirect("accounts:login_log" if ip else "accounts:user_list")
+
+
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    """Turn on the second factor: scan the QR code (or type the key), enter the first code."""
+    user = request.user
+    if otp.confirmed_device(user) and not user.is_verified():
+        return redirect("accounts:otp_verify")  # re-enrolling needs the current factor first
+    device = otp.pending_device(user)
+    error = ""
+    if request.method == "POST":
+        try:
+            device = otp.confirm(user=user, device=device, token=request.POST.get("token", ""))
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            otp_login(request, device)
+            messages.success(request, "双因素认证已启用,以后每次登录都需输入验证码")
+            return redirect("home")
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "qr": otp.qr_svg_data_uri(device),
+            "secret": otp.secret_text(device),
+            "enabled": otp.confirmed_device(user) is not None,
+            "required": user.role in settings.ANBIAO_OTP_REQUIRED_ROLES,
+            "error": error,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    """The second step of a login: the current code of the user's authenticator app."""
+    if request.user.is_verified() or not otp.confirmed_device(request.user):
+        return redirect("home")
+    error = ""
+    if request.method == "POST":
+        try:
+            device = otp.verify(user=request.user, token=request.POST.get("token", ""))
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            otp_login(request, device)
+            return redirect("home")
+    return render(request, "accounts/otp_verify.html", {"error": error})
+
+
+@require_POST
+def otp_reset(request, pk: int):
+    """An administrator removes a user's second factor (e.g. a lost phone)."""
+    _require_admin(request.user)
+    user = get_object_or_404(User, pk=pk)
+    otp.reset(actor=request.user, user=user)
+    messages.success(request, f"已重置 {user.username} 的双因素认证,其下次登录时重新绑定")
+    return redirect("accounts:user_list")
