@@ -21,6 +21,7 @@ from anbiao.accounts.choices import Role
 from anbiao.accounts.scope import enterprise_scope_q
 from anbiao.agencies.models import Agency, AgencyAssignment, Expert, GuidanceFile, GuidanceRecord
 from anbiao.cases.models import Assessment
+from anbiao.core.parsing import parse_id
 
 
 def _require(user, perm: str, message: str = "您没有查看机构与专家的权限") -> None:
@@ -110,9 +111,9 @@ def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
     qs = qs.select_related("agency", "enterprise", "enterprise__region").annotate(
         file_count=Count("files")
     )
-    agency = params.get("agency") or ""
-    if agency.isdigit():
-        qs = qs.filter(agency_id=int(agency))
+    agency = parse_id(params.get("agency"))  # None for "abc" or 99999999999999999999
+    if agency is not None:
+        qs = qs.filter(agency_id=agency)
     text = (params.get("q") or "").strip()
     if text:
         qs = qs.filter(

@@ -27,6 +27,7 @@ from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.official_forms import official_form_response
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_date
 
 
 def _require(user, perm: str) -> None:
@@ -35,10 +36,7 @@ def _require(user, perm: str) -> None:
 
 
 def _on(request) -> date:
-    try:
-        return date.fromisoformat(request.GET.get("on", ""))
-    except ValueError:
-        return timezone.localdate()
+    return parse_date(request.GET.get("on"), timezone.localdate())
 
 
 def _can_manage(user) -> bool:

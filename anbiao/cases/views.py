@@ -25,6 +25,7 @@ from anbiao.core.files import stored_file_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_id
 
 
 def _require(user, perm: str) -> None:
@@ -229,11 +230,14 @@ def evidence_upload(request, pk: int):
     back = reverse("cases:detail", kwargs={"pk": enterprise.pk})
     item_score = None
     if request.POST.get("assessment") and request.POST.get("item"):
-        assessment = selectors.assessment_get(user=user, pk=request.POST["assessment"])
+        assessment_pk = parse_id(request.POST["assessment"])
+        if assessment_pk is None:
+            raise Http404("评定不存在")
+        assessment = selectors.assessment_get(user=user, pk=assessment_pk)
         if assessment.case.enterprise_id != enterprise.pk:
             raise Http404("评定不属于该企业")
         item = StandardItem.objects.filter(
-            pk=request.POST["item"], standard=assessment.standard
+            pk=parse_id(request.POST["item"], 0), standard=assessment.standard
         ).first()
         if item is None:
             raise Http404("评定项不存在")
@@ -324,7 +328,7 @@ def assessment_item(request, pk: int):
     if request.method != "POST":
         return NOT_ALLOWED()
     item = StandardItem.objects.filter(
-        pk=request.POST.get("item") or 0, standard=assessment.standard
+        pk=parse_id(request.POST.get("item"), 0), standard=assessment.standard
     ).first()
     if item is None:
         raise Http404("评定项不存在")

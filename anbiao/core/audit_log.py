@@ -2,6 +2,8 @@
 exportable. A system administrator sees all of it; a district officer the changes of the
 enterprises in their region (ChangeLog is scoped through its enterprise)."""
 
+from functools import cache
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,23 +16,20 @@ from anbiao.core.models import ChangeLog
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import parse_choice, parse_date
 
-OBJECT_TYPES = {
-    "accounts.user": "用户",
-    "enterprises.enterprise": "企业",
-    "agencies.agency": "第三方机构",
-    "agencies.expert": "专家",
-    "agencies.agencyassignment": "机构服务",
-    "campaigns.campaign": "专项行动",
-    "campaigns.target": "目标",
-    "campaigns.task": "任务",
-    "cases.case": "创建过程",
-    "cases.evidencefile": "证明材料",
-    "cases.assessment": "评定",
-    "cases.certificate": "证书",
-    "surveys.surveyround": "摸排",
-    "benchmarks.benchmark": "标杆企业",
-    "training.trainingsession": "培训",
-}
+APPS = ("accounts", "agencies", "enterprises", "cases", "campaigns", "surveys", "benchmarks")
+APPS += ("training", "core")
+
+
+@cache
+def object_types() -> dict[str, str]:
+    """'app.model' → the model's Chinese name, for every model the change log can name."""
+    from django.apps import apps
+
+    return {
+        m._meta.label_lower: str(m._meta.verbose_name)
+        for m in apps.get_models()
+        if m._meta.app_label in APPS
+    }
 
 
 def filters(params) -> dict:
@@ -38,7 +37,7 @@ def filters(params) -> dict:
     return {
         "q": str(params.get("q", "")).strip()[:100],
         "action": parse_choice(params.get("action", ""), ChangeLog.Action.choices),
-        "object_type": parse_choice(params.get("object_type", ""), OBJECT_TYPES),
+        "object_type": parse_choice(params.get("object_type", ""), object_types()),
         "start": parse_date(params.get("start")),
         "end": parse_date(params.get("end")),
     }
@@ -82,8 +81,9 @@ def changes_text(entry: ChangeLog) -> str:
 def audit_log(request):
     qs, f = change_log(user=request.user, params=request.GET)
     page = paginate(request, qs)
+    types = object_types()
     for entry in page:
-        entry.type_label = OBJECT_TYPES.get(entry.object_type, entry.object_type)
+        entry.type_label = types.get(entry.object_type, entry.object_type)
         entry.changes_lines = changes_text(entry).splitlines()
     return render(
         request,
@@ -92,7 +92,7 @@ def audit_log(request):
             "page": page,
             "f": f,
             "actions": ChangeLog.Action.choices,
-            "object_types": OBJECT_TYPES.items(),
+            "object_types": sorted(object_types().items(), key=lambda kv: kv[0]),
             "query": querystring_without(request, "page"),
         },
     )
@@ -104,7 +104,7 @@ COLUMNS = [
     Column("用户名", lambda e: e.actor.username if e.actor else "", 14),
     Column("IP地址", lambda e: e.ip_address or "", 16),
     Column("操作", lambda e: e.get_action_display(), 10),
-    Column("对象类型", lambda e: OBJECT_TYPES.get(e.object_type, e.object_type), 12),
+    Column("对象类型", lambda e: object_types().get(e.object_type, e.object_type), 12),
     Column("对象", lambda e: e.object_repr, 30),
     Column("企业", lambda e: e.enterprise.name if e.enterprise else "", 30),
     Column("变更内容(原值 → 新值)", changes_text, 60),

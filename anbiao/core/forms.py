@@ -21,9 +21,33 @@ def style_fields(form: forms.BaseForm) -> None:
         widget.attrs["class"] = css
 
 
+def bound_fields(form: forms.BaseForm) -> None:
+    """Give every date and integer field the range the database and date arithmetic can hold
+    (anbiao/core/parsing.py), so `9999-12-31` or `99999999999999999999` is a form error naming
+    the field, not a 500 further down."""
+    from django.core.validators import MaxValueValidator, MinValueValidator
+
+    from anbiao.core.parsing import MAX_DATE, MAX_INT, MIN_DATE, MIN_INT
+
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
+            low, high = MIN_DATE, MAX_DATE
+            message = f"请输入 {MIN_DATE.year} 年至 {MAX_DATE.year} 年之间的日期"
+        elif isinstance(field, forms.IntegerField):
+            low, high, message = MIN_INT, MAX_INT, "数值超出范围"
+        else:
+            continue
+        field.validators = [
+            *field.validators,
+            MinValueValidator(low, message=message),
+            MaxValueValidator(high, message=message),
+        ]
+
+
 class StyledForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_fields(self)
         style_fields(self)
 
     def full_clean(self):
@@ -34,6 +58,7 @@ class StyledForm(forms.Form):
 class StyledModelForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_fields(self)
         style_fields(self)
 
     def full_clean(self):

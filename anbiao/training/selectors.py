@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from anbiao.accounts import permissions as perms
+from anbiao.core.parsing import parse_date
 from anbiao.enterprises.filters import search_q
 from anbiao.enterprises.models import Enterprise
 from anbiao.training.models import Attendance, Session, SessionFile, TraineeRole
@@ -132,10 +133,9 @@ def session_list(*, user, params) -> QuerySet[Session]:
     if kind:
         qs = qs.filter(kind=kind)
     for key, lookup in (("start", "held_on__gte"), ("end", "held_on__lte")):
-        try:
-            qs = qs.filter(**{lookup: date.fromisoformat(params.get(key) or "")})
-        except ValueError:
-            pass
+        on = parse_date(params.get(key))
+        if on is not None:
+            qs = qs.filter(**{lookup: on})
     return qs.order_by("-held_on", "-id")
 
 

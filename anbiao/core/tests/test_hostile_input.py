@@ -45,9 +45,14 @@ def field_names(response) -> set[str]:
     return set(NAME_RE.findall(text)) - {"csrfmiddlewaretoken"}
 
 
-def personas_for(route, target):
-    """Personas the route serves on this target (others are refused before any parsing)."""
-    return [p for p in USERS if p in route.who and (target not in BOTH or target in SCOPE[p])]
+def personas_for(route, w, target):
+    """One persona of each role the route serves on this target (others are refused before
+    any parsing, which the scope matrix checks)."""
+    chosen = {}
+    for p in USERS:
+        if p in route.who and (target not in BOTH or target in SCOPE[p]):
+            chosen.setdefault(w[p].role, p)
+    return list(chosen.values())
 
 
 def crawl(client, method, url, names, base=None) -> list[str]:
