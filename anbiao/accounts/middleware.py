@@ -45,7 +45,9 @@ class SecondFactorRequiredMiddleware:
 
             if self.allowed is None:
                 self.allowed = {reverse(name) for name in OTP_ALLOWED}
-            if request.path not in self.allowed and otp.required_for(user):
-                target = "otp_verify" if otp.confirmed_device(user) else "otp_setup"
-                return redirect(f"accounts:{target}")
+            if request.path not in self.allowed and otp.required_in_session(request):
+                enrolled = otp.confirmed_device(user) is not None
+                if enrolled or otp.required_by_role(user):
+                    return redirect("accounts:otp_verify" if enrolled else "accounts:otp_setup")
+                otp.remember_enrolment(request, user)  # an admin removed the device meanwhile
         return self.get_response(request)

@@ -15,11 +15,34 @@ from anbiao.core import audit
 from anbiao.core.models import ChangeLog
 
 
+def required_by_role(user: User) -> bool:
+    return user.role in settings.ANBIAO_OTP_REQUIRED_ROLES
+
+
 def required_for(user: User) -> bool:
     """True when `user` must pass a second factor: their role requires it, or they enrolled."""
-    if user.role in settings.ANBIAO_OTP_REQUIRED_ROLES:
+    if required_by_role(user):
         return True
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+SESSION_KEY = "anbiao_otp_enrolled"
+
+
+def remember_enrolment(request, user: User) -> None:
+    """Note in the session whether the user has a device, so that checking it costs no query on
+    every request (set at login, and when the user enrols)."""
+    request.session[SESSION_KEY] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def required_in_session(request) -> bool:
+    """`required_for(request.user)`, answered from the role and the session's note."""
+    user = request.user
+    if required_by_role(user):
+        return True
+    if SESSION_KEY not in request.session:
+        remember_enrolment(request, user)
+    return request.session[SESSION_KEY]
 
 
 def enrolled_user_ids(user_ids) -> set[int]:

@@ -177,6 +177,7 @@ def otp_setup(request):
             error = exc.messages[0]
         else:
             otp_login(request, device)
+            otp.remember_enrolment(request, user)
             messages.success(request, "双因素认证已启用,以后每次登录都需输入验证码")
             return redirect("home")
     return render(

@@ -45,6 +45,13 @@ def field_names(response) -> set[str]:
     return set(NAME_RE.findall(text)) - {"csrfmiddlewaretoken"}
 
 
+def targets(route):
+    """Parsing does not depend on whose record it is: one target per route (民安's when the
+    route names an enterprise's record), every role that may use it."""
+    options = list(OBJECTS[route.obj])
+    return ["minan"] if "minan" in options else options[:1]
+
+
 def personas_for(route, w, target):
     """One persona of each role the route serves on this target (others are refused before
     any parsing, which the scope matrix checks)."""
@@ -86,7 +93,7 @@ def routes(write: bool):
 def test_hostile_query_parameters_never_give_a_server_error(world, name):  # noqa: F811
     route = ROUTES[name]
     failures = []
-    for target in OBJECTS[route.obj]:
+    for target in targets(route):
         for persona in personas_for(route, world, target):
             client = Client()
             client.force_login(world[persona])
@@ -100,7 +107,7 @@ def test_hostile_query_parameters_never_give_a_server_error(world, name):  # noq
 def test_hostile_form_values_never_give_a_server_error(world, name):  # noqa: F811
     route = ROUTES[name]
     failures = []
-    for target in OBJECTS[route.obj]:
+    for target in targets(route):
         for persona in personas_for(route, world, target):
             client = Client()
             client.force_login(world[persona])
