@@ -14,6 +14,7 @@ from django_otp import login as otp_login
 
 from anbiao.accounts import otp, services
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm, lockout_policy
 from anbiao.accounts.models import LoginLog, User
 from anbiao.core.forms import apply_errors, style_fields
@@ -147,6 +148,7 @@ def login_log(request):
     )
 
 
+@requires(perms.USER_MANAGE)
 @require_POST
 def login_unlock(request):
     """An administrator clears the lock on an account (`username`) or an address (`ip`)."""
@@ -210,6 +212,7 @@ def otp_verify(request):
     return render(request, "accounts/otp_verify.html", {"error": error})
 
 
+@requires(perms.USER_MANAGE)
 @require_POST
 def otp_reset(request, pk: int):
     """An administrator removes a user's second factor (e.g. a lost phone)."""

@@ -35,6 +35,9 @@ def bound_fields(form: forms.BaseForm) -> None:
             message = f"请输入 {MIN_DATE.year} 年至 {MAX_DATE.year} 年之间的日期"
         elif isinstance(field, forms.IntegerField):
             low, high, message = MIN_INT, MAX_INT, "数值超出范围"
+        elif isinstance(field, forms.ModelChoiceField) and not field.to_field_name:
+            field.clean = _ids_in_range(field.clean)
+            continue
         else:
             continue
         field.validators = [
@@ -42,6 +45,24 @@ def bound_fields(form: forms.BaseForm) -> None:
             MinValueValidator(low, message=message),
             MaxValueValidator(high, message=message),
         ]
+
+
+def _ids_in_range(clean):
+    """Wrap a model choice field's `clean`: an id beyond the 64-bit column (a typed URL, a
+    probe) is an invalid choice, not an overflow in the database driver."""
+    from django.core.exceptions import ValidationError
+
+    from anbiao.core.parsing import MAX_INT
+
+    def checked(value):
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            text = str(item if item is not None else "").strip().lstrip("-")
+            if text.isdigit() and int(text) > MAX_INT:
+                raise ValidationError("所选项不存在,请重新选择", code="invalid_choice")
+        return clean(value)
+
+    return checked
 
 
 class StyledForm(forms.Form):
