@@ -1,6 +1,6 @@
-"""Personas shared by every app's tests (DESIGN §7): a district officer, the 民安 station
-officer, a station officer of another 街道 (新店), an enterprise user, an agency user, an
-outsider with no scope, and a system administrator."""
+"""Personas shared by every app's tests (docs/architecture.md, "Tests"): a district officer,
+the 民安 station officer, a station officer of another 街道 (新店), an enterprise user, an
+agency user, an outsider with no scope, and a system administrator."""
 
 import pytest
 

@@ -30,7 +30,7 @@ def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
 
     import xlsxwriter
 
-    from anbiao.enterprises.uscc import check_character
+    from anbiao.core.uscc import check_character
 
     rng = random.Random(seed)
     industries = ["机械", "轻工", "建材", "纺织", "冶金", "有色", "商贸"]

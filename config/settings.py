@@ -26,7 +26,7 @@ if not SECRET_KEY:
             "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')。"
             "开发环境请设置 ANBIAO_DEV=1。See docs/configuration.md."
         )
-    SECRET_KEY = "anbiao-insecure-development-key-change-me"
+    SECRET_KEY = "anbiao-insecure-development-key-change-me"  # noqa: S105 - public on purpose
 ALLOWED_HOSTS = env_list("ANBIAO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "anbiao.campaigns",
     "anbiao.benchmarks",
     "anbiao.training",
+    "anbiao.demo",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +180,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("ANBIAO_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = env_int("ANBIAO_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ANBIAO_HSTS_INCLUDE_SUBDOMAINS", True)
-# The header carrying the client's address, set by the proxy (X-Real-IP); see ClientAddressMiddleware.
+# The header with the client's address, set by the proxy (X-Real-IP): ClientAddressMiddleware.
 ANBIAO_CLIENT_IP_HEADER = env_str("ANBIAO_CLIENT_IP_HEADER")
 _proxy_header = env_str("ANBIAO_PROXY_SSL_HEADER")
 if _proxy_header:

@@ -1,10 +1,10 @@
 from django.urls import include, path
 
+from anbiao.campaigns.home import home
 from anbiao.core import audit_log
-from anbiao.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("audit/export/", audit_log.audit_log_export, name="audit_log_export"),
     path("accounts/", include("anbiao.accounts.urls")),

@@ -8,7 +8,8 @@ class RegionLevel(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """Built-in roles (DESIGN §2). What each may do lives in `permissions.ROLE_PERMISSIONS`."""
+    """Built-in roles (docs/roles-and-scope.md). What each may do lives in
+    `permissions.ROLE_PERMISSIONS`."""
 
     ADMIN = "admin", "系统管理员"
     DISTRICT = "district", "区专班"

@@ -1,9 +1,10 @@
 from django import forms
+from django.apps import apps
 from django.contrib.auth.forms import AuthenticationForm
 
 from anbiao.accounts.models import User
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.forms import StyledForm, StyledModelForm, style_fields
-from anbiao.enterprises import uscc as uscc_rules
 
 
 def lockout_policy() -> dict[str, int]:
@@ -74,7 +75,8 @@ class UserForm(StyledModelForm):
             self.fields["password"].required = True
 
     def clean_enterprise_uscc(self):
-        from anbiao.enterprises.models import Enterprise
+        # accounts sits below enterprises (docs/architecture.md): the model comes from the registry.
+        Enterprise = apps.get_model("enterprises", "Enterprise")  # noqa: N806
 
         raw = self.cleaned_data.get("enterprise_uscc")
         if not raw:

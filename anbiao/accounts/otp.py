@@ -113,8 +113,10 @@ def verify(*, user: User, token: str) -> TOTPDevice:
 @transaction.atomic
 def reset(*, actor, user: User) -> None:
     """An administrator removes a user's second factor (lost phone); the user enrols again."""
-    from anbiao.accounts.services import _require_admin
+    from anbiao.accounts import permissions as perms
+    from anbiao.accounts.access import require
+    from anbiao.accounts.services import USER_MANAGE_DENIED
 
-    _require_admin(actor)
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor=actor, action=ChangeLog.Action.UPDATE, instance=user, note="重置双因素认证")

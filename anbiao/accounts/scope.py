@@ -1,7 +1,12 @@
 """Data scope: the one place that decides which enterprises (and so which records hanging off
 them) a user may see. Every list, detail, edit, export and download goes through here, via
-`ScopedQuerySet.restrict` (anbiao/core/querysets.py)."""
+`ScopedQuerySet.restrict` (anbiao/core/querysets.py).
 
+accounts sits below every domain app (docs/architecture.md), so the domain models this module
+filters through (Enterprise, Assessment) are named through the app registry, not imported.
+"""
+
+from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,9 +43,8 @@ def enterprise_scope_q(user, prefix: str = "") -> Q:
             & Q(agency_assignments__start_on__lte=today)
             & not_ended
         )
-        from anbiao.enterprises.models import Enterprise
-
-        return Q(**{f"{pk}__in": Enterprise.objects.filter(active).values("pk")}) | Q(
+        enterprises = apps.get_model("enterprises", "Enterprise").objects
+        return Q(**{f"{pk}__in": enterprises.filter(active).values("pk")}) | Q(
             **{f"{pk}__in": reviewed_enterprises(agency_id=user.agency_id)}
         )
     # Experts see the enterprises of the reviews assigned to them.
@@ -58,8 +62,25 @@ def regions_for(user):
 
 def reviewed_enterprises(**assessment_filter):
     """Enterprise ids of the reviews (评审) assigned to an agency or an expert."""
-    from anbiao.cases.models import Assessment
-
-    return Assessment.objects.filter(kind="review", **assessment_filter).values(
-        "case__enterprise_id"
+    return (
+        apps.get_model("cases", "Assessment")
+        .objects.filter(kind="review", **assessment_filter)
+        .values("case__enterprise_id")
     )
+
+
+def scope_key(user) -> str:
+    """A cache key part naming `user`'s data scope: two users share it exactly when
+    `enterprise_scope_q` gives them the same enterprises (same role kind and the same region,
+    enterprise, agency or expert). Used by caches of scoped figures (anbiao/campaigns/cache.py)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return "none"
+    if user.role in REGION_ROLES:
+        if user.region_id is None:
+            return "all" if user.role == Role.ADMIN else "none"
+        return f"region:{user.region_id}"
+    if user.role == Role.ENTERPRISE:
+        return f"enterprise:{user.enterprise_id or 0}"
+    if user.role == Role.AGENCY:
+        return f"agency:{user.agency_id or 0}"
+    return f"expert:{user.pk}"

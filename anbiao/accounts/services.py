@@ -2,10 +2,11 @@
 Only a system administrator may call them; each change is in the change log."""
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.accounts.choices import REGION_ROLES, RegionLevel, Role
 from anbiao.accounts.models import User
 from anbiao.core import audit
@@ -24,9 +25,7 @@ ACCOUNT_FIELDS = (
 )
 
 
-def _require_admin(actor) -> None:
-    if actor is not None and not perms.has_perm(actor, perms.USER_MANAGE):
-        raise PermissionDenied("只有系统管理员可以管理用户")
+USER_MANAGE_DENIED = "只有系统管理员可以管理用户"
 
 
 def check_scope(user: User) -> None:
@@ -57,7 +56,7 @@ def check_scope(user: User) -> None:
 @transaction.atomic
 def user_create(*, actor, data: dict, password: str) -> User:
     """Create an account with a role and scope; the password must pass the complexity rules."""
-    _require_admin(actor)
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     user = User(**{k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
     check_scope(user)
     validate_password(password, user)
@@ -76,7 +75,7 @@ def user_create(*, actor, data: dict, password: str) -> User:
 @transaction.atomic
 def user_update(*, actor, user: User, data: dict) -> list[dict[str, str]]:
     """Change a user's details, role, scope or active flag."""
-    _require_admin(actor)
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     if actor is not None and user.pk == actor.pk and data.get("is_active") is False:
         raise ValidationError({"is_active": "不能停用自己的账号"})
     before = audit.snapshot(user, ACCOUNT_FIELDS)
@@ -98,7 +97,7 @@ def user_set_password(*, actor, user: User, password: str) -> None:
     must choose their own at the next login; the user's own change clears that."""
     reset = actor is not None and actor.pk != user.pk
     if reset:
-        _require_admin(actor)
+        require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     validate_password(password, user)
     user.set_password(password)
     user.must_change_password = reset
@@ -139,7 +138,7 @@ def login_unlock(*, actor, username: str = "", ip_address: str = "") -> int:
     records were cleared. Only a system administrator may do it, and it is in the change log."""
     from axes.utils import reset
 
-    _require_admin(actor)
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     if not username and not ip_address:
         raise ValidationError("请指定要解锁的账号或地址")
     cleared = reset(username=username) if username else reset(ip=ip_address)

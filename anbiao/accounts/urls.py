@@ -2,12 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from anbiao.accounts import views
+from anbiao.accounts.access import public, requires_login
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("login/", public(views.LoginView.as_view()), name="login"),
+    path("logout/", requires_login(auth_views.LogoutView.as_view()), name="logout"),
+    path("password/", requires_login(views.PasswordChangeView.as_view()), name="password_change"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),

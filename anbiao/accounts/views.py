@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -54,19 +55,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(self.get_success_url())
 
 
-def _require_admin(user) -> None:
-    if not perms.has_perm(user, perms.USER_MANAGE):
-        raise PermissionDenied("只有系统管理员可以管理用户")
-
-
 @require_GET
+@requires(perms.USER_MANAGE, message=services.USER_MANAGE_DENIED)
 def user_list(request):
-    _require_admin(request.user)
     users = User.objects.select_related("region", "enterprise", "agency").order_by("username")
     q = request.GET.get("q", "").strip()
     if q:
-        from django.db.models import Q
-
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     page = paginate(request, users)
     return render(
@@ -83,8 +77,8 @@ def user_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.USER_MANAGE, message=services.USER_MANAGE_DENIED)
 def user_edit(request, pk: int | None = None):
-    _require_admin(request.user)
     user = get_object_or_404(User, pk=pk) if pk else None
     form = UserForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
@@ -106,8 +100,8 @@ def user_edit(request, pk: int | None = None):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.USER_MANAGE, message=services.USER_MANAGE_DENIED)
 def user_reset_password(request, pk: int):
-    _require_admin(request.user)
     user = get_object_or_404(User, pk=pk)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -124,9 +118,8 @@ def user_reset_password(request, pk: int):
 
 
 @require_GET
+@requires(perms.LOGIN_LOG_VIEW, message="只有系统管理员可以查看登录日志")
 def login_log(request):
-    if not perms.has_perm(request.user, perms.LOGIN_LOG_VIEW):
-        raise PermissionDenied("只有系统管理员可以查看登录日志")
     logs = LoginLog.objects.select_related("user")
     q = request.GET.get("q", "").strip()
     if q:
@@ -152,7 +145,6 @@ def login_log(request):
 @require_POST
 def login_unlock(request):
     """An administrator clears the lock on an account (`username`) or an address (`ip`)."""
-    _require_admin(request.user)
     username = request.POST.get("username", "").strip()[:150]
     ip = request.POST.get("ip", "").strip()[:45]
     try:
@@ -216,7 +208,6 @@ def otp_verify(request):
 @require_POST
 def otp_reset(request, pk: int):
     """An administrator removes a user's second factor (e.g. a lost phone)."""
-    _require_admin(request.user)
     user = get_object_or_404(User, pk=pk)
     otp.reset(actor=request.user, user=user)
     messages.success(request, f"已重置 {user.username} 的双因素认证,其下次登录时重新绑定")

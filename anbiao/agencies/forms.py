@@ -3,11 +3,11 @@ from django.utils import timezone
 
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import User
-from anbiao.agencies.lookup import EnterpriseLookupField
 from anbiao.agencies.models import Agency, Expert
-from anbiao.cases.evidence import ACCEPTED
+from anbiao.core.evidence import ACCEPTED
 from anbiao.core.forms import StyledForm
 from anbiao.enterprises.choices import Industry
+from anbiao.enterprises.lookup import EnterpriseLookupField
 from anbiao.enterprises.models import Enterprise
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -10,23 +10,21 @@ Who sees what (docs/agencies-benchmarks-training.md):
   assignments and guidance records.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.apps import apps
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.accounts.choices import Role
-from anbiao.accounts.scope import enterprise_scope_q
 from anbiao.agencies.models import Agency, AgencyAssignment, Expert, GuidanceFile, GuidanceRecord
-from anbiao.cases.models import Assessment
 from anbiao.core.parsing import parse_id
 
-
-def _require(user, perm: str, message: str = "您没有查看机构与专家的权限") -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied(message)
+VIEW_DENIED = "您没有查看机构与专家的权限"
+EXPERTS_DENIED = "您没有查看专家库的权限"
+WORKLOAD_DENIED = "您没有查看工作量统计的权限"
 
 
 def _own_agency(user, qs: QuerySet, field: str = "agency_id") -> QuerySet:
@@ -44,7 +42,7 @@ def _count(qs: QuerySet, group: str) -> Coalesce:
 def _active_assignments(user):
     today = timezone.localdate()
     return (
-        AgencyAssignment.objects.filter(enterprise_scope_q(user, "enterprise__"))
+        AgencyAssignment.objects.restrict(user, "view")
         .filter(start_on__lte=today)
         .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
     )
@@ -53,13 +51,11 @@ def _active_assignments(user):
 def agency_list(*, user, params) -> QuerySet[Agency]:
     """The registry with, per agency, the enterprises it serves now and its guidance records
     (both counted within the viewer's scope)."""
-    _require(user, perms.AGENCY_VIEW)
+    require(user, perms.AGENCY_VIEW, message=VIEW_DENIED)
     qs = Agency.objects.annotate(
         serving=_count(_active_assignments(user).filter(agency=OuterRef("pk")), "agency"),
         records=_count(
-            GuidanceRecord.objects.filter(
-                enterprise_scope_q(user, "enterprise__"), agency=OuterRef("pk")
-            ),
+            GuidanceRecord.objects.restrict(user, "view").filter(agency=OuterRef("pk")),
             "agency",
         ),
     )
@@ -80,7 +76,7 @@ def agency_list(*, user, params) -> QuerySet[Agency]:
 
 
 def agency_get(*, user, pk: int) -> Agency:
-    _require(user, perms.AGENCY_VIEW)
+    require(user, perms.AGENCY_VIEW, message=VIEW_DENIED)
     agency = Agency.objects.filter(pk=pk).first()
     if agency is None:
         raise Http404("机构不存在")
@@ -106,7 +102,7 @@ def assignment_get(*, user, pk: int) -> AgencyAssignment:
 
 
 def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
-    _require(user, perms.AGENCY_VIEW)
+    require(user, perms.AGENCY_VIEW, message=VIEW_DENIED)
     qs = _own_agency(user, GuidanceRecord.objects.restrict(user, "view"))
     qs = qs.select_related("agency", "enterprise", "enterprise__region").annotate(
         file_count=Count("files")
@@ -127,7 +123,7 @@ def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
 
 
 def guidance_get(*, user, pk: int) -> GuidanceRecord:
-    _require(user, perms.AGENCY_VIEW)
+    require(user, perms.AGENCY_VIEW, message=VIEW_DENIED)
     record = (
         _own_agency(user, GuidanceRecord.objects.restrict(user, "view"))
         .select_related("agency", "enterprise", "enterprise__region", "recorded_by")
@@ -140,7 +136,7 @@ def guidance_get(*, user, pk: int) -> GuidanceRecord:
 
 
 def guidance_file_get(*, user, pk: int) -> GuidanceFile:
-    _require(user, perms.AGENCY_VIEW)
+    require(user, perms.AGENCY_VIEW, message=VIEW_DENIED)
     qs = _own_agency(user, GuidanceFile.objects.restrict(user, "view"), "record__agency_id")
     item = qs.filter(pk=pk).first()
     if item is None:
@@ -148,13 +144,19 @@ def guidance_file_get(*, user, pk: int) -> GuidanceFile:
     return item
 
 
-def _reviews(user) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(enterprise_scope_q(user, "case__enterprise__"), kind="review")
+def _assessments():
+    """Reviews (评审) are a cases model and cases sits above agencies (it assigns agencies and
+    experts to reviews), so the model is named through the app registry, not imported."""
+    return apps.get_model("cases", "Assessment").objects
+
+
+def _reviews(user) -> QuerySet:
+    return _assessments().restrict(user, "view").filter(kind="review")
 
 
 def expert_list(*, user, params) -> QuerySet[Expert]:
     """The expert registry with each expert's reviews (within the viewer's scope)."""
-    _require(user, perms.EXPERT_VIEW, "您没有查看专家库的权限")
+    require(user, perms.EXPERT_VIEW, message=EXPERTS_DENIED)
     reviews = _reviews(user).filter(experts=OuterRef("user_id"))
     qs = Expert.objects.select_related("agency", "user").annotate(
         review_count=_count(reviews.values("experts"), "experts"),
@@ -178,16 +180,16 @@ def expert_list(*, user, params) -> QuerySet[Expert]:
 
 
 def expert_get(*, user, pk: int) -> Expert:
-    _require(user, perms.EXPERT_VIEW, "您没有查看专家库的权限")
+    require(user, perms.EXPERT_VIEW, message=EXPERTS_DENIED)
     expert = Expert.objects.select_related("agency", "user", "enterprise").filter(pk=pk).first()
     if expert is None:
         raise Http404("专家不存在")
     return expert
 
 
-def expert_reviews(*, user, expert: Expert) -> QuerySet[Assessment]:
+def expert_reviews(*, user, expert: Expert) -> QuerySet:
     if not expert.user_id:
-        return Assessment.objects.none()
+        return _assessments().none()
     return (
         _reviews(user)
         .filter(experts=expert.user_id)
@@ -199,13 +201,14 @@ def expert_reviews(*, user, expert: Expert) -> QuerySet[Assessment]:
 def workload(*, user) -> dict:
     """Enterprises per agency (serving now, ever, guidance records, reviews) and reviews per
     expert, counted within the viewer's scope."""
-    _require(user, perms.EXPERT_VIEW, "您没有查看工作量统计的权限")
-    in_scope = enterprise_scope_q(user, "enterprise__")
+    require(user, perms.EXPERT_VIEW, message=WORKLOAD_DENIED)
+    assignments = AgencyAssignment.objects.restrict(user, "view")
+    records = GuidanceRecord.objects.restrict(user, "view")
     agencies = Agency.objects.annotate(
         serving=_count(_active_assignments(user).filter(agency=OuterRef("pk")), "agency"),
         ever=Coalesce(
             Subquery(
-                AgencyAssignment.objects.filter(in_scope, agency=OuterRef("pk"))
+                assignments.filter(agency=OuterRef("pk"))
                 .order_by()
                 .values("agency")
                 .annotate(n=Count("enterprise", distinct=True))
@@ -214,11 +217,9 @@ def workload(*, user) -> dict:
             ),
             Value(0),
         ),
-        records=_count(GuidanceRecord.objects.filter(in_scope, agency=OuterRef("pk")), "agency"),
+        records=_count(records.filter(agency=OuterRef("pk")), "agency"),
         last_visit=Subquery(
-            GuidanceRecord.objects.filter(in_scope, agency=OuterRef("pk"))
-            .order_by("-visited_on")
-            .values("visited_on")[:1]
+            records.filter(agency=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
         ),
         reviews=_count(_reviews(user).filter(agency=OuterRef("pk")), "agency"),
     ).order_by("-serving", "name")

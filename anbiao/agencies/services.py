@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.choices import Role
 from anbiao.agencies.models import (
     Agency,
@@ -16,10 +17,10 @@ from anbiao.agencies.models import (
     GuidanceFile,
     GuidanceRecord,
 )
-from anbiao.cases.evidence import check_upload
 from anbiao.core import audit
+from anbiao.core import uscc as uscc_rules
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import Industry
 from anbiao.enterprises.models import Enterprise
 
@@ -51,15 +52,6 @@ EXPERT_FIELDS = (
 )
 
 
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _require(actor, perm: str, message: str) -> None:
-    if actor is not None and not perms.has_perm(actor, perm):
-        raise PermissionDenied(message)
-
-
 def join_specialties(values) -> str:
     """A list of Industry values (or a stored string) as the stored comma-separated string."""
     if isinstance(values, str):
@@ -86,7 +78,7 @@ def _clean_agency(agency: Agency) -> None:
 @transaction.atomic
 def agency_save(*, actor, data: dict, agency: Agency | None = None) -> tuple[Agency, list]:
     """Register an agency, or change one; returns it and the changes written."""
-    _require(actor, perms.AGENCY_MANAGE, "您没有维护机构名录的权限")
+    require(actor, perms.AGENCY_MANAGE, message="您没有维护机构名录的权限")
     creating = agency is None
     agency = Agency() if creating else Agency.objects.select_for_update().get(pk=agency.pk)
     before = {} if creating else audit.snapshot(agency, AGENCY_FIELDS)
@@ -101,7 +93,7 @@ def agency_save(*, actor, data: dict, agency: Agency | None = None) -> tuple[Age
     changes = [] if creating else audit.diff(agency, before)
     if creating or changes:
         audit.record(
-            actor=_actor(actor),
+            actor=actor_or_none(actor),
             action=ChangeLog.Action.CREATE if creating else ChangeLog.Action.UPDATE,
             instance=agency,
             changes=changes,
@@ -130,7 +122,7 @@ def _clean_expert(expert: Expert) -> None:
 @transaction.atomic
 def expert_save(*, actor, data: dict, expert: Expert | None = None) -> tuple[Expert, list]:
     """Register an expert, or change one; returns it and the changes written."""
-    _require(actor, perms.AGENCY_MANAGE, "您没有维护专家库的权限")
+    require(actor, perms.AGENCY_MANAGE, message="您没有维护专家库的权限")
     creating = expert is None
     expert = Expert() if creating else Expert.objects.select_for_update().get(pk=expert.pk)
     before = {} if creating else audit.snapshot(expert, EXPERT_FIELDS)
@@ -146,20 +138,12 @@ def expert_save(*, actor, data: dict, expert: Expert | None = None) -> tuple[Exp
     changes = [] if creating else audit.diff(expert, before)
     if creating or changes:
         audit.record(
-            actor=_actor(actor),
+            actor=actor_or_none(actor),
             action=ChangeLog.Action.CREATE if creating else ChangeLog.Action.UPDATE,
             instance=expert,
             changes=changes,
         )
     return expert, changes
-
-
-def _enterprise_in_scope(actor, enterprise: Enterprise) -> None:
-    if (
-        actor is not None
-        and not Enterprise.objects.restrict(actor, "view").filter(pk=enterprise.pk).exists()
-    ):
-        raise PermissionDenied("该企业不在您的管辖范围内")
 
 
 @transaction.atomic
@@ -169,8 +153,7 @@ def assignment_create(
     """Assign an agency to an enterprise for technical guidance (技术服务) from `start_on`.
     While the assignment runs, the agency's users see the enterprise; once it has started the
     agency may no longer review the enterprise (anbiao/cases/independence.py)."""
-    _require(actor, perms.AGENCY_MANAGE, "您没有指派技术服务机构的权限")
-    _enterprise_in_scope(actor, enterprise)
+    require(actor, perms.AGENCY_MANAGE, obj=enterprise, message="您没有指派技术服务机构的权限")
     if not agency.is_active:
         raise ValidationError({"agency": f"机构“{agency.name}”不在册,不能指派"})
     running = AgencyAssignment.objects.filter(agency=agency, enterprise=enterprise).exclude(
@@ -182,7 +165,7 @@ def assignment_create(
         agency=agency, enterprise=enterprise, start_on=start_on, note=note.strip()
     )
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.CREATE,
         instance=assignment,
         enterprise=enterprise,
@@ -194,8 +177,9 @@ def assignment_create(
 @transaction.atomic
 def assignment_end(*, actor, assignment: AgencyAssignment, end_on: date) -> AgencyAssignment:
     """End a technical-service assignment on `end_on` (the agency keeps its past records)."""
-    _require(actor, perms.AGENCY_MANAGE, "您没有结束技术服务的权限")
-    _enterprise_in_scope(actor, assignment.enterprise)
+    require(
+        actor, perms.AGENCY_MANAGE, obj=assignment.enterprise, message="您没有结束技术服务的权限"
+    )
     assignment = AgencyAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.end_on is not None and assignment.end_on <= timezone.localdate():
         raise ValidationError({"end_on": "该技术服务已结束"})
@@ -205,7 +189,7 @@ def assignment_end(*, actor, assignment: AgencyAssignment, end_on: date) -> Agen
     assignment.end_on = end_on
     assignment.save(update_fields=["end_on"])
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.UPDATE,
         instance=assignment,
         enterprise=assignment.enterprise,
@@ -229,8 +213,7 @@ def guidance_record(
 ) -> GuidanceRecord:
     """Record a technical-guidance visit. An agency user records for their own agency, at an
     enterprise it is assigned to on the visit date; the station may record for any agency."""
-    _require(actor, perms.GUIDANCE_RECORD, "您没有记录技术服务的权限")
-    _enterprise_in_scope(actor, enterprise)
+    require(actor, perms.GUIDANCE_RECORD, obj=enterprise, message="您没有记录技术服务的权限")
     if actor is not None and actor.role == Role.AGENCY and actor.agency_id != agency.pk:
         raise PermissionDenied("只能记录本机构的技术服务")
     if visited_on > timezone.localdate():
@@ -258,13 +241,13 @@ def guidance_record(
         content=content.strip(),
         issues=issues.strip(),
         suggestions=suggestions.strip(),
-        recorded_by=_actor(actor),
+        recorded_by=actor_or_none(actor),
     )
     for upload in files or ():
         checked = check_upload(upload)
-        GuidanceFile.store(checked, uploaded_by=_actor(actor), record=record)
+        GuidanceFile.store(checked, uploaded_by=actor_or_none(actor), record=record)
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.CREATE,
         instance=record,
         enterprise=enterprise,

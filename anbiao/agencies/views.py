@@ -2,13 +2,14 @@
 technical-service assignments, guidance records with files, and the workload view."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.agencies import selectors, services
 from anbiao.agencies.exports import AGENCY_COLUMNS, EXPERT_COLUMNS, numbered
 from anbiao.agencies.forms import (
@@ -23,11 +24,6 @@ from anbiao.core.excel import xlsx_response
 from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
-
-
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
 
 
 def _can_manage(user) -> bool:
@@ -45,12 +41,14 @@ def _list_context(request, qs) -> dict:
 
 
 @require_GET
+@requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def agency_list(request):
     qs = selectors.agency_list(user=request.user, params=request.GET)
     return render(request, "agencies/agency_list.html", _list_context(request, qs))
 
 
 @require_GET
+@requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def agency_export(request):
     qs = selectors.agency_list(user=request.user, params=request.GET)
     return xlsx_response(
@@ -63,8 +61,8 @@ def agency_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.AGENCY_MANAGE)
 def agency_edit(request, pk: int | None = None):
-    _require(request.user, perms.AGENCY_MANAGE)
     agency = selectors.agency_get(user=request.user, pk=pk) if pk else None
     form = AgencyForm.for_agency(request.POST or None, agency)
     if request.method == "POST" and form.is_valid():
@@ -90,6 +88,7 @@ def agency_edit(request, pk: int | None = None):
 
 
 @require_GET
+@requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def agency_detail(request, pk: int):
     user = request.user
     agency = selectors.agency_get(user=user, pk=pk)
@@ -111,8 +110,8 @@ def agency_detail(request, pk: int):
     )
 
 
+@requires(perms.AGENCY_MANAGE)
 def assignment_create(request, pk: int):
-    _require(request.user, perms.AGENCY_MANAGE)
     agency = selectors.agency_get(user=request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -131,8 +130,8 @@ def assignment_create(request, pk: int):
     return redirect("agencies:detail", pk=agency.pk)
 
 
+@requires(perms.AGENCY_MANAGE)
 def assignment_end(request, pk: int):
-    _require(request.user, perms.AGENCY_MANAGE)
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -152,6 +151,7 @@ def assignment_end(request, pk: int):
 
 
 @require_GET
+@requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def guidance_list(request):
     qs = selectors.guidance_list(user=request.user, params=request.GET)
     return render(
@@ -168,8 +168,8 @@ def guidance_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.GUIDANCE_RECORD)
 def guidance_create(request):
-    _require(request.user, perms.GUIDANCE_RECORD)
     form = GuidanceForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
@@ -190,6 +190,7 @@ def guidance_create(request):
 
 
 @require_GET
+@requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def guidance_detail(request, pk: int):
     record = selectors.guidance_get(user=request.user, pk=pk)
     return render(
@@ -200,18 +201,21 @@ def guidance_detail(request, pk: int):
 
 
 @require_GET
+@requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def guidance_file(request, pk: int):
     item = selectors.guidance_file_get(user=request.user, pk=pk)
     return stored_file_response(item)
 
 
 @require_GET
+@requires(perms.EXPERT_VIEW, message=selectors.EXPERTS_DENIED)
 def expert_list(request):
     qs = selectors.expert_list(user=request.user, params=request.GET)
     return render(request, "agencies/expert_list.html", _list_context(request, qs))
 
 
 @require_GET
+@requires(perms.EXPERT_VIEW, message=selectors.EXPERTS_DENIED)
 def expert_export(request):
     qs = selectors.expert_list(user=request.user, params=request.GET)
     return xlsx_response(
@@ -224,6 +228,7 @@ def expert_export(request):
 
 
 @require_GET
+@requires(perms.EXPERT_VIEW, message=selectors.EXPERTS_DENIED)
 def expert_detail(request, pk: int):
     expert = selectors.expert_get(user=request.user, pk=pk)
     return render(
@@ -238,8 +243,8 @@ def expert_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.AGENCY_MANAGE)
 def expert_edit(request, pk: int | None = None):
-    _require(request.user, perms.AGENCY_MANAGE)
     expert = selectors.expert_get(user=request.user, pk=pk) if pk else None
     form = ExpertForm.for_expert(request.POST or None, expert, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -264,6 +269,7 @@ def expert_edit(request, pk: int | None = None):
 
 
 @require_GET
+@requires(perms.EXPERT_VIEW, message=selectors.WORKLOAD_DENIED)
 def workload(request):
     data = selectors.workload(user=request.user)
     return render(request, "agencies/workload.html", data)

@@ -2,12 +2,12 @@ from django import forms
 from django.utils import timezone
 
 from anbiao.accounts.scope import regions_for
-from anbiao.agencies.lookup import EnterpriseLookupField
 from anbiao.agencies.models import Agency
 from anbiao.benchmarks.choices import Stage
 from anbiao.benchmarks.services import allowed_stages
-from anbiao.cases.evidence import ACCEPTED
+from anbiao.core.evidence import ACCEPTED
 from anbiao.core.forms import StyledForm
+from anbiao.enterprises.lookup import EnterpriseLookupField, resolve_enterprise
 from anbiao.enterprises.models import Enterprise
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -135,7 +135,6 @@ class CrossVisitForm(StyledForm):
             self.fields["region"].initial = user.region_id
 
     def clean_enterprises(self):
-        from anbiao.agencies.lookup import resolve_enterprise
 
         scope = Enterprise.objects.restrict(self.user, "view")
         found, errors = [], []

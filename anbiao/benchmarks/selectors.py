@@ -8,11 +8,11 @@ in the observation catalog — on D when that stage is 已建成.
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.benchmarks.choices import EventKind, Stage
 from anbiao.benchmarks.models import Benchmark, BenchmarkEvent, BenchmarkFile, CrossVisit
 from anbiao.enterprises.filters import search_q
@@ -79,14 +79,12 @@ def benchmark_counts(enterprises: QuerySet[Enterprise], on: date) -> dict:
 # --- pages -----------------------------------------------------------------------------------
 
 
-def _require(user, perm=perms.BENCHMARK_VIEW) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有查看标杆企业的权限")
+VIEW_DENIED = "您没有查看标杆企业的权限"
 
 
 def benchmark_list(*, user, params) -> QuerySet[Benchmark]:
     """The benchmarks `user` may see, filtered by `params` (q, stage, status)."""
-    _require(user)
+    require(user, perms.BENCHMARK_VIEW, message=VIEW_DENIED)
     qs = Benchmark.objects.restrict(user, "view").select_related(
         "enterprise", "enterprise__region", "agency"
     )
@@ -118,7 +116,7 @@ def stage_counts(*, user) -> dict[str, int]:
 
 
 def benchmark_get(*, user, pk: int) -> Benchmark:
-    _require(user)
+    require(user, perms.BENCHMARK_VIEW, message=VIEW_DENIED)
     benchmark = (
         Benchmark.objects.restrict(user, "view")
         .select_related("enterprise", "enterprise__region", "enterprise__region__parent", "agency")
@@ -135,7 +133,7 @@ def benchmark_events(benchmark: Benchmark) -> QuerySet[BenchmarkEvent]:
 
 
 def benchmark_file_get(*, user, pk: int) -> BenchmarkFile:
-    _require(user)
+    require(user, perms.BENCHMARK_VIEW, message=VIEW_DENIED)
     item = BenchmarkFile.objects.restrict(user, "view").filter(pk=pk).first()
     if item is None:
         raise Http404("文件不存在或不在您的管辖范围内")
@@ -143,7 +141,7 @@ def benchmark_file_get(*, user, pk: int) -> BenchmarkFile:
 
 
 def catalog_list(*, user, on: date) -> QuerySet[Benchmark]:
-    _require(user)
+    require(user, perms.BENCHMARK_VIEW, message=VIEW_DENIED)
     base = Benchmark.objects.restrict(user, "view").select_related(
         "enterprise", "enterprise__region", "agency"
     )
@@ -151,7 +149,7 @@ def catalog_list(*, user, on: date) -> QuerySet[Benchmark]:
 
 
 def cross_visit_list(*, user) -> QuerySet[CrossVisit]:
-    _require(user)
+    require(user, perms.BENCHMARK_VIEW, message=VIEW_DENIED)
     return (
         CrossVisit.objects.restrict(user, "view")
         .select_related("region")

@@ -8,16 +8,17 @@ puts it in the observation catalog; going back from it, or withdrawing, takes it
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.scope import regions_for
 from anbiao.benchmarks.choices import EventKind, Stage
 from anbiao.benchmarks.models import Benchmark, BenchmarkEvent, BenchmarkFile, CrossVisit
-from anbiao.cases.evidence import check_upload
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 
@@ -33,21 +34,7 @@ def allowed_stages(current: str) -> list[str]:
     return forward + Stage.values[:index][::-1]
 
 
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _require(actor, message: str = "您没有管理标杆企业的权限") -> None:
-    if actor is not None and not perms.has_perm(actor, perms.BENCHMARK_MANAGE):
-        raise PermissionDenied(message)
-
-
-def _in_scope(actor, enterprise: Enterprise) -> None:
-    if (
-        actor is not None
-        and not Enterprise.objects.restrict(actor, "view").filter(pk=enterprise.pk).exists()
-    ):
-        raise PermissionDenied("该企业不在您的管辖范围内")
+MANAGE_DENIED = "您没有管理标杆企业的权限"
 
 
 def _check_date(on: date, field: str = "on") -> None:
@@ -58,7 +45,7 @@ def _check_date(on: date, field: str = "on") -> None:
 def _attach(actor, event: BenchmarkEvent, uploads) -> None:
     for upload in uploads or ():
         checked = check_upload(upload)
-        BenchmarkFile.store(checked, uploaded_by=_actor(actor), event=event)
+        BenchmarkFile.store(checked, uploaded_by=actor_or_none(actor), event=event)
 
 
 @transaction.atomic
@@ -73,8 +60,7 @@ def benchmark_choose(
     files=(),
 ) -> Benchmark:
     """Choose an enterprise of the ledger as a benchmark candidate (附件4 培植对象)."""
-    _require(actor)
-    _in_scope(actor, enterprise)
+    require(actor, perms.BENCHMARK_MANAGE, obj=enterprise, message=MANAGE_DENIED)
     _check_date(chosen_on, "chosen_on")
     if not reason.strip():
         raise ValidationError({"reason": "请填写培植理由"})
@@ -89,7 +75,7 @@ def benchmark_choose(
         agency=agency,
         stage=Stage.CANDIDATE,
         stage_since=chosen_on,
-        created_by=_actor(actor),
+        created_by=actor_or_none(actor),
     )
     event = BenchmarkEvent.objects.create(
         benchmark=benchmark,
@@ -97,11 +83,11 @@ def benchmark_choose(
         on=chosen_on,
         stage=Stage.CANDIDATE,
         note=note.strip() or "选定为标杆企业培植对象",
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
     )
     _attach(actor, event, files)
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.CREATE,
         instance=benchmark,
         enterprise=enterprise,
@@ -111,8 +97,7 @@ def benchmark_choose(
 
 
 def _locked(actor, benchmark: Benchmark) -> Benchmark:
-    _require(actor)
-    _in_scope(actor, benchmark.enterprise)
+    require(actor, perms.BENCHMARK_MANAGE, obj=benchmark.enterprise, message=MANAGE_DENIED)
     benchmark = Benchmark.objects.select_for_update().get(pk=benchmark.pk)
     if benchmark.withdrawn_on is not None:
         raise ValidationError({"on": "该企业已退出标杆培植,不能再记录"})
@@ -164,7 +149,7 @@ def benchmark_advance(
         previous_stage=current,
         note=note.strip(),
         reason=reason.strip() if backward else "",
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
     )
     _attach(actor, event, files)
     before = audit.snapshot(benchmark, ("stage", "stage_since", "established_on"))
@@ -175,7 +160,7 @@ def benchmark_advance(
         benchmark.established_on = None
     benchmark.save(update_fields=["stage", "stage_since", "established_on"])
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.STATUS,
         instance=benchmark,
         enterprise=benchmark.enterprise,
@@ -214,11 +199,11 @@ def benchmark_site_meeting(
         attendee_count=attendee_count,
         place=place.strip(),
         note=note.strip(),
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
     )
     _attach(actor, event, files)
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.UPDATE,
         instance=benchmark,
         enterprise=benchmark.enterprise,
@@ -242,12 +227,12 @@ def benchmark_withdraw(*, actor, benchmark: Benchmark, on: date, reason: str) ->
         kind=EventKind.WITHDRAW,
         on=on,
         reason=reason.strip(),
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
     )
     benchmark.withdrawn_on, benchmark.withdraw_reason = on, reason.strip()
     benchmark.save(update_fields=["withdrawn_on", "withdraw_reason"])
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.STATUS,
         instance=benchmark,
         enterprise=benchmark.enterprise,
@@ -259,8 +244,7 @@ def benchmark_withdraw(*, actor, benchmark: Benchmark, on: date, reason: str) ->
 @transaction.atomic
 def benchmark_update_catalog(*, actor, benchmark: Benchmark, data: dict) -> list[dict]:
     """Edit the catalog details (附件5: highlights, visiting arrangements, contact)."""
-    _require(actor)
-    _in_scope(actor, benchmark.enterprise)
+    require(actor, perms.BENCHMARK_MANAGE, obj=benchmark.enterprise, message=MANAGE_DENIED)
     benchmark = Benchmark.objects.select_for_update().get(pk=benchmark.pk)
     before = audit.snapshot(benchmark, (*CATALOG_FIELDS, "reason", "agency"))
     for key in (*CATALOG_FIELDS, "reason", "agency"):
@@ -273,7 +257,7 @@ def benchmark_update_catalog(*, actor, benchmark: Benchmark, data: dict) -> list
     changes = audit.diff(benchmark, before)
     if changes:
         audit.record(
-            actor=_actor(actor),
+            actor=actor_or_none(actor),
             action=ChangeLog.Action.UPDATE,
             instance=benchmark,
             enterprise=benchmark.enterprise,
@@ -297,7 +281,7 @@ def cross_visit_create(
     takeaways: str = "",
 ) -> CrossVisit:
     """Record a cross-learning visit (交叉学习) to a benchmark elsewhere."""
-    _require(actor, "您没有记录交叉学习的权限")
+    require(actor, perms.BENCHMARK_MANAGE, message="您没有记录交叉学习的权限")
     if actor is not None and not regions_for(actor).filter(pk=region.pk).exists():
         raise ValidationError({"region": "组织区域不在您的管辖范围内"})
     enterprises = list(enterprises)
@@ -318,8 +302,8 @@ def cross_visit_create(
         participants=participants.strip(),
         participant_count=participant_count,
         takeaways=takeaways.strip(),
-        created_by=_actor(actor),
+        created_by=actor_or_none(actor),
     )
     visit.enterprises.set(enterprises)
-    audit.record(actor=_actor(actor), action=ChangeLog.Action.CREATE, instance=visit)
+    audit.record(actor=actor_or_none(actor), action=ChangeLog.Action.CREATE, instance=visit)
     return visit

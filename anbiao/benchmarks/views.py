@@ -5,12 +5,13 @@ selectors, writes through services."""
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.benchmarks import exports, selectors, services
 from anbiao.benchmarks.choices import Stage
 from anbiao.benchmarks.forms import (
@@ -30,11 +31,6 @@ from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import parse_date
 
 
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
-
-
 def _on(request) -> date:
     return parse_date(request.GET.get("on"), timezone.localdate())
 
@@ -44,6 +40,7 @@ def _can_manage(user) -> bool:
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def benchmark_list(request):
     user = request.user
     qs = selectors.benchmark_list(user=user, params=request.GET)
@@ -66,8 +63,8 @@ def benchmark_list(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def form4_export(request):
-    selectors._require(request.user)
     on = _on(request)
     form = exports.form4(
         Benchmark.objects.restrict(request.user, "view"),
@@ -78,6 +75,7 @@ def form4_export(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def catalog(request):
     on = _on(request)
     qs = selectors.catalog_list(user=request.user, on=on)
@@ -94,8 +92,8 @@ def catalog(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def form5_export(request):
-    selectors._require(request.user)
     on = _on(request)
     form = exports.form5(
         Benchmark.objects.restrict(request.user, "view"),
@@ -106,8 +104,8 @@ def form5_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_choose(request):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     form = ChooseForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -133,6 +131,7 @@ def benchmark_choose(request):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def benchmark_detail(request, pk: int):
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     can_manage = _can_manage(request.user) and not benchmark.is_withdrawn
@@ -154,7 +153,6 @@ def benchmark_detail(request, pk: int):
 
 
 def _step(request, pk: int, form_class, run, title: str, form_kwargs):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     form = form_class(request.POST or None, request.FILES or None, **form_kwargs(benchmark))
     if request.method == "POST" and form.is_valid():
@@ -173,6 +171,7 @@ def _step(request, pk: int, form_class, run, title: str, form_kwargs):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_stage(request, pk: int):
     def run(benchmark, data):
         event = services.benchmark_advance(
@@ -192,6 +191,7 @@ def benchmark_stage(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_meeting(request, pk: int):
     def run(benchmark, data):
         services.benchmark_site_meeting(
@@ -206,6 +206,7 @@ def benchmark_meeting(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_withdraw(request, pk: int):
     def run(benchmark, data):
         services.benchmark_withdraw(actor=request.user, benchmark=benchmark, **data)
@@ -215,8 +216,8 @@ def benchmark_withdraw(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def benchmark_edit(request, pk: int):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     initial = {k: getattr(benchmark, k) for k in ("reason", "agency", *services.CATALOG_FIELDS)}
     form = CatalogForm(request.POST or None, initial=initial)
@@ -238,12 +239,14 @@ def benchmark_edit(request, pk: int):
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def file_download(request, pk: int):
     item = selectors.benchmark_file_get(user=request.user, pk=pk)
     return stored_file_response(item)
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def visit_list(request):
     qs = selectors.cross_visit_list(user=request.user)
     return render(
@@ -272,6 +275,7 @@ VISIT_COLUMNS = [
 
 
 @require_GET
+@requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def visit_export(request):
     qs = selectors.cross_visit_list(user=request.user)
 
@@ -290,8 +294,8 @@ def visit_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.BENCHMARK_MANAGE)
 def visit_create(request):
-    _require(request.user, perms.BENCHMARK_MANAGE)
     form = CrossVisitForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,15 +5,16 @@ and ledger span — so any audited write anywhere makes every cached value stale
 from django.core.cache import cache
 from django.db.models import Max
 
+from anbiao.accounts.scope import scope_key
 from anbiao.campaigns.metrics import Scope
+from anbiao.cases.models import CaseEvent
+from anbiao.core.models import ChangeLog
+from anbiao.enterprises.models import LedgerSpan
 
 TIMEOUT = 6 * 3600
 
 
 def data_version() -> str:
-    from anbiao.cases.models import CaseEvent
-    from anbiao.core.models import ChangeLog
-    from anbiao.enterprises.models import LedgerSpan
 
     parts = [
         model.objects.aggregate(m=Max("pk"))["m"] or 0
@@ -26,7 +27,7 @@ class CachedMetrics:
     """Call `get(kind, scope, compute)`; the version is read once per instance (per page)."""
 
     def __init__(self, user):
-        self.user_key = f"{user.role}:{user.region_id or 0}:{user.enterprise_id or 0}"
+        self.user_key = scope_key(user)
         self.version = data_version()
 
     def get(self, kind: str, scope: Scope, compute):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from anbiao.campaigns.choices import TaskStatus
+from anbiao.campaigns.choices import METRICS, TaskStatus
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.core.forms import StyledForm, StyledModelForm
 from anbiao.core.parsing import SaneDateField
@@ -77,7 +77,6 @@ class TargetForm(StyledModelForm):
 
     def clean(self):
         data = super().clean()
-        from anbiao.campaigns.choices import METRICS
 
         metric, threshold = data.get("metric"), data.get("threshold")
         if metric and threshold is not None and METRICS[metric][1] and not 0 <= threshold <= 1:

@@ -199,3 +199,12 @@ def load_campaign(data: dict, *, digest: str = "") -> LoadResult:
 
 def load_directory(directory: Path) -> list[LoadResult]:
     return [load_campaign_file(path) for path in sorted(Path(directory).glob("*.yaml"))]
+
+
+def load_reference(directory: Path, summary) -> None:
+    """Reference-data loader (registered by CampaignsConfig): the campaign plans under
+    reference_data/campaigns/."""
+    if not (directory / "campaigns").is_dir():
+        return
+    for result in load_directory(directory / "campaigns"):
+        summary.count_outcome(result.outcome, "专项行动")

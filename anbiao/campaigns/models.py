@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
 
+from anbiao.accounts import permissions as perms
 from anbiao.campaigns.choices import METRICS, MetricKey, TaskStatus
 from anbiao.core.models import StoredFile
+from anbiao.enterprises.choices import Size
 
 
 class CampaignQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Campaigns whose region overlaps the user's region scope (either contains the other)."""
-        from anbiao.accounts import permissions as perms
 
         if not perms.has_perm(user, perms.CAMPAIGN_VIEW):
             return self.none()
@@ -61,7 +62,6 @@ class Campaign(models.Model):
     @property
     def scope_label(self) -> str:
         """范围 in words, e.g. 非火炬高新区 小型、微型 工贸企业."""
-        from anbiao.enterprises.choices import Size
 
         sizes = "、".join(dict(Size.choices).get(s, s) for s in self.sizes)
         zone = "非火炬高新区 " if self.exclude_torch_zone else ""

@@ -1,6 +1,7 @@
 """The progress report (进度报表) as an official form: per 镇街 and per industry, as of a date,
 with the campaign's totals and target statuses."""
 
+from anbiao.accounts.models import Region
 from anbiao.campaigns import metrics
 from anbiao.campaigns.targets import evaluate_all
 from anbiao.core.excel import Column
@@ -26,7 +27,6 @@ COLUMNS = [
 
 
 def report_rows(scope: metrics.Scope) -> list[dict]:
-    from anbiao.accounts.models import Region
 
     rows = []
     subdistricts = metrics.breakdown(scope, "subdistrict")

@@ -14,8 +14,9 @@ from anbiao.campaigns.cache import CachedMetrics
 from anbiao.campaigns.models import Campaign, Task
 from anbiao.campaigns.targets import TargetResult, evaluate_all
 from anbiao.cases.choices import CaseState
+from anbiao.cases.filters import special_list_q
 from anbiao.cases.models import Case
-from anbiao.cases.selectors import annotate_board, special_list_q
+from anbiao.cases.selectors import annotate_board
 from anbiao.enterprises.models import Enterprise
 
 SERIES_POINTS = 24

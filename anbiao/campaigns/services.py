@@ -8,9 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.campaigns.choices import TaskStatus
 from anbiao.campaigns.models import Campaign, Task, TaskFile, TaskUpdate
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 
 CAMPAIGN_FIELDS = (
@@ -29,15 +31,10 @@ CAMPAIGN_FIELDS = (
 )
 
 
-def _require(actor, perm: str, message: str) -> None:
-    if actor is not None and not perms.has_perm(actor, perm):
-        raise PermissionDenied(message)
-
-
 @transaction.atomic
 def campaign_save(*, actor, campaign: Campaign, data: dict) -> Campaign:
     """Create or change a campaign's basics (its targets, tasks: target_save, task_save)."""
-    _require(actor, perms.CAMPAIGN_MANAGE, "您没有编辑专项行动的权限")
+    require(actor, perms.CAMPAIGN_MANAGE, message="您没有编辑专项行动的权限")
     creating = campaign.pk is None
     before = {} if creating else audit.snapshot(campaign, CAMPAIGN_FIELDS)
     for key, value in data.items():
@@ -57,7 +54,7 @@ def campaign_save(*, actor, campaign: Campaign, data: dict) -> Campaign:
 @transaction.atomic
 def plan_item_save(*, actor, item, data: dict):
     """Create or change a target or a task of a campaign."""
-    _require(actor, perms.CAMPAIGN_MANAGE, "您没有编辑专项行动的权限")
+    require(actor, perms.CAMPAIGN_MANAGE, message="您没有编辑专项行动的权限")
     creating = item.pk is None
     fields = [k for k in data if hasattr(item, k)]
     before = {} if creating else audit.snapshot(item, fields)
@@ -95,8 +92,6 @@ def task_update(
         raise ValidationError({"on": "日期不能晚于今天"})
     checked = None
     if file is not None:
-        from anbiao.cases.evidence import check_upload
-
         checked = check_upload(file)  # type by content, size limit; Chinese refusal
     update = TaskUpdate(
         task=task,

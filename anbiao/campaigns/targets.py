@@ -1,5 +1,5 @@
-"""Target status and forecast (DESIGN §4): met, on_track, at_risk or behind, from the metric's
-value on the date and its pace over the last 90 days."""
+"""Target status and forecast (docs/campaigns.md, "Targets and forecast"): met, on_track,
+at_risk or behind, from the metric's value on the date and its pace over the last 90 days."""
 
 import math
 from dataclasses import dataclass

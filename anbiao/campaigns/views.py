@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.accounts.scope import regions_for
 from anbiao.campaigns import metrics, selectors, services
 from anbiao.campaigns.choices import METRICS
@@ -42,11 +43,6 @@ DRILLDOWN = {
     "new_started": "已开展创建的新增企业",
     "new_not_started": "尚未开展创建的新增企业",
 }
-
-
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
 
 
 def _as_of_and_region(request, campaign):
@@ -131,8 +127,8 @@ def target_link(campaign: Campaign, metric: str, query: str) -> str:
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def campaign_list(request):
-    _require(request.user, perms.CAMPAIGN_VIEW)
     return render(
         request,
         "campaigns/list.html",
@@ -144,14 +140,14 @@ def campaign_list(request):
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def campaign_dashboard(request, slug: str):
-    _require(request.user, perms.CAMPAIGN_VIEW)
     return dashboard(request, selectors.campaign_get(user=request.user, slug=slug))
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def campaign_detail(request, slug: str):
-    _require(request.user, perms.CAMPAIGN_VIEW)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     on = timezone.localdate()
     tasks = selectors.tasks_for(request.user, campaign)
@@ -171,8 +167,8 @@ def campaign_detail(request, slug: str):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CAMPAIGN_MANAGE)
 def campaign_edit(request, slug: str | None = None):
-    _require(request.user, perms.CAMPAIGN_MANAGE)
     campaign = selectors.campaign_get(user=request.user, slug=slug) if slug else Campaign()
     regions = regions_for(request.user).exclude(level="community")
     form = CampaignForm(request.POST or None, instance=campaign if slug else None, regions=regions)
@@ -194,7 +190,6 @@ def campaign_edit(request, slug: str | None = None):
 
 
 def _plan_item(request, slug: str, model, form_class, pk: int | None, title: str):
-    _require(request.user, perms.CAMPAIGN_MANAGE)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     item = (
         model.objects.filter(campaign=campaign, pk=pk).first() if pk else model(campaign=campaign)
@@ -217,18 +212,20 @@ def _plan_item(request, slug: str, model, form_class, pk: int | None, title: str
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CAMPAIGN_MANAGE)
 def target_edit(request, slug: str, pk: int | None = None):
     return _plan_item(request, slug, Target, TargetForm, pk, "目标")
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CAMPAIGN_MANAGE)
 def task_edit(request, slug: str, pk: int | None = None):
     return _plan_item(request, slug, Task, TaskForm, pk, "工作任务")
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def task_list(request, slug: str):
-    _require(request.user, perms.CAMPAIGN_VIEW)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     on = timezone.localdate()
     tasks = list(selectors.tasks_for(request.user, campaign))
@@ -248,8 +245,8 @@ def task_list(request, slug: str):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.TASK_UPDATE)
 def task_update(request, slug: str, pk: int):
-    _require(request.user, perms.TASK_UPDATE)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     task = selectors.tasks_for(request.user, campaign).filter(pk=pk).first()
     if task is None:
@@ -280,8 +277,8 @@ def task_update(request, slug: str, pk: int):
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def task_file(request, slug: str, pk: int, update_pk: int):
-    _require(request.user, perms.CAMPAIGN_VIEW)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     task = selectors.tasks_for(request.user, campaign).filter(pk=pk).first()
     update = task.updates.filter(pk=update_pk).first() if task else None
@@ -292,9 +289,9 @@ def task_file(request, slug: str, pk: int, update_pk: int):
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def enterprises(request, slug: str, metric: str):
     """The enterprises behind a number on the dashboard."""
-    _require(request.user, perms.CAMPAIGN_VIEW)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     if metric not in DRILLDOWN:
         raise Http404("未知的指标")
@@ -322,8 +319,8 @@ def enterprises(request, slug: str, metric: str):
 
 
 @require_GET
+@requires(perms.REPORT_EXPORT)
 def progress_report(request, slug: str):
-    _require(request.user, perms.REPORT_EXPORT)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     _, on, region = _as_of_and_region(request, campaign)
     scope = selectors.scope_for(request.user, campaign, on, region)
@@ -331,9 +328,9 @@ def progress_report(request, slug: str):
 
 
 @require_GET
+@requires(perms.REPORT_EXPORT)
 def summary_report(request, slug: str):
     """The 总结验收 report draft (.docx)."""
-    _require(request.user, perms.REPORT_EXPORT)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     _, on, region = _as_of_and_region(request, campaign)
     scope = selectors.scope_for(request.user, campaign, on, region)
@@ -349,8 +346,8 @@ def summary_report(request, slug: str):
 
 
 @require_GET
+@requires(perms.CAMPAIGN_VIEW)
 def print_summary(request, slug: str):
-    _require(request.user, perms.CAMPAIGN_VIEW)
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     _, on, region = _as_of_and_region(request, campaign)
     board = selectors.dashboard(user=request.user, campaign=campaign, on=on, region=region)

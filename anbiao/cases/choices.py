@@ -2,7 +2,8 @@ from django.db import models
 
 
 class CaseState(models.TextChoices):
-    """Where an enterprise stands on its road to a certificate (DESIGN §4)."""
+    """Where an enterprise stands on its road to a certificate (docs/cases.md, "Steps and
+    states")."""
 
     NOT_STARTED = "not_started", "未开展"
     IN_PROGRESS = "in_progress", "创建中"

@@ -53,10 +53,6 @@ def rectification_days() -> int:
     return int(_setting("ANBIAO_RECTIFICATION_DAYS", env_int, 30))
 
 
-def evidence_max_bytes() -> int:
-    return int(_setting("ANBIAO_EVIDENCE_MAX_MB", env_int, 20)) * 1024 * 1024
-
-
 def default_standard_code() -> str:
     """The standard a new assessment uses (its newest version)."""
     return str(_setting("ANBIAO_DEFAULT_STANDARD", env_str, "gm-xiaowei"))

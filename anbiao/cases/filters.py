@@ -1,11 +1,17 @@
 """One filter definition for the case board: the page and its Excel export."""
 
+from datetime import date, timedelta
+
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from anbiao.accounts.scope import regions_for
-from anbiao.cases.choices import CaseState
-from anbiao.cases.selectors import special_list_q
+from anbiao.cases import certificates, conf
+from anbiao.cases.certificates import add_months
+from anbiao.cases.choices import CaseState, EventKind
+from anbiao.cases.models import CaseEvent
 from anbiao.core.forms import StyledForm
 from anbiao.enterprises.choices import Industry, OperatingStatus
 from anbiao.enterprises.filters import search_q
@@ -17,6 +23,33 @@ LISTS = (
     ("flagged", "待重新评审"),
     ("rectifying", "整改未销项"),
 )
+
+
+def special_list_q(name: str, *, today: date, days: int) -> Q:
+    """The board's follow-up lists: 即将到期, 过期未换证, 年度自评逾期, 待重新评审, 整改未销项."""
+    live = Q(cert_number__isnull=False, cert_ended__isnull=True)
+    if name == "expiring":
+        return live & Q(cert_expires__gte=today, cert_expires__lte=today + timedelta(days=days))
+    if name == "expired":
+        return live & Q(cert_expires__lt=today)
+    if name == "annual_overdue":
+        year = certificates.annual_year_due(today)
+        done = CaseEvent.objects.filter(
+            case__enterprise=OuterRef("pk"),
+            kind=EventKind.ANNUAL,
+            on__year=year,
+            reversed_by__isnull=True,
+        )
+        return (
+            live
+            & Q(case_state=CaseState.CERTIFIED, cert_issued__lt=date(year, 1, 1))
+            & ~Exists(done)
+        )
+    if name == "flagged":
+        return Q(case_flagged=True)
+    if name == "rectifying":
+        return Q(has_open_rectifications=True)
+    return Q()
 
 
 class BoardFilter(django_filters.FilterSet):
@@ -73,11 +106,6 @@ class BoardFilter(django_filters.FilterSet):
         form = StyledForm
 
     def __init__(self, data=None, queryset=None, *, user, today=None, **kwargs):
-        from django.utils import timezone
-
-        from anbiao.cases import conf
-        from anbiao.cases.certificates import add_months
-
         super().__init__(data, queryset, **kwargs)
         self.filters["region"].queryset = regions_for(user)
         self.today = today or timezone.localdate()

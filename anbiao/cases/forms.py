@@ -6,7 +6,7 @@ from anbiao.accounts.models import User
 from anbiao.agencies.models import Agency
 from anbiao.cases import conf
 from anbiao.cases.choices import EventKind
-from anbiao.cases.evidence import ACCEPTED
+from anbiao.core.evidence import ACCEPTED
 from anbiao.core.forms import StyledForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

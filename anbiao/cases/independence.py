@@ -1,5 +1,5 @@
-"""Independence (DESIGN §4): an agency that consulted for an enterprise may not review it, and
-an expert may not review an enterprise they are linked to.
+"""Independence (docs/cases.md, "Assessments and scoring"): an agency that consulted for an
+enterprise may not review it, and an expert may not review an enterprise they are linked to.
 
 An agency "consulted" for an enterprise when it has a guidance record (技术服务记录) there, or a
 technical-service assignment that has started (running or ended) — every caller goes through
@@ -7,16 +7,16 @@ this module. An expert is linked to an enterprise they work at (their user accou
 expert-registry entry names it) or that their agency consulted for.
 """
 
+from django.utils import timezone
+
 from anbiao.accounts.choices import Role
+from anbiao.agencies.models import AgencyAssignment, Expert, GuidanceRecord
 
 
 def consulted(agency, enterprise) -> bool:
     """True when `agency` gave technical guidance to `enterprise` (so may not review it)."""
     if agency is None:
         return False
-    from django.utils import timezone
-
-    from anbiao.agencies.models import AgencyAssignment, GuidanceRecord
 
     if GuidanceRecord.objects.filter(agency=agency, enterprise=enterprise).exists():
         return True
@@ -31,7 +31,6 @@ def expert_linked(user, enterprise) -> str:
         return f"专家“{user.display_name}”是该企业人员"
     if user.agency_id and consulted(user.agency, enterprise):
         return f"专家“{user.display_name}”所在机构为该企业提供过技术服务"
-    from anbiao.agencies.models import Expert
 
     profile = Expert.objects.filter(user=user).select_related("agency").first()
     if profile is not None:

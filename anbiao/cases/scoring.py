@@ -1,6 +1,7 @@
-"""Scoring (DESIGN §4): percentage = earned ÷ (total − points of 空项) × 100, one decimal,
-half up; an item never earns less than zero; a failed veto item (否决项) fails the assessment
-whatever the score. The grade is the highest configured rule the result satisfies."""
+"""Scoring (docs/cases.md, "Assessments and scoring"): percentage = earned ÷ (total − points
+of 空项) × 100, one decimal, half up; an item never earns less than zero; a failed veto item
+(否决项) fails the assessment whatever the score. The grade is the highest configured rule the
+result satisfies."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -1,7 +1,7 @@
 """Scoped reads of cases. Every read a user triggers comes through here."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import (
     BooleanField,
@@ -11,7 +11,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -22,7 +21,6 @@ from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.choices import Role
-from anbiao.accounts.scope import enterprise_scope_q
 from anbiao.cases import certificates, conf
 from anbiao.cases import transitions as rules
 from anbiao.cases.choices import (
@@ -33,23 +31,23 @@ from anbiao.cases.choices import (
     EventKind,
     RectificationStatus,
 )
+from anbiao.cases.filters import BoardFilter
+from anbiao.cases.independence import consulted
 from anbiao.cases.models import (
     Assessment,
     Case,
-    CaseEvent,
     Certificate,
     EvidenceFile,
     ItemScore,
     Rectification,
 )
+from anbiao.cases.services import can_edit
 from anbiao.enterprises.models import Enterprise
 
 
 def visible_enterprises(user, action: str = "view") -> QuerySet[Enterprise]:
     """Enterprises whose cases `user` may `action` (none without the permission)."""
-    if not perms.has_perm(user, f"case.{action}"):
-        return Enterprise.objects.none()
-    return Enterprise.objects.filter(enterprise_scope_q(user))
+    return Enterprise.objects.restrict(user, f"case.{action}")
 
 
 def enterprise_get(*, user, pk: int, action: str = "view") -> Enterprise:
@@ -97,37 +95,8 @@ def annotate_board(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
     )
 
 
-def special_list_q(name: str, *, today: date, days: int) -> Q:
-    """The board's follow-up lists: 即将到期, 过期未换证, 年度自评逾期, 待重新评审, 整改未销项."""
-    live = Q(cert_number__isnull=False, cert_ended__isnull=True)
-    if name == "expiring":
-        return live & Q(cert_expires__gte=today, cert_expires__lte=today + timedelta(days=days))
-    if name == "expired":
-        return live & Q(cert_expires__lt=today)
-    if name == "annual_overdue":
-        year = certificates.annual_year_due(today)
-        done = CaseEvent.objects.filter(
-            case__enterprise=OuterRef("pk"),
-            kind=EventKind.ANNUAL,
-            on__year=year,
-            reversed_by__isnull=True,
-        )
-        return (
-            live
-            & Q(case_state=CaseState.CERTIFIED, cert_issued__lt=date(year, 1, 1))
-            & ~Exists(done)
-        )
-    if name == "flagged":
-        return Q(case_flagged=True)
-    if name == "rectifying":
-        return Q(has_open_rectifications=True)
-    return Q()
-
-
 def board(*, user, params):
     """(filterset, filtered enterprises with case columns, counts per state)."""
-    from anbiao.cases.filters import BoardFilter
-
     base = annotate_board(visible_enterprises(user).select_related("region", "region__parent"))
     filterset = BoardFilter(params, base, user=user)
     qs = filterset.qs
@@ -229,7 +198,6 @@ def case_view(*, user, enterprise: Enterprise, on: date | None = None) -> CaseVi
 
 
 def _can_edit(user, assessment) -> bool:
-    from anbiao.cases.services import can_edit
 
     return can_edit(user, assessment)
 
@@ -249,8 +217,6 @@ def self_assessment_action(*, user, case_view: CaseView) -> dict | None:
     if perms.has_perm(user, perms.CASE_MANAGE):
         return None  # the station records a paper self-evaluation as a step instead
     if user.role == Role.AGENCY:
-        from anbiao.cases.independence import consulted
-
         if not consulted(user.agency, case_view.enterprise):
             return None
     state = case_view.progress.state

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import actor_or_none, in_scope, require
 from anbiao.accounts.choices import Role
 from anbiao.cases import conf, independence, scoring, standards
 from anbiao.cases import transitions as rules
@@ -22,7 +23,6 @@ from anbiao.cases.choices import (
     EventKind,
     RectificationStatus,
 )
-from anbiao.cases.evidence import check_upload
 from anbiao.cases.models import (
     Assessment,
     Case,
@@ -34,6 +34,7 @@ from anbiao.cases.models import (
     StandardItem,
 )
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 from anbiao.core.parsing import parse_decimal
 from anbiao.enterprises.models import Enterprise
@@ -42,28 +43,6 @@ MANUAL_KINDS = tuple(k for k in rules.TRANSITIONS if k not in (EventKind.ANNUAL,
 CERTIFICATE_KINDS = (EventKind.CERTIFICATE, EventKind.RENEWAL)
 END_KINDS = {EventKind.REVOKE: "revoked", EventKind.DOWNGRADE: "downgraded"}
 REASON_REQUIRED = (EventKind.REVOKE, EventKind.DOWNGRADE, EventKind.SLIDE, EventKind.REVIEW_FAIL)
-
-
-def _require(actor, perm: str, message: str) -> None:
-    if actor is not None and not perms.has_perm(actor, perm):
-        raise PermissionDenied(message)
-
-
-def _in_scope(actor, enterprise: Enterprise, action: str) -> None:
-    if actor is not None and not _scope_ids(actor, action).filter(pk=enterprise.pk).exists():
-        raise PermissionDenied("该企业不在您的管辖范围内")
-
-
-def _scope_ids(actor, action: str):
-    from anbiao.accounts.scope import enterprise_scope_q
-
-    if not perms.has_perm(actor, f"case.{action}"):
-        return Enterprise.objects.none().values("pk")
-    return Enterprise.objects.filter(enterprise_scope_q(actor)).values("pk")
-
-
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _today() -> date:
@@ -109,7 +88,7 @@ def _sync_case(case: Case, *, actor, note: str) -> None:
     case.flagged, case.flag_reason = _flag_from(events)
     case.save()
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.STATUS,
         instance=case,
         enterprise=case.enterprise,
@@ -215,7 +194,7 @@ def _record(
         case=case,
         kind=kind,
         on=on,
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         note=note[:500],
         state_after=after.state,
         assessment=assessment,
@@ -267,8 +246,7 @@ def case_record_event(
     source: str = "manual",
 ) -> CaseEvent:
     """Record one dated step of the enterprise's case (station officers; the system)."""
-    _require(actor, perms.CASE_MANAGE, "您没有记录创建进度的权限")
-    _in_scope(actor, enterprise, "manage")
+    require(actor, perms.CASE_MANAGE, obj=enterprise, message="您没有记录创建进度的权限")
     if kind == EventKind.CORRECTION:
         raise ValidationError({"kind": "更正请使用“撤回上一条记录”"})
     case = current_case(enterprise, lock=True)
@@ -295,8 +273,7 @@ def case_record_event(
 @transaction.atomic
 def case_correct_last(*, actor, enterprise: Enterprise, note: str) -> CaseEvent:
     """Cancel the latest effective event by a reversing event (history is never edited)."""
-    _require(actor, perms.CASE_MANAGE, "您没有更正创建进度的权限")
-    _in_scope(actor, enterprise, "manage")
+    require(actor, perms.CASE_MANAGE, obj=enterprise, message="您没有更正创建进度的权限")
     if not (note or "").strip():
         raise ValidationError({"note": "撤回须写明原因"})
     case = current_case(enterprise, lock=True)
@@ -309,7 +286,7 @@ def case_correct_last(*, actor, enterprise: Enterprise, note: str) -> CaseEvent:
         case=case,
         kind=EventKind.CORRECTION,
         on=max(_today(), target.on),
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         note=note.strip()[:500],
         state_after=remaining.state,
         reverses=target,
@@ -334,12 +311,11 @@ def can_edit(actor, assessment: Assessment) -> bool:
         return True
     if assessment.status != AssessmentStatus.DRAFT:
         return False
-    enterprise_id = assessment.case.enterprise_id
     if assessment.kind == AssessmentKind.REVIEW:
         if not perms.has_perm(actor, perms.CASE_REVIEW):
             return False
         if actor.role == Role.STATION:
-            return _scope_ids(actor, "review").filter(pk=enterprise_id).exists()
+            return in_scope(actor, assessment.case)
         if actor.role == Role.AGENCY:
             return bool(actor.agency_id) and assessment.agency_id == actor.agency_id
         return assessment.experts.filter(pk=actor.pk).exists()
@@ -347,9 +323,9 @@ def can_edit(actor, assessment: Assessment) -> bool:
         return False
     if actor.role == Role.AGENCY:
         return independence.consulted(actor.agency, assessment.case.enterprise) and (
-            _scope_ids(actor, "self_assess").filter(pk=enterprise_id).exists()
+            in_scope(actor, assessment.case)
         )
-    return _scope_ids(actor, "self_assess").filter(pk=enterprise_id).exists()
+    return in_scope(actor, assessment.case)
 
 
 def _check_edit(actor, assessment: Assessment) -> None:
@@ -364,8 +340,7 @@ def assessment_start(*, actor, enterprise: Enterprise, kind: str) -> Assessment:
     """Begin (or resume: the open draft of that kind) a self- or annual self-evaluation."""
     if kind not in (AssessmentKind.SELF, AssessmentKind.ANNUAL):
         raise ValidationError({"kind": "评审由安监站指派评审机构或专家后开始"})
-    _require(actor, perms.CASE_SELF_ASSESS, "您没有填写自评的权限")
-    _in_scope(actor, enterprise, "self_assess")
+    require(actor, perms.CASE_SELF_ASSESS, obj=enterprise, message="您没有填写自评的权限")
     if (
         actor is not None
         and actor.role == Role.AGENCY
@@ -385,10 +360,10 @@ def assessment_start(*, actor, enterprise: Enterprise, kind: str) -> Assessment:
     if standard is None:
         raise ValidationError({"kind": "尚未载入评定标准,请联系系统管理员"})
     assessment = Assessment.objects.create(
-        case=case, kind=kind, standard=standard, created_by=_actor(actor)
+        case=case, kind=kind, standard=standard, created_by=actor_or_none(actor)
     )
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.CREATE,
         instance=assessment,
         enterprise=enterprise,
@@ -401,8 +376,7 @@ def review_assign(
     *, actor, enterprise: Enterprise, on: date, agency=None, experts=(), note: str = ""
 ) -> Assessment:
     """Assign the review team of an applied case; refused when it is not independent."""
-    _require(actor, perms.CASE_MANAGE, "您没有指派评审的权限")
-    _in_scope(actor, enterprise, "manage")
+    require(actor, perms.CASE_MANAGE, obj=enterprise, message="您没有指派评审的权限")
     experts = list(experts)
     if agency is None and not experts:
         raise ValidationError({"agency": "请至少指定评审机构或一名评审专家"})
@@ -420,7 +394,7 @@ def review_assign(
         kind=AssessmentKind.REVIEW,
         standard=standard,
         agency=agency,
-        created_by=_actor(actor),
+        created_by=actor_or_none(actor),
     )
     assessment.experts.set(experts)
     team = "、".join([*([agency.name] if agency else []), *(e.display_name for e in experts)])
@@ -473,7 +447,7 @@ def assessment_save_item(
     score.not_applicable = not_applicable
     score.veto_failed = veto_failed and not not_applicable
     score.reason = (reason or "").strip()[:300]
-    score.updated_by = _actor(actor)
+    score.updated_by = actor_or_none(actor)
     score.save()
     return score
 
@@ -520,7 +494,7 @@ def assessment_submit(*, actor, assessment: Assessment, on: date | None = None) 
     rule = scoring.grade_for(result.score, result.veto_failed)
     before = audit.snapshot(assessment, ("status", "score", "grade"))
     assessment.status = AssessmentStatus.SUBMITTED
-    assessment.submitted_on, assessment.submitted_by = on, _actor(actor)
+    assessment.submitted_on, assessment.submitted_by = on, actor_or_none(actor)
     assessment.score, assessment.earned = result.score, result.earned
     assessment.applicable, assessment.veto_failed = result.applicable, result.veto_failed
     assessment.grade = rule.code if rule else ""
@@ -551,7 +525,7 @@ def assessment_submit(*, actor, assessment: Assessment, on: date | None = None) 
         )
         _record(actor=actor, case=case, kind=kind, on=on, note=summary, assessment=assessment)
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.STATUS,
         instance=assessment,
         enterprise=case.enterprise,
@@ -564,8 +538,9 @@ def assessment_submit(*, actor, assessment: Assessment, on: date | None = None) 
 @transaction.atomic
 def rectification_close(*, actor, rectification: Rectification, on: date, note: str) -> None:
     """Close (销项) a rectification item after checking the enterprise fixed it."""
-    _require(actor, perms.CASE_MANAGE, "您没有整改销项的权限")
-    _in_scope(actor, rectification.case.enterprise, "manage")
+    require(
+        actor, perms.CASE_MANAGE, obj=rectification.case.enterprise, message="您没有整改销项的权限"
+    )
     if rectification.status == RectificationStatus.CLOSED:
         raise ValidationError({"note": "该整改项已销项"})
     if not (note or "").strip():
@@ -574,11 +549,11 @@ def rectification_close(*, actor, rectification: Rectification, on: date, note: 
         raise ValidationError({"on": "日期不能晚于今天"})
     before = audit.snapshot(rectification, ("status", "closed_on"))
     rectification.status = RectificationStatus.CLOSED
-    rectification.closed_on, rectification.closed_by = on, _actor(actor)
+    rectification.closed_on, rectification.closed_by = on, actor_or_none(actor)
     rectification.close_note = note.strip()[:300]
     rectification.save()
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.STATUS,
         instance=rectification,
         enterprise=rectification.case.enterprise,
@@ -595,8 +570,7 @@ def evidence_add(
     *, actor, enterprise: Enterprise, upload, event=None, item_score=None
 ) -> EvidenceFile:
     """Check an uploaded file by its content and size, store it, attach it to the case."""
-    _require(actor, perms.CASE_UPLOAD, "您没有上传证明材料的权限")
-    _in_scope(actor, enterprise, "upload")
+    require(actor, perms.CASE_UPLOAD, obj=enterprise, message="您没有上传证明材料的权限")
     checked = check_upload(upload)
     case = current_case(enterprise, lock=True)
     if event is not None and event.case_id != case.pk:
@@ -606,10 +580,10 @@ def evidence_add(
             raise ValidationError({"file": "评定项不属于该企业"})
         _check_edit(actor, item_score.assessment)
     evidence = EvidenceFile.store(
-        checked, uploaded_by=_actor(actor), case=case, event=event, item_score=item_score
+        checked, uploaded_by=actor_or_none(actor), case=case, event=event, item_score=item_score
     )
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.CREATE,
         instance=evidence,
         enterprise=enterprise,

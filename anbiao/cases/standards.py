@@ -195,3 +195,12 @@ def load_directory(directory: Path) -> list[LoadResult]:
 def current(code: str) -> Standard | None:
     """The newest version of standard `code`: the one new assessments use."""
     return Standard.objects.filter(code=code).order_by("-version").first()
+
+
+def load_reference(directory: Path, summary) -> None:
+    """Reference-data loader (registered by CasesConfig): the standards under
+    reference_data/standards/; a changed standard in use is refused."""
+    if not (directory / "standards").is_dir():
+        return
+    for result in load_directory(directory / "standards"):
+        summary.count_outcome(result.outcome, "评定标准")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.cases import selectors, services
 from anbiao.cases.choices import AssessmentKind, CaseState, EventKind
 from anbiao.cases.exports import export_table
@@ -20,17 +21,13 @@ from anbiao.cases.forms import (
     ReviewAssignForm,
 )
 from anbiao.cases.models import ItemScore, StandardItem
+from anbiao.cases.scoring import grade_for
 from anbiao.core.excel import xlsx_response
 from anbiao.core.files import stored_file_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import parse_id
-
-
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
 
 
 def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
@@ -47,8 +44,8 @@ def _error_text(exc: ValidationError) -> str:
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def case_board(request):
-    _require(request.user, perms.CASE_VIEW)
     filterset, qs, counts = selectors.board(user=request.user, params=request.GET)
     page = paginate(request, qs)
     today = timezone.localdate()
@@ -73,14 +70,15 @@ def case_board(request):
 
 
 @require_GET
+@requires(perms.CASE_EXPORT)
 def case_export(request):
-    _require(request.user, perms.CASE_EXPORT)
     filterset, qs, _ = selectors.board(user=request.user, params=request.GET)
     table = export_table(qs, user=request.user, description=describe_filters(filterset))
     return xlsx_response(f"创建进度-{timezone.localdate():%Y%m%d}.xlsx", **table)
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def case_detail(request, pk: int):
     user = request.user
     enterprise = selectors.enterprise_get(user=user, pk=pk)
@@ -113,9 +111,9 @@ def _certificate_data(data) -> services.CertificateData | None:
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def case_record(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
     view = selectors.case_view(user=user, enterprise=enterprise)
     kind = request.POST.get("kind") or request.GET.get("kind")
@@ -155,9 +153,9 @@ def case_record(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def case_correct(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -184,9 +182,9 @@ def case_correct(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_SELF_ASSESS)
 def self_assessment(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_SELF_ASSESS)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="self_assess")
     if request.method != "POST":  # checked first, so a GET reveals nothing out of scope
         return NOT_ALLOWED()
@@ -200,9 +198,9 @@ def self_assessment(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def assign_review(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="manage")
     form = ReviewAssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -220,9 +218,9 @@ def assign_review(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_UPLOAD)
 def evidence_upload(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_UPLOAD)
     enterprise = selectors.enterprise_get(user=user, pk=pk, action="upload")
     if request.method != "POST":
         return NOT_ALLOWED()
@@ -262,15 +260,16 @@ def evidence_upload(request, pk: int):
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def evidence_download(request, pk: int):
     evidence = selectors.evidence_get(user=request.user, pk=pk)
     return stored_file_response(evidence)
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_MANAGE)
 def rectification_close(request, pk: int):
     user = request.user
-    _require(user, perms.CASE_MANAGE)
     item = selectors.rectification_get(user=user, pk=pk)
     if request.method != "POST":
         return NOT_ALLOWED()
@@ -292,13 +291,13 @@ def rectification_close(request, pk: int):
 
 def _summary_context(assessment):
     result = services.assessment_result(assessment)
-    from anbiao.cases.scoring import grade_for
 
     rule = grade_for(result.score, result.veto_failed)
     return {"result": result, "rule": rule}
 
 
 @require_GET
+@requires(perms.CASE_VIEW)
 def assessment_page(request, pk: int):
     user = request.user
     assessment = selectors.assessment_get(user=user, pk=pk)
@@ -320,6 +319,7 @@ def assessment_page(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_VIEW)
 def assessment_item(request, pk: int):
     """htmx autosave of one item row; answers the row's status and the running score."""
     user = request.user
@@ -363,6 +363,7 @@ def assessment_item(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.CASE_VIEW)
 def assessment_submit(request, pk: int):
     user = request.user
     assessment = selectors.assessment_get(user=user, pk=pk)

@@ -19,7 +19,7 @@ def open_stored(field_file):
 
 def stored_file_response(item) -> FileResponse:
     """Download response for a StoredFile: attachment, original name, content-checked type."""
-    from anbiao.cases.evidence import TYPES
+    from anbiao.core.evidence import TYPES
 
     file_type = TYPES.get(item.file_type)
     return FileResponse(

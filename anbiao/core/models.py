@@ -156,7 +156,7 @@ class StoredFile(models.Model):
 
     @classmethod
     def store(cls, checked, *, uploaded_by=None, **links):
-        """Save a file that passed the content check (cases/evidence.py `check_upload`) under
+        """Save a file that passed the content check (core/evidence.py `check_upload`) under
         its random storage name, linked by `links` to what it documents."""
         from django.core.files.base import ContentFile
 

@@ -6,10 +6,14 @@ class EnterprisesConfig(AppConfig):
     verbose_name = "企业台账"
 
     def ready(self) -> None:
+        # Imports inside ready(): importers and loaders import models, which need the registry.
         from anbiao.accounts import permissions as perms
-        from anbiao.core import imports
+        from anbiao.core import imports, reference_data
         from anbiao.core.models import ImportJob
         from anbiao.enterprises.importers import COLUMNS, TEMPLATE_EXAMPLE, import_ledger
+        from anbiao.enterprises.reference_data import load_dictionaries
+
+        reference_data.register("dictionaries", table="enterprises_risktag", load=load_dictionaries)
 
         imports.register(
             ImportJob.Kind.LEDGER,

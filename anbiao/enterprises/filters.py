@@ -1,12 +1,12 @@
-"""One filter definition for the enterprise list: the page, its Excel export and (later) the API."""
+"""One filter definition for the enterprise list: the page, and its Excel export."""
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
 from anbiao.accounts.scope import regions_for
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.forms import StyledForm
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
 

@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 
 from anbiao.accounts.scope import regions_for
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.forms import StyledForm, StyledModelForm
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import OperatingStatus
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.services import PROFILE_FIELDS

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.importing import (
     CellError,
     Column,
@@ -26,9 +27,9 @@ from anbiao.core.importing import (
     parse_int,
     read_table,
 )
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
+from anbiao.enterprises.services import ledger_upsert
 from anbiao.enterprises.sizing import classify_size
 
 
@@ -294,7 +295,6 @@ def import_ledger(
 
     Raises ImportFileError when the file itself cannot be read.
     """
-    from anbiao.enterprises.services import ledger_upsert
 
     table = read_table(path, COLUMNS, filename=filename)
     validate_rows(table.rows, user=user)

@@ -1,5 +1,6 @@
-"""The ledger as of a date (DESIGN §4): which enterprises were in the campaign's scope, which were
-应创 (eligible), and which were new — derived from the dated facts, so any past date can be asked.
+"""The ledger as of a date (docs/enterprise-registry.md): which enterprises were in the
+campaign's scope, which were 应创 (eligible), and which were new — derived from the dated
+facts, so any past date can be asked.
 
 In scope on D: in the region subtree on D, in the ledger by D, small or micro on D, not in the
 火炬高新区 on D, operating on D. 应创 on D: in scope and the latest eligibility decision on or

@@ -1,12 +1,12 @@
 """The 应创台账 as of a date, and its 附件3 export."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require, requires
 from anbiao.accounts.scope import regions_for
 from anbiao.core.forms import StyledForm
 from anbiao.core.official_forms import official_form_response
@@ -39,9 +39,11 @@ class LedgerForm(StyledForm):
         self.fields["region"].queryset = regions_for(user).exclude(level="community")
 
 
+LEDGER_DENIED = "您没有查看台账的权限"
+
+
 def _ledger(request):
-    if not perms.has_perm(request.user, perms.ENTERPRISE_VIEW):
-        raise PermissionDenied("您没有查看台账的权限")
+    require(request.user, perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
     form = LedgerForm(request.GET or None, user=request.user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     on = data.get("as_of") or timezone.localdate()
@@ -58,6 +60,7 @@ def _ledger(request):
 
 
 @require_GET
+@requires(perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
 def ledger_page(request):
     form, on, region, view, qs = _ledger(request)
     qs = qs.select_related("region", "region__parent").order_by("region__path", "name_pinyin", "id")
@@ -78,9 +81,8 @@ def ledger_page(request):
 
 
 @require_GET
+@requires(perms.ENTERPRISE_EXPORT, message="您没有导出台账的权限")
 def ledger_export(request):
-    if not perms.has_perm(request.user, perms.ENTERPRISE_EXPORT):
-        raise PermissionDenied("您没有导出台账的权限")
     form, on, region, view, _ = _ledger(request)
     user = request.user
     unit_region = region or user.region

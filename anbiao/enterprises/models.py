@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from anbiao.accounts.models import Region
 from anbiao.core.querysets import ScopedQuerySet
 from anbiao.enterprises.choices import (
     FactKind,
@@ -154,8 +155,6 @@ class EnterpriseFact(models.Model):
         if self.kind in (FactKind.TORCH_ZONE, FactKind.LEDGER):
             return "是" if self.value == "1" else "否"
         if self.kind == FactKind.REGION:
-            from anbiao.accounts.models import Region
-
             region = Region.objects.filter(pk=self.value).first()
             return region.name if region else self.value
         return self.value

@@ -12,9 +12,9 @@ from django.utils import timezone
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.bulk import insert_objects, insert_rows
 from anbiao.core.models import ChangeLog
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.choices import FactKind, FactSource, OperatingStatus
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, RiskTag
 from anbiao.enterprises.pinyin import pinyin_keys

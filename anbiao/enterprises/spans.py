@@ -9,6 +9,7 @@ from itertools import groupby
 
 from anbiao.core.bulk import insert_rows
 from anbiao.enterprises.choices import FactKind
+from anbiao.enterprises.models import EnterpriseFact, LedgerSpan
 
 SPAN_COLUMNS = (
     "enterprise",
@@ -68,7 +69,6 @@ def _spans_of(enterprise_id: int, facts: list[tuple]) -> list[tuple]:
 
 def rebuild_spans(enterprise_ids: Iterable[int], *, fact_model=None, span_model=None) -> int:
     """Recompute the spans of these enterprises from their facts; returns spans written."""
-    from anbiao.enterprises.models import EnterpriseFact, LedgerSpan
 
     fact_model = fact_model or EnterpriseFact
     span_model = span_model or LedgerSpan

@@ -1,12 +1,13 @@
 """Registry pages. Thin: reads through selectors, writes through services."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires, requires_any, requires_login
 from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
@@ -18,14 +19,9 @@ from anbiao.enterprises.forms import EnterpriseForm, ProfileForm, StatusForm
 from anbiao.enterprises.sizing import classify_size
 
 
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
-
-
 @require_GET
+@requires(perms.ENTERPRISE_VIEW)
 def enterprise_list(request):
-    _require(request.user, perms.ENTERPRISE_VIEW)
     filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
     page = paginate(request, qs)
     context = {
@@ -42,14 +38,15 @@ def enterprise_list(request):
 
 
 @require_GET
+@requires(perms.ENTERPRISE_EXPORT)
 def enterprise_export(request):
-    _require(request.user, perms.ENTERPRISE_EXPORT)
     filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
     table = export_table(qs, user=request.user, description=describe_filters(filterset))
     return xlsx_response(f"企业台账-{timezone.localdate():%Y%m%d}.xlsx", **table)
 
 
 @require_GET
+@requires(perms.ENTERPRISE_VIEW)
 def enterprise_detail(request, pk: int):
     enterprise = selectors.enterprise_get(user=request.user, pk=pk)
     user = request.user
@@ -67,8 +64,8 @@ def enterprise_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.ENTERPRISE_CREATE)
 def enterprise_create(request):
-    _require(request.user, perms.ENTERPRISE_CREATE)
     form = EnterpriseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -87,11 +84,10 @@ def enterprise_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires_any(perms.ENTERPRISE_CHANGE, perms.ENTERPRISE_EDIT_PROFILE)
 def enterprise_edit(request, pk: int):
     user = request.user
     full = perms.has_perm(user, perms.ENTERPRISE_CHANGE)
-    if not full:
-        _require(user, perms.ENTERPRISE_EDIT_PROFILE)
     enterprise = selectors.enterprise_get(user=user, pk=pk)
     if full:
         form = EnterpriseForm(request.POST or None, instance=enterprise, user=user)
@@ -129,8 +125,8 @@ def enterprise_edit(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.ENTERPRISE_CHANGE)
 def enterprise_status(request, pk: int):
-    _require(request.user, perms.ENTERPRISE_CHANGE)
     enterprise = selectors.enterprise_get(user=request.user, pk=pk, action="change")
     form = StatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -147,6 +143,7 @@ def enterprise_status(request, pk: int):
 
 
 @require_GET
+@requires_login  # a calculation on the figures typed; reads no data
 def size_hint(request):
     """htmx: the size the 300号 thresholds give for the figures typed so far."""
 

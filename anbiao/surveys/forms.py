@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
 from anbiao.core.forms import StyledForm, StyledModelForm
 from anbiao.enterprises.choices import Industry
@@ -60,7 +61,6 @@ class NewFindingForm(FindingForm):
 
     def __init__(self, *args, survey_round, **kwargs):
         super().__init__(*args, **kwargs)
-        from anbiao.accounts.models import Region
 
         self.fields["new_region"].queryset = Region.objects.filter(
             path__startswith=survey_round.region.path

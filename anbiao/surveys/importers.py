@@ -11,6 +11,7 @@ from anbiao.core.excel import Column as ExportColumn
 from anbiao.core.importing import (
     CellError,
     Column,
+    RowError,
     choice_parser,
     mark_duplicates,
     parse_bool,
@@ -232,13 +233,11 @@ def _labels() -> dict[str, str]:
 
 
 def _row_error(row: int, field: str, messages: list[str]):
-    from anbiao.core.importing import RowError
 
     return RowError(row, _labels().get(field, ""), ";".join(messages))
 
 
 def _file_error(message: str):
-    from anbiao.core.importing import RowError
 
     return RowError(0, "", message)
 

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises import services as enterprise_services
 from anbiao.enterprises.choices import FactSource, OperatingStatus
@@ -32,11 +34,6 @@ SURVEYED_STATUSES = (OperatingStatus.OPERATING, OperatingStatus.SUSPENDED)
 REPORT_CATEGORIES = {"new": "新增", "exit": "退出", "eligibility": "条件变化", "size": "规模变化"}
 
 
-def _require(actor, perm: str, message: str) -> None:
-    if actor is not None and not perms.has_perm(actor, perm):
-        raise PermissionDenied(message)
-
-
 def _check_round(actor, survey_round: SurveyRound) -> None:
     if (
         actor is not None
@@ -53,7 +50,7 @@ def survey_round_create(
     *, actor, name: str, region, period_start: date, period_end: date, surveyors: str = ""
 ) -> SurveyRound:
     """Open a round over `region`; it lists every enterprise there that is not closed."""
-    _require(actor, perms.SURVEY_CHANGE, "您没有组织摸排的权限")
+    require(actor, perms.SURVEY_CHANGE, message="您没有组织摸排的权限")
     if actor is not None and not regions_for(actor).filter(pk=region.pk).exists():
         raise ValidationError({"region": "摸排区域不在您的管辖范围内"})
     if period_end < period_start:
@@ -106,7 +103,7 @@ def _validate_finding(finding: SurveyFinding) -> None:
 @transaction.atomic
 def survey_finding_record(*, actor, finding: SurveyFinding, data: dict) -> SurveyFinding:
     """Record (or correct) what was found at one enterprise of an open round."""
-    _require(actor, perms.SURVEY_CHANGE, "您没有录入摸排结果的权限")
+    require(actor, perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
     _check_round(actor, finding.round)
     for key in FINDING_FIELDS:
         if key in data:
@@ -127,9 +124,8 @@ def survey_finding_record(*, actor, finding: SurveyFinding, data: dict) -> Surve
 @transaction.atomic
 def survey_finding_add_new(*, actor, survey_round: SurveyRound, data: dict) -> SurveyFinding:
     """A new enterprise found during the round; it is registered when the round closes."""
-    from anbiao.enterprises import uscc as uscc_rules
 
-    _require(actor, perms.SURVEY_CHANGE, "您没有录入摸排结果的权限")
+    require(actor, perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
     _check_round(actor, survey_round)
     try:
         code = uscc_rules.validate(data.get("new_uscc"))
@@ -169,7 +165,7 @@ def _report(category: str, enterprise: Enterprise, detail: str) -> dict:
 def survey_round_close(*, actor, survey_round: SurveyRound, on: date) -> list[dict]:
     """Apply every recorded finding to the ledger as facts dated `on`, register new
     enterprises, store and return the change report, and make the round read-only."""
-    _require(actor, perms.SURVEY_CHANGE, "您没有结束摸排的权限")
+    require(actor, perms.SURVEY_CHANGE, message="您没有结束摸排的权限")
     survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
     _check_round(actor, survey_round)
     if on < survey_round.period_start:

@@ -1,13 +1,14 @@
 """Survey round pages: list, open a round, record findings, add new enterprises, close, report."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require, requires
 from anbiao.core import imports
 from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.forms import apply_errors
@@ -19,10 +20,11 @@ from anbiao.surveys.forms import CloseForm, FindingForm, NewFindingForm, RoundFo
 from anbiao.surveys.importers import EXPORT_COLUMNS, export_rows
 from anbiao.surveys.models import SurveyFinding, SurveyRound
 
+VIEW_DENIED = "您没有查看摸排的权限"
+
 
 def _round(user, pk: int) -> SurveyRound:
-    if not perms.has_perm(user, perms.SURVEY_VIEW):
-        raise PermissionDenied("您没有查看摸排的权限")
+    require(user, perms.SURVEY_VIEW, message=VIEW_DENIED)
     survey_round = (
         SurveyRound.objects.restrict(user, "view").filter(pk=pk).select_related("region").first()
     )
@@ -44,9 +46,8 @@ def _can_change(user) -> bool:
 
 
 @require_GET
+@requires(perms.SURVEY_VIEW, message=VIEW_DENIED)
 def round_list(request):
-    if not perms.has_perm(request.user, perms.SURVEY_VIEW):
-        raise PermissionDenied("您没有查看摸排的权限")
     rounds = (
         SurveyRound.objects.restrict(request.user, "view")
         .select_related("region")
@@ -66,9 +67,8 @@ def round_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.SURVEY_CHANGE, message="您没有组织摸排的权限")
 def round_create(request):
-    if not _can_change(request.user):
-        raise PermissionDenied("您没有组织摸排的权限")
     form = RoundForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,6 +84,7 @@ def round_create(request):
 
 
 @require_GET
+@requires(perms.SURVEY_VIEW, message=VIEW_DENIED)
 def round_detail(request, pk: int):
     survey_round = _round(request.user, pk)
     findings = survey_round.findings.select_related(
@@ -129,9 +130,8 @@ def round_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
 def finding_edit(request, round_pk: int, pk: int):
-    if not _can_change(request.user):
-        raise PermissionDenied("您没有录入摸排结果的权限")
     finding = _finding(request.user, round_pk, pk)
     initial = {}
     if not finding.recorded and finding.enterprise_id:
@@ -162,9 +162,8 @@ def finding_edit(request, round_pk: int, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
 def finding_add(request, pk: int):
-    if not _can_change(request.user):
-        raise PermissionDenied("您没有录入摸排结果的权限")
     survey_round = _round(request.user, pk)
     form = NewFindingForm(request.POST or None, survey_round=survey_round)
     if request.method == "POST" and form.is_valid():
@@ -182,9 +181,8 @@ def finding_add(request, pk: int):
     )
 
 
+@requires(perms.SURVEY_CHANGE, message="您没有结束摸排的权限")
 def round_close(request, pk: int):
-    if not _can_change(request.user):
-        raise PermissionDenied("您没有结束摸排的权限")
     survey_round = _round(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -204,6 +202,7 @@ def round_close(request, pk: int):
 
 
 @require_GET
+@requires(perms.SURVEY_VIEW, message=VIEW_DENIED)
 def round_report(request, pk: int):
     survey_round = _round(request.user, pk)
     lines = survey_round.report
@@ -217,6 +216,7 @@ def round_report(request, pk: int):
 
 
 @require_GET
+@requires(perms.SURVEY_VIEW, message=VIEW_DENIED)
 def round_report_export(request, pk: int):
     survey_round = _round(request.user, pk)
     columns = [
@@ -237,6 +237,7 @@ def round_report_export(request, pk: int):
 
 
 @require_GET
+@requires(perms.SURVEY_VIEW, message=VIEW_DENIED)
 def round_workbook(request, pk: int):
     survey_round = _round(request.user, pk)
     return xlsx_response(
@@ -250,9 +251,8 @@ def round_workbook(request, pk: int):
     )
 
 
+@requires(perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
 def round_import(request, pk: int):
-    if not _can_change(request.user):
-        raise PermissionDenied("您没有录入摸排结果的权限")
     survey_round = _round(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

@@ -10,10 +10,13 @@ from django.contrib.auth.hashers import make_password
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import Region, User
 from anbiao.agencies.models import Agency, AgencyAssignment
+from anbiao.benchmarks.services import benchmark_advance, benchmark_choose
+from anbiao.cases.services import CertificateData, case_record_event
+from anbiao.core.uscc import check_character
 from anbiao.enterprises import services
 from anbiao.enterprises.choices import Industry, Size
 from anbiao.enterprises.models import Enterprise
-from anbiao.enterprises.uscc import check_character
+from anbiao.training.services import attendance_add, session_create
 
 PASSWORD = "Test@Pass2025"  # noqa: S105 - test accounts only
 _serial = itertools.count(1)
@@ -80,7 +83,6 @@ def assign_agency(agency: Agency, enterprise: Enterprise) -> AgencyAssignment:
 def record_steps(enterprise, *steps, actor=None):
     """Record case steps through the real service: each step is (kind, date) or
     (kind, date, {extra keyword arguments}). Returns the events."""
-    from anbiao.cases.services import case_record_event
 
     events = []
     for step in steps:
@@ -96,8 +98,6 @@ def record_steps(enterprise, *steps, actor=None):
 def certify(enterprise, issued_on: date, number: str | None = None, grade: str = "micro", **kw):
     """Apply → pass → certificate, the shortest legal path to a certificate."""
     from datetime import timedelta
-
-    from anbiao.cases.services import CertificateData
 
     number = number or f"TEST-{next(_serial):05d}"
     return record_steps(
@@ -116,7 +116,6 @@ def choose_benchmark(
 ):
     """A benchmark candidate through the real service, then moved through `stages`, each
     (stage, date)."""
-    from anbiao.benchmarks.services import benchmark_advance, benchmark_choose
 
     benchmark = benchmark_choose(
         actor=None, enterprise=enterprise, chosen_on=chosen_on, reason=reason
@@ -132,7 +131,6 @@ ALL_PILOT_STAGES = ("pilot_create", "pilot_run", "pilot_improve", "established")
 
 def make_session(region_code: str = "350213007", held_on: date = date(2025, 6, 20), **fields):
     """A training session created through the real service."""
-    from anbiao.training.services import session_create
 
     data = {
         "topic": "安全生产标准化评审指南宣贯培训",
@@ -148,7 +146,6 @@ def make_session(region_code: str = "350213007", held_on: date = date(2025, 6, 2
 
 def attend(session, enterprise=None, role: str = "principal", name: str | None = None, **kw):
     """One person at a session through the real service."""
-    from anbiao.training.services import attendance_add
 
     name = name or (
         enterprise.principal_name if role == "principal" and enterprise else f"学员{next(_serial)}"

@@ -2,9 +2,9 @@ from django import forms
 from django.utils import timezone
 
 from anbiao.accounts.scope import regions_for
-from anbiao.agencies.lookup import EnterpriseLookupField
-from anbiao.cases.evidence import ACCEPTED
+from anbiao.core.evidence import ACCEPTED
 from anbiao.core.forms import StyledForm, StyledModelForm
+from anbiao.enterprises.lookup import EnterpriseLookupField
 from anbiao.enterprises.models import Enterprise
 from anbiao.training.models import Session, SessionKind, TraineeRole
 from anbiao.training.selectors import COVERAGE_STATES

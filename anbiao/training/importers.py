@@ -5,8 +5,8 @@ wrong rows). See docs/agencies-benchmarks-training.md for the format."""
 
 from django.db import transaction
 
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.importing import Column, RowError, choice_parser, clean_text, read_table
-from anbiao.enterprises import uscc as uscc_rules
 from anbiao.enterprises.importers import ImportOutcome, parse_phone
 from anbiao.enterprises.models import Enterprise
 from anbiao.training import services

@@ -1,17 +1,18 @@
 """Scoped reads of training, and the coverage the campaign metrics use.
 
-Coverage (DESIGN §4 `training_coverage_rate`): an enterprise is covered in a period when its
-principal (企业主要负责人) AND its safety manager (安全生产管理员) both attended a session held
-within the period. Attendance at any session counts, whoever organised it.
+Coverage (`training_coverage_rate`, docs/agencies-benchmarks-training.md): an enterprise is
+covered in a period when its principal (企业主要负责人) AND its safety manager (安全生产管理员)
+both attended a session held within the period. Attendance at any session counts, whoever
+organised it.
 """
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import require
 from anbiao.core.parsing import parse_date
 from anbiao.enterprises.filters import search_q
 from anbiao.enterprises.models import Enterprise
@@ -109,13 +110,11 @@ def role_counts(sessions: QuerySet[Session]) -> list[tuple[str, str, int, int]]:
 # --- pages -----------------------------------------------------------------------------------
 
 
-def require_view(user) -> None:
-    if not perms.has_perm(user, perms.TRAINING_VIEW):
-        raise PermissionDenied("您没有查看培训的权限")
+VIEW_DENIED = "您没有查看培训的权限"
 
 
 def session_list(*, user, params) -> QuerySet[Session]:
-    require_view(user)
+    require(user, perms.TRAINING_VIEW, message=VIEW_DENIED)
     qs = (
         Session.objects.restrict(user, "view")
         .select_related("region")
@@ -140,7 +139,7 @@ def session_list(*, user, params) -> QuerySet[Session]:
 
 
 def session_get(*, user, pk: int) -> Session:
-    require_view(user)
+    require(user, perms.TRAINING_VIEW, message=VIEW_DENIED)
     session = Session.objects.restrict(user, "view").select_related("region").filter(pk=pk).first()
     if session is None:
         raise Http404("培训不存在或不在您的管辖范围内")
@@ -148,7 +147,7 @@ def session_get(*, user, pk: int) -> Session:
 
 
 def attendance_get(*, user, pk: int) -> Attendance:
-    require_view(user)
+    require(user, perms.TRAINING_VIEW, message=VIEW_DENIED)
     item = (
         Attendance.objects.restrict(user, "view")
         .select_related("session", "enterprise")
@@ -161,7 +160,7 @@ def attendance_get(*, user, pk: int) -> Attendance:
 
 
 def session_file_get(*, user, pk: int) -> SessionFile:
-    require_view(user)
+    require(user, perms.TRAINING_VIEW, message=VIEW_DENIED)
     item = SessionFile.objects.restrict(user, "view").filter(pk=pk).first()
     if item is None:
         raise Http404("文件不存在或不在您的管辖范围内")

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.scope import regions_for
-from anbiao.cases.evidence import check_upload
 from anbiao.core import audit
+from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
 from anbiao.training.models import (
     ENTERPRISE_ROLES,
@@ -34,17 +35,11 @@ SESSION_FIELDS = (
 )
 
 
-def _actor(actor):
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _require(actor) -> None:
-    if actor is not None and not perms.has_perm(actor, perms.TRAINING_MANAGE):
-        raise PermissionDenied("您没有管理培训的权限")
+MANAGE_DENIED = "您没有管理培训的权限"
 
 
 def _check_session(actor, session: Session) -> None:
-    _require(actor)
+    require(actor, perms.TRAINING_MANAGE, message=MANAGE_DENIED)
     if actor is not None and not Session.objects.restrict(actor, "view").filter(pk=session.pk):
         raise PermissionDenied("该培训不在您的管辖范围内")
 
@@ -66,19 +61,19 @@ def _validate(session: Session, actor) -> None:
 def _attach(actor, session: Session, uploads) -> None:
     for upload in uploads or ():
         checked = check_upload(upload)
-        SessionFile.store(checked, uploaded_by=_actor(actor), session=session)
+        SessionFile.store(checked, uploaded_by=actor_or_none(actor), session=session)
 
 
 @transaction.atomic
 def session_create(*, actor, data: dict, files=()) -> Session:
     """Register a training session (宣贯/培训/现场会/观摩)."""
-    _require(actor)
+    require(actor, perms.TRAINING_MANAGE, message=MANAGE_DENIED)
     session = Session(**{k: v for k, v in data.items() if k in SESSION_FIELDS})
-    session.created_by = _actor(actor)
+    session.created_by = actor_or_none(actor)
     _validate(session, actor)
     session.save()
     _attach(actor, session, files)
-    audit.record(actor=_actor(actor), action=ChangeLog.Action.CREATE, instance=session)
+    audit.record(actor=actor_or_none(actor), action=ChangeLog.Action.CREATE, instance=session)
     return session
 
 
@@ -102,7 +97,7 @@ def session_update(*, actor, session: Session, data: dict, files=()) -> list[dic
     changes = audit.diff(session, before)
     if changes or files:
         audit.record(
-            actor=_actor(actor),
+            actor=actor_or_none(actor),
             action=ChangeLog.Action.UPDATE,
             instance=session,
             changes=changes,
@@ -169,7 +164,7 @@ def attendance_add(
         raise ValidationError({"name": f"“{attendance.name}”已在本次培训的签到名单中"})
     attendance.save()
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.CREATE,
         instance=attendance,
         enterprise=enterprise,
@@ -186,7 +181,7 @@ def attendance_bulk_add(*, actor, session: Session, people: list[dict]) -> int:
     rows = [_new_attendance(session, **person) for person in people]
     Attendance.objects.bulk_create(rows, batch_size=500)
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.UPDATE,
         instance=session,
         note=f"导入签到表:{len(rows)}人",
@@ -199,7 +194,7 @@ def attendance_remove(*, actor, attendance: Attendance) -> None:
     """Take a person off a session's list (a sign-in recorded by mistake)."""
     _check_session(actor, attendance.session)
     audit.record(
-        actor=_actor(actor),
+        actor=actor_or_none(actor),
         action=ChangeLog.Action.DELETE,
         instance=attendance,
         enterprise=attendance.enterprise,

@@ -4,13 +4,14 @@ coverage of the 应创企业. Thin: reads through selectors, writes through serv
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires
 from anbiao.core import imports
 from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.files import stored_file_response
@@ -26,16 +27,12 @@ from anbiao.training.forms import AttendeeForm, CoverageForm, SessionFilterForm,
 from anbiao.training.models import Session, TraineeRole
 
 
-def _require(user, perm: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied("您没有此操作的权限")
-
-
 def _can_manage(user) -> bool:
     return perms.has_perm(user, perms.TRAINING_MANAGE)
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def session_list(request):
     user = request.user
     qs = selectors.session_list(user=user, params=request.GET)
@@ -69,6 +66,7 @@ SESSION_COLUMNS = [
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def session_export(request):
     qs = selectors.session_list(user=request.user, params=request.GET)
 
@@ -87,8 +85,8 @@ def session_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.TRAINING_MANAGE)
 def session_create(request):
-    _require(request.user, perms.TRAINING_MANAGE)
     form = SessionForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
@@ -105,8 +103,8 @@ def session_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@requires(perms.TRAINING_MANAGE)
 def session_edit(request, pk: int):
-    _require(request.user, perms.TRAINING_MANAGE)
     session = selectors.session_get(user=request.user, pk=pk)
     form = SessionForm(
         request.POST or None, request.FILES or None, instance=session, user=request.user
@@ -131,6 +129,7 @@ def session_edit(request, pk: int):
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def session_detail(request, pk: int):
     user = request.user
     session = selectors.session_get(user=user, pk=pk)
@@ -156,8 +155,8 @@ def session_detail(request, pk: int):
     )
 
 
+@requires(perms.TRAINING_MANAGE)
 def attendee_add(request, pk: int):
-    _require(request.user, perms.TRAINING_MANAGE)
     session = selectors.session_get(user=request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -180,8 +179,8 @@ def attendee_add(request, pk: int):
     return redirect("training:detail", pk=session.pk)
 
 
+@requires(perms.TRAINING_MANAGE)
 def attendee_remove(request, pk: int):
-    _require(request.user, perms.TRAINING_MANAGE)
     attendance = selectors.attendance_get(user=request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -190,8 +189,8 @@ def attendee_remove(request, pk: int):
     return redirect("training:detail", pk=attendance.session_id)
 
 
+@requires(perms.TRAINING_MANAGE)
 def sign_in_import(request, pk: int):
-    _require(request.user, perms.TRAINING_MANAGE)
     session = selectors.session_get(user=request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -226,6 +225,7 @@ SIGN_IN_COLUMNS = [
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def sign_in_export(request, pk: int):
     session = selectors.session_get(user=request.user, pk=pk)
     qs = session.attendances.select_related("enterprise").order_by("role", "id")
@@ -246,6 +246,7 @@ def sign_in_export(request, pk: int):
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def file_download(request, pk: int):
     item = selectors.session_file_get(user=request.user, pk=pk)
     return stored_file_response(item)
@@ -257,7 +258,6 @@ def default_start() -> date:
 
 
 def _coverage(request):
-    selectors.require_view(request.user)
     form = CoverageForm(request.GET, default_start=default_start())
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -270,6 +270,7 @@ def _coverage(request):
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def coverage(request):
     form, start, end, annotated, rows = _coverage(request)
     sessions = selectors.session_list(
@@ -316,6 +317,7 @@ COVERAGE_COLUMNS = [
 
 
 @require_GET
+@requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def coverage_export(request):
     form, start, end, annotated, rows = _coverage(request)
 

@@ -10,7 +10,7 @@ def move_task_files(apps, schema_editor):
     computed; a file already missing from storage keeps its record (type unknown, size 0)."""
     import hashlib
 
-    from anbiao.cases.evidence import sniff
+    from anbiao.core.evidence import sniff
 
     TaskUpdate = apps.get_model("campaigns", "TaskUpdate")
     TaskFile = apps.get_model("campaigns", "TaskFile")

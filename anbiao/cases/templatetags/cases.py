@@ -2,6 +2,7 @@ from django import template
 
 from anbiao.accounts import permissions as perms
 from anbiao.cases import conf, selectors
+from anbiao.cases.choices import CaseState
 
 register = template.Library()
 
@@ -63,6 +64,5 @@ def grade_name(code: str) -> str:
 
 @register.filter
 def state_label(state: str) -> str:
-    from anbiao.cases.choices import CaseState
 
     return CaseState(state).label if state in CaseState.values else state

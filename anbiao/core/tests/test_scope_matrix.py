@@ -1,4 +1,4 @@
-"""Role × scope matrix (DESIGN §2, §7): nobody reads or changes data outside their scope.
+"""Role × scope matrix (docs/roles-and-scope.md): nobody reads or changes data outside their scope.
 
 Every URL pattern is walked from the resolver and must be classified in ROUTES (who may use it,
 what its kwargs name, how to POST to it): a new URL fails here until it is classified.

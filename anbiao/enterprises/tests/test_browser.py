@@ -126,6 +126,8 @@ def test_five_wrong_passwords_lock_the_account(page, screenshot, browser_problem
     screenshot("login-locked")
 
     page.get_by_role("link", name="返回登录").click()
+    # Let that navigation finish, or log_in's own navigation aborts it under load.
+    expect(page.get_by_role("heading", name="账号登录")).to_be_visible()
     log_in(page, station_officer.username, PASSWORD)
     expect(page.locator(".empty-title")).to_have_text("账号已被临时锁定")
     page.goto("/enterprises/")

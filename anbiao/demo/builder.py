@@ -1,4 +1,5 @@
-"""Demo data: a plausible 翔安区 with communities, ~200 enterprises and one user per role.
+"""Demo data (`anbiao demo`): a plausible 翔安区 with communities, ~200 enterprises and one
+user per role.
 
 Deterministic (fixed seed) and idempotent: enterprises are keyed by USCC and users by name, so
 running it twice changes nothing. Communities and enterprises are invented for demonstration.
@@ -13,12 +14,20 @@ from django.db import transaction
 
 from anbiao.accounts.choices import RegionLevel, Role
 from anbiao.accounts.models import Region, User
+from anbiao.agencies.demo import build_agencies_demo
 from anbiao.agencies.models import Agency, AgencyAssignment
+from anbiao.benchmarks.demo import build_benchmarks_demo
+from anbiao.campaigns.models import Task
+from anbiao.campaigns.services import task_update
+from anbiao.cases.demo import build_cases_demo
+from anbiao.core.uscc import ALPHABET, check_character
 from anbiao.enterprises import services
 from anbiao.enterprises.choices import FactSource, Industry, OperatingStatus
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.sizing import classify_size
-from anbiao.enterprises.uscc import ALPHABET, check_character
+from anbiao.surveys import services as survey_services
+from anbiao.surveys.models import SurveyRound
+from anbiao.training.demo import build_training_demo
 
 DEMO_PASSWORD = "Anbiao@2025"  # noqa: S105 - printed for the demo logins, documented
 
@@ -308,9 +317,6 @@ def _users(summary: DemoSummary) -> list[User]:
 
 def _survey(rng: random.Random, station: User) -> None:
     """An open survey round of 民安 with about two thirds of its findings recorded."""
-    from anbiao.surveys import services as survey_services
-    from anbiao.surveys.models import SurveyRound
-
     name = "2026年下半年摸排"
     if SurveyRound.objects.filter(name=name, region=station.region).exists():
         return
@@ -344,9 +350,6 @@ def _survey(rng: random.Random, station: User) -> None:
 
 def _task_progress(station: User) -> None:
     """The plan's tasks whose deadline has passed are done (all but the cross-learning one)."""
-    from anbiao.campaigns.models import Task
-    from anbiao.campaigns.services import task_update
-
     today = date.today()  # noqa: DTZ011 - demo data follows the calendar day
     for task in Task.objects.filter(
         campaign__slug="minan-2025", deadline__lt=today, updates__isnull=True
@@ -372,8 +375,6 @@ def _task_progress(station: User) -> None:
 @transaction.atomic
 def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     """Create (or complete) the demo data set; returns what was added and the demo users."""
-    from anbiao.cases.demo import build_cases_demo
-
     rng = random.Random(seed)
     summary = DemoSummary()
     communities = _communities(summary)
@@ -381,10 +382,6 @@ def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     users = _users(summary)
     cases = build_cases_demo(random.Random(seed + 1))
     summary.cases, summary.certificates = cases.cases, cases.certificates
-    from anbiao.agencies.demo import build_agencies_demo
-    from anbiao.benchmarks.demo import build_benchmarks_demo
-    from anbiao.training.demo import build_training_demo
-
     build_agencies_demo(random.Random(seed + 3))
     build_benchmarks_demo(random.Random(seed + 4))
     build_training_demo(random.Random(seed + 5))

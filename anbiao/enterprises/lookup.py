@@ -3,7 +3,7 @@ enterprises they may see. Used by the forms of agencies, benchmarks and training
 
 from django import forms
 
-from anbiao.enterprises import uscc as uscc_rules
+from anbiao.core import uscc as uscc_rules
 from anbiao.enterprises.models import Enterprise
 
 

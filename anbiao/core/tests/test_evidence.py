@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from anbiao.cases.evidence import OLE, check_upload, sniff
+from anbiao.core.evidence import OLE, check_upload, sniff
 
 
 def docx_bytes(folder="word"):

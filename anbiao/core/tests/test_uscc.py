@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from anbiao.enterprises.uscc import USCCError, normalize, validate
+from anbiao.core.uscc import USCCError, normalize, validate
 
 REAL_CODES = ["91330100716105852F", "91440300708461136T", "91110000802100433B"]
 

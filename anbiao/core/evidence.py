@@ -8,9 +8,10 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from anbiao.cases import conf
+from config.env import env_int
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # DOC, XLS, WPS, ET (Compound File)
 
@@ -77,9 +78,17 @@ class CheckedFile:
         return f"{uuid.uuid4().hex}.{self.file_type.extension}"
 
 
+def evidence_max_bytes() -> int:
+    """The largest evidence file accepted: the ANBIAO_EVIDENCE_MAX_MB setting (read when needed, so
+    tests can override it), else the environment variable, else 20 MB (docs/configuration.md)."""
+    value = getattr(settings, "ANBIAO_EVIDENCE_MAX_MB", None)
+    megabytes = env_int("ANBIAO_EVIDENCE_MAX_MB", 20) if value is None else value
+    return int(megabytes) * 1024 * 1024
+
+
 def check_upload(upload) -> CheckedFile:
     """Read and check an uploaded file; ValidationError({"file": ...}) in Chinese if refused."""
-    limit = conf.evidence_max_bytes()
+    limit = evidence_max_bytes()
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             {"file": f"文件“{upload.name}”超过大小上限 {limit // (1024 * 1024)} MB"}

@@ -1,20 +1,24 @@
+"""The landing page (/). It lives in campaigns because the campaign dashboard is what station
+and district users land on; without a campaign it falls back to the registry summary."""
+
 from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import requires_login
+from anbiao.campaigns.views import dashboard
 from anbiao.enterprises.choices import OperatingStatus
 from anbiao.enterprises.models import Enterprise
 
 
 @require_GET
+@requires_login
 def home(request):
     """The landing page: the registry at a glance within the user's scope. The campaign
     dashboard (targets, forecast) replaces the body when campaigns exist."""
     user = request.user
     if perms.has_perm(user, perms.CAMPAIGN_VIEW):
-        from anbiao.campaigns.views import dashboard
-
         response = dashboard(request)
         if response is not None:
             return response

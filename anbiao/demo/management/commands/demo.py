@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from anbiao.core.demo import DEMO_PASSWORD, build_demo
+from anbiao.demo.builder import DEMO_PASSWORD, build_demo
 
 
 class Command(BaseCommand):
