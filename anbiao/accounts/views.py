@@ -15,7 +15,7 @@ from django_otp import login as otp_login
 
 from anbiao.accounts import otp, services
 from anbiao.accounts import permissions as perms
-from anbiao.accounts.access import requires
+from anbiao.accounts.access import requires, requires_login
 from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm, lockout_policy
 from anbiao.accounts.models import LoginLog, User
 from anbiao.core.forms import apply_errors, style_fields
@@ -156,6 +156,7 @@ def login_unlock(request):
     return redirect("accounts:login_log" if ip else "accounts:user_list")
 
 
+@requires_login
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
     """Turn on the second factor: scan the QR code (or type the key), enter the first code."""
@@ -187,6 +188,7 @@ def otp_setup(request):
     )
 
 
+@requires_login
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
     """The second step of a login: the current code of the user's authenticator app."""

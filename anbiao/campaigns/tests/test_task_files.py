@@ -41,7 +41,6 @@ def test_a_pdf_named_html_is_stored_as_pdf_and_served_as_pdf(login, station_offi
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == PDF
-    response.close()
 
     stored.file.storage.delete(stored.file.name)  # e.g. a database restored without its files
     missing = client.get(url)
