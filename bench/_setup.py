@@ -13,6 +13,7 @@ def django_with_fresh_database() -> Path:
     workdir = Path(tempfile.mkdtemp(prefix="anbiao-bench-"))
     os.environ.setdefault("ANBIAO_VAR_DIR", str(workdir))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("ANBIAO_DEV", "1")  # benchmarks run on the development key
     sys.path.insert(0, str(ROOT))
     import django
 

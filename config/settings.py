@@ -1,9 +1,11 @@
 """Django settings for anbiao. Every value that differs between deployments comes from the
 environment; docs/configuration.md lists each variable."""
 
+import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -12,10 +14,34 @@ VAR_DIR = Path(env_str("ANBIAO_VAR_DIR", str(BASE_DIR / "var")))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("ANBIAO_DEBUG", False)
-# A fixed development key keeps the embedded default runnable; production must set its own.
-SECRET_KEY = env_str("ANBIAO_SECRET_KEY", "anbiao-insecure-development-key-change-me")
+# A development checkout (ANBIAO_DEV=1, set by scripts/run.sh, scripts/test.sh and CI), debug mode
+# and the test suite may run on a fixed, public key; anything else is production and must bring
+# its own, or sessions and password-reset tokens could be forged by anyone who read this file.
+DEV = DEBUG or env_bool("ANBIAO_DEV", False) or "pytest" in sys.modules
+SECRET_KEY = env_str("ANBIAO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEV:
+        raise ImproperlyConfigured(
+            "ANBIAO_SECRET_KEY 未设置:生产环境必须设置一个长随机字符串"
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')。"
+            "开发环境请设置 ANBIAO_DEV=1。See docs/configuration.md."
+        )
+    SECRET_KEY = "anbiao-insecure-development-key-change-me"  # noqa: S105 - public on purpose
 ALLOWED_HOSTS = env_list("ANBIAO_ALLOWED_HOSTS", "127.0.0.1,localhost")
-CSRF_TRUSTED_ORIGINS = env_list("ANBIAO_CSRF_TRUSTED_ORIGINS")
+
+
+def _https_origins(hosts: list[str]) -> list[str]:
+    """https://host for each allowed host ('.example.cn' → 'https://*.example.cn'; '*' → none),
+    so a login behind the HTTPS proxy passes Django's origin check without a second list."""
+    origins = []
+    for host in hosts:
+        if host == "*":
+            continue
+        origins.append(f"https://*{host}" if host.startswith(".") else f"https://{host}")
+    return origins
+
+
+CSRF_TRUSTED_ORIGINS = _https_origins(ALLOWED_HOSTS) + env_list("ANBIAO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -26,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django_filters",
     "django_htmx",
@@ -48,14 +76,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "anbiao.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "anbiao.core.middleware.RefuseNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "anbiao.core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "anbiao.accounts.middleware.SecondFactorRequiredMiddleware",
+    "anbiao.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "anbiao.core.middleware.MissingFileMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,19 +173,41 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = env_int("ANBIAO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("ANBIAO_LOCKOUT_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failures count per account and per source address; either reaching the limit locks. So an
+# outsider guessing at the admin account locks it and, at the same try, blocks their own
+# address; an address trying several accounts is blocked. Admins unlock from 用户管理.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# REMOTE_ADDR is the client's address: ClientAddressMiddleware sets it from the proxy's header.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Second factor (TOTP, django-otp): roles that must use it, e.g. "admin,district". Anyone may
+# turn it on for their own account from 双因素认证.
+ANBIAO_OTP_REQUIRED_ROLES = env_list("ANBIAO_OTP_REQUIRED_ROLES")
+OTP_TOTP_ISSUER = env_str("ANBIAO_DEPLOYMENT_NAME", "翔安区安全生产标准化管理系统")
 
 # Idle timeout: the session expires this many seconds after the last request.
 SESSION_COOKIE_AGE = env_int("ANBIAO_IDLE_TIMEOUT_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("ANBIAO_SECURE_COOKIES", False)
+# --- HTTPS. ANBIAO_HTTPS=true is the production switch behind a TLS-terminating proxy
+# (docs/operations.md): secure cookies, redirect plain HTTP, HSTS. The proxy tells the app the
+# original scheme in a header (ANBIAO_PROXY_SSL_HEADER, e.g. X-Forwarded-Proto) that it must set
+# itself on every request; never name a header the proxy passes through from the client.
+HTTPS = env_bool("ANBIAO_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("ANBIAO_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("ANBIAO_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("ANBIAO_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ANBIAO_HSTS_INCLUDE_SUBDOMAINS", True)
+# The header with the client's address, set by the proxy (X-Real-IP): ClientAddressMiddleware.
+ANBIAO_CLIENT_IP_HEADER = env_str("ANBIAO_CLIENT_IP_HEADER")
+_proxy_header = env_str("ANBIAO_PROXY_SSL_HEADER")
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -245,9 +302,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ANBIAO_LOG_LEVEL", "WARNING")},
 }
 
-# Lockout is by account (5 failures locks that username). Offices share one NAT address, so
-# adding the IP would let one mistyped account lock out a whole 安监站.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# An intranet host name can never be in the browsers' HSTS preload list (security.W021).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # The date the first survey closed: enterprises entering the ledger after it count as 新增.
 # Campaign plans (reference_data/campaigns) carry their own baseline; this is the default.
@@ -259,4 +315,6 @@ ANBIAO_IMPORT_MAX_UNPACKED_MB = env_int("ANBIAO_IMPORT_MAX_UNPACKED_MB", 200)
 ANBIAO_IMPORT_MAX_ROWS = env_int("ANBIAO_IMPORT_MAX_ROWS", 1_000_000)
 ANBIAO_IMPORT_INLINE_ROWS = env_int("ANBIAO_IMPORT_INLINE_ROWS", 1000)
 ANBIAO_IMPORT_LEASE_SECONDS = env_int("ANBIAO_IMPORT_LEASE_SECONDS", 60)
+# Change log and login log are kept at least this long; `anbiao prune-logs` refuses younger.
+ANBIAO_LOG_RETENTION_MONTHS = max(6, env_int("ANBIAO_LOG_RETENTION_MONTHS", 6))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

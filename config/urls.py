@@ -2,9 +2,12 @@ from django.urls import include, path
 
 from anbiao.api.urls import api_urls, token_urls
 from anbiao.campaigns.home import home
+from anbiao.core import audit_log
 
 urlpatterns = [
     path("", home, name="home"),
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export/", audit_log.audit_log_export, name="audit_log_export"),
     path("accounts/", include("anbiao.accounts.urls")),
     path("enterprises/", include("anbiao.enterprises.urls")),
     path("cases/", include("anbiao.cases.urls")),

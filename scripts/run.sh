@@ -3,6 +3,8 @@
 # (idempotent) and serve the app on http://127.0.0.1:8000 with the demo logins printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A development checkout: the fixed development secret key is allowed (docs/configuration.md).
+export ANBIAO_DEV=${ANBIAO_DEV:-1}
 bash scripts/setup.sh
 .venv/bin/anbiao migrate --no-input -v 0
 .venv/bin/anbiao demo

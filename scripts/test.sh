@@ -3,6 +3,7 @@
 # scope matrix and browser tests). DATABASE_URL chooses the engine; SQLite by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export ANBIAO_DEV=${ANBIAO_DEV:-1}
 bash scripts/setup.sh
 bash scripts/ensure-browser.sh
 .venv/bin/pytest "$@"

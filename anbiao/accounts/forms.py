@@ -7,14 +7,27 @@ from anbiao.core import uscc as uscc_rules
 from anbiao.core.forms import StyledForm, StyledModelForm, style_fields
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": "用户名或密码错误。连续输错5次,账号将被锁定30分钟。",
-        "inactive": "该账号已停用,请联系系统管理员。",
+def lockout_policy() -> dict[str, int]:
+    """The login rules as configured (docs/configuration.md), for the login page's messages."""
+    from django.conf import settings
+
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
+        "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
     }
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {"inactive": "该账号已停用,请联系系统管理员。"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        policy = lockout_policy()
+        self.error_messages = self.error_messages | {
+            "invalid_login": "用户名或密码错误。连续输错{failure_limit}次,账号将被锁定"
+            "{lockout_minutes}分钟。".format(**policy)
+        }
         self.fields["username"].widget.attrs.update({"placeholder": "用户名", "autofocus": True})
         self.fields["password"].widget.attrs.update({"placeholder": "密码"})
         style_fields(self)

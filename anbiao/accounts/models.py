@@ -80,6 +80,11 @@ class User(AbstractUser):
         related_name="users",
     )
     department = models.CharField("所属部门", max_length=50, blank=True)
+    must_change_password = models.BooleanField(
+        "须修改密码",
+        default=False,
+        help_text="管理员重置密码后置位:下次登录须先修改密码",
+    )
 
     objects = AnbiaoUserManager()
 

@@ -93,13 +93,17 @@ def user_update(*, actor, user: User, data: dict) -> list[dict[str, str]]:
 
 @transaction.atomic
 def user_set_password(*, actor, user: User, password: str) -> None:
-    """Set a new password (administrator reset, or the user's own change)."""
-    if actor is not None and actor.pk != user.pk:
+    """Set a new password. Reset by an administrator, it is known to two people, so the user
+    must choose their own at the next login; the user's own change clears that."""
+    reset = actor is not None and actor.pk != user.pk
+    if reset:
         require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
     validate_password(password, user)
     user.set_password(password)
-    user.save(update_fields=["password"])
-    audit.record(actor=actor, action=ChangeLog.Action.UPDATE, instance=user, note="修改密码")
+    user.must_change_password = reset
+    user.save(update_fields=["password", "must_change_password"])
+    note = "管理员重置密码(下次登录须修改)" if reset else "修改密码"
+    audit.record(actor=actor, action=ChangeLog.Action.UPDATE, instance=user, note=note)
 
 
 def community_create(*, actor, subdistrict, name: str, code: str = "", note: str = "") -> Region:
@@ -164,6 +168,32 @@ def region_add_community(*, actor, subdistrict: Region, name: str, code: str = "
         raise ValidationError({"name": f"{subdistrict.name}下已有“{name.strip()}”"})
     return community_create(
         actor=actor, subdistrict=subdistrict, name=name, code=code, note="区划管理新增"
+    )
+
+
+def locked_usernames(usernames) -> set[str]:
+    """Which of `usernames` are locked now by too many failed logins (django-axes)."""
+    return {row["username"] for row in _locked("username").filter(username__in=list(usernames))}
+
+
+def locked_addresses() -> list[dict]:
+    """Source addresses blocked now: [{ip_address, failures, last}] newest first."""
+    return list(_locked("ip_address").order_by("-last"))
+
+
+def _locked(parameter: str):
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Max, Sum
+    from django.utils import timezone
+
+    since = timezone.now() - timezone.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    return (
+        AccessAttempt.objects.filter(attempt_time__gte=since)
+        .exclude(**{f"{parameter}__isnull": True})
+        .values(parameter)
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
     )
 
 
@@ -281,3 +311,22 @@ def communities_import(*, actor, rows: list[tuple[str, str, str]]) -> tuple[int,
             raise ValidationError({"file": f"第{number}项“{name}”:{message}"}) from exc
         added += 1
     return added, existing
+
+
+def login_unlock(*, actor, username: str = "", ip_address: str = "") -> int:
+    """Clear the failed logins that lock an account or block an address; returns how many
+    records were cleared. Only a system administrator may do it, and it is in the change log."""
+    from axes.utils import reset
+
+    require(actor, perms.USER_MANAGE, message=USER_MANAGE_DENIED)
+    if not username and not ip_address:
+        raise ValidationError("请指定要解锁的账号或地址")
+    cleared = reset(username=username) if username else reset(ip=ip_address)
+    target = User.objects.filter(username=username).first() if username else None
+    audit.record(
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        instance=target or actor,
+        note=f"解除登录锁定:{'账号 ' + username if username else '地址 ' + ip_address}",
+    )
+    return cleared

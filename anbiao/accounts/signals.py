@@ -15,6 +15,10 @@ def _client(request) -> tuple[str | None, str]:
 
 @receiver(user_logged_in)
 def log_login(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        from anbiao.accounts.otp import remember_enrolment
+
+        remember_enrolment(request, user)
     ip, agent = _client(request)
     LoginLog.objects.create(
         username=user.get_username(),

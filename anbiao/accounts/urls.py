@@ -15,4 +15,8 @@ urlpatterns = [
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
     path("login-log/", views.login_log, name="login_log"),
     path("regions/", region_views.region_list, name="region_list"),
+    path("unlock/", views.login_unlock, name="login_unlock"),
+    path("otp/", views.otp_setup, name="otp_setup"),
+    path("otp/verify/", views.otp_verify, name="otp_verify"),
+    path("users/<int:pk>/otp-reset/", views.otp_reset, name="otp_reset"),
 ]

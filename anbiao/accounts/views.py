@@ -1,5 +1,6 @@
 """Login, logout, password change, user management and the login log."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -9,12 +10,13 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
 
+from anbiao.accounts import otp, services
 from anbiao.accounts import permissions as perms
-from anbiao.accounts import services
-from anbiao.accounts.access import requires
-from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm
+from anbiao.accounts.access import requires, requires_login
+from anbiao.accounts.forms import LoginForm, PasswordResetForm, UserForm, lockout_policy
 from anbiao.accounts.models import LoginLog, User
 from anbiao.core.forms import apply_errors, style_fields
 from anbiao.core.pagination import paginate, querystring_without
@@ -25,6 +27,9 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"policy": lockout_policy()}
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):
@@ -39,8 +44,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):
+        from django.contrib.auth import update_session_auth_hash
+
+        user = self.request.user
+        services.user_set_password(
+            actor=user, user=user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, user)
         messages.success(self.request, "密码已修改")
-        return super().form_valid(form)
+        return redirect(self.get_success_url())
 
 
 @require_GET
@@ -50,11 +62,14 @@ def user_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+    page = paginate(request, users)
     return render(
         request,
         "accounts/user_list.html",
         {
-            "page": paginate(request, users),
+            "page": page,
+            "locked": services.locked_usernames(u.username for u in page),
+            "otp_users": otp.enrolled_user_ids(u.pk for u in page),
             "q": q,
             "query": querystring_without(request, "page"),
         },
@@ -120,6 +135,82 @@ def login_log(request):
             "q": q,
             "outcome": outcome,
             "outcomes": LoginLog.Outcome.choices,
+            "locked_addresses": services.locked_addresses(),
             "query": querystring_without(request, "page"),
         },
     )
+
+
+@requires(perms.USER_MANAGE)
+@require_POST
+def login_unlock(request):
+    """An administrator clears the lock on an account (`username`) or an address (`ip`)."""
+    username = request.POST.get("username", "").strip()[:150]
+    ip = request.POST.get("ip", "").strip()[:45]
+    try:
+        services.login_unlock(actor=request.user, username=username, ip_address=ip)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"已解除 {username or ip} 的登录锁定")
+    return redirect("accounts:login_log" if ip else "accounts:user_list")
+
+
+@requires_login
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    """Turn on the second factor: scan the QR code (or type the key), enter the first code."""
+    user = request.user
+    if otp.confirmed_device(user) and not user.is_verified():
+        return redirect("accounts:otp_verify")  # re-enrolling needs the current factor first
+    device = otp.pending_device(user)
+    error = ""
+    if request.method == "POST":
+        try:
+            device = otp.confirm(user=user, device=device, token=request.POST.get("token", ""))
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            otp_login(request, device)
+            otp.remember_enrolment(request, user)
+            messages.success(request, "双因素认证已启用,以后每次登录都需输入验证码")
+            return redirect("home")
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "qr": otp.qr_svg_data_uri(device),
+            "secret": otp.secret_text(device),
+            "enabled": otp.confirmed_device(user) is not None,
+            "required": user.role in settings.ANBIAO_OTP_REQUIRED_ROLES,
+            "error": error,
+        },
+    )
+
+
+@requires_login
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    """The second step of a login: the current code of the user's authenticator app."""
+    if request.user.is_verified() or not otp.confirmed_device(request.user):
+        return redirect("home")
+    error = ""
+    if request.method == "POST":
+        try:
+            device = otp.verify(user=request.user, token=request.POST.get("token", ""))
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            otp_login(request, device)
+            return redirect("home")
+    return render(request, "accounts/otp_verify.html", {"error": error})
+
+
+@requires(perms.USER_MANAGE)
+@require_POST
+def otp_reset(request, pk: int):
+    """An administrator removes a user's second factor (e.g. a lost phone)."""
+    user = get_object_or_404(User, pk=pk)
+    otp.reset(actor=request.user, user=user)
+    messages.success(request, f"已重置 {user.username} 的双因素认证,其下次登录时重新绑定")
+    return redirect("accounts:user_list")

@@ -20,6 +20,7 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
 from anbiao.accounts.choices import Role
 from anbiao.agencies.models import Agency, AgencyAssignment, Expert, GuidanceFile, GuidanceRecord
+from anbiao.core.parsing import parse_id
 
 VIEW_DENIED = "您没有查看机构与专家的权限"
 EXPERTS_DENIED = "您没有查看专家库的权限"
@@ -106,14 +107,14 @@ def guidance_list(*, user, params) -> QuerySet[GuidanceRecord]:
     qs = qs.select_related("agency", "enterprise", "enterprise__region").annotate(
         file_count=Count("files")
     )
-    agency = params.get("agency") or ""
-    if agency.isdigit():
-        qs = qs.filter(agency_id=int(agency))
-    elif agency == "station":  # the station's own 服务指导
+    if params.get("agency") == "station":  # the station's own 服务指导
         qs = qs.filter(agency__isnull=True)
-    enterprise = params.get("enterprise") or ""
-    if enterprise.isdigit():
-        qs = qs.filter(enterprise_id=int(enterprise))
+    agency = parse_id(params.get("agency"))  # None for "abc" or 99999999999999999999
+    if agency is not None:
+        qs = qs.filter(agency_id=agency)
+    enterprise = parse_id(params.get("enterprise"))
+    if enterprise is not None:
+        qs = qs.filter(enterprise_id=enterprise)
     text = (params.get("q") or "").strip()
     if text:
         qs = qs.filter(

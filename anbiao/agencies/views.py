@@ -3,7 +3,7 @@ technical-service assignments, guidance records with files, and the workload vie
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,8 +20,8 @@ from anbiao.agencies.forms import (
     GuidanceForm,
     RegistryFilterForm,
 )
-from anbiao.core.evidence import TYPES
 from anbiao.core.excel import xlsx_response
+from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 
@@ -210,13 +210,7 @@ def guidance_detail(request, pk: int):
 @requires(perms.AGENCY_VIEW, message=selectors.VIEW_DENIED)
 def guidance_file(request, pk: int):
     item = selectors.guidance_file_get(user=request.user, pk=pk)
-    file_type = TYPES.get(item.file_type)
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.name,
-        content_type=file_type.content_type if file_type else "application/octet-stream",
-    )
+    return stored_file_response(item)
 
 
 @require_GET

@@ -6,7 +6,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,18 +23,16 @@ from anbiao.benchmarks.forms import (
     WithdrawForm,
 )
 from anbiao.benchmarks.models import Benchmark
-from anbiao.core.evidence import TYPES
 from anbiao.core.excel import Column, xlsx_response
+from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.official_forms import official_form_response
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_date
 
 
 def _on(request) -> date:
-    try:
-        return date.fromisoformat(request.GET.get("on", ""))
-    except ValueError:
-        return timezone.localdate()
+    return parse_date(request.GET.get("on"), timezone.localdate())
 
 
 def _can_manage(user) -> bool:
@@ -245,13 +242,7 @@ def benchmark_edit(request, pk: int):
 @requires(perms.BENCHMARK_VIEW, message=selectors.VIEW_DENIED)
 def file_download(request, pk: int):
     item = selectors.benchmark_file_get(user=request.user, pk=pk)
-    file_type = TYPES.get(item.file_type)
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.name,
-        content_type=file_type.content_type if file_type else "application/octet-stream",
-    )
+    return stored_file_response(item)
 
 
 @require_GET

@@ -5,13 +5,14 @@ from anbiao.campaigns import metrics
 from anbiao.campaigns.choices import TaskStatus
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.core.forms import StyledForm, StyledModelForm
+from anbiao.core.parsing import SaneDateField
 from anbiao.enterprises.choices import Industry, Size
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DashboardForm(StyledForm):
-    as_of = forms.DateField(label="统计日期", required=False, widget=DATE_INPUT)
+    as_of = SaneDateField(label="统计日期", required=False, widget=DATE_INPUT)
     region = forms.ModelChoiceField(label="区域", queryset=None, required=False, empty_label="全部")
 
     def __init__(self, *args, regions, **kwargs):

@@ -3,6 +3,7 @@ from django.db import models
 
 from anbiao.accounts import permissions as perms
 from anbiao.campaigns.choices import TaskStatus
+from anbiao.core.models import StoredFile
 from anbiao.enterprises.choices import Size
 
 
@@ -139,10 +140,10 @@ class Task(models.Model):
 
 
 def task_evidence_path(instance, filename: str) -> str:
+    """Where task files went before they moved to TaskFile; migration 0001 still names it."""
     import uuid
-    from pathlib import Path
 
-    return f"tasks/{instance.task.campaign_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return f"tasks/legacy/{uuid.uuid4().hex}"
 
 
 class TaskUpdate(models.Model):
@@ -154,8 +155,6 @@ class TaskUpdate(models.Model):
     on = models.DateField("日期")
     status = models.CharField("状态", max_length=12, choices=TaskStatus.choices)
     note = models.TextField("说明", blank=True)
-    file = models.FileField("佐证材料", upload_to=task_evidence_path, blank=True)
-    file_name = models.CharField("文件名", max_length=200, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="填报人",
@@ -172,6 +171,21 @@ class TaskUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.on}"
+
+
+class TaskFile(StoredFile):
+    """The evidence file of a task progress report, checked by content and stored under a
+    server-chosen name like every other upload; served only by the scoped download view."""
+
+    update = models.ForeignKey(
+        TaskUpdate, verbose_name="任务进展", on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField("文件", upload_to="tasks/%Y/%m/", max_length=200)
+
+    class Meta:
+        verbose_name = "任务佐证材料"
+        verbose_name_plural = "任务佐证材料"
+        ordering = ["id"]
 
 
 class Target(models.Model):

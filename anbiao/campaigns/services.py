@@ -10,7 +10,7 @@ from django.utils import timezone
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
 from anbiao.campaigns.choices import TaskStatus
-from anbiao.campaigns.models import Campaign, Task, TaskUpdate
+from anbiao.campaigns.models import Campaign, Task, TaskFile, TaskUpdate
 from anbiao.core import audit
 from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
@@ -90,9 +90,9 @@ def task_update(
         raise ValidationError({"status": "状态无效"})
     if on > timezone.localdate():
         raise ValidationError({"on": "日期不能晚于今天"})
+    checked = None
     if file is not None:
-        check_upload(file)  # type by content, size limit; refuses with a Chinese message
-        file.seek(0)
+        checked = check_upload(file)  # type by content, size limit; Chinese refusal
     update = TaskUpdate(
         task=task,
         on=on,
@@ -100,10 +100,9 @@ def task_update(
         note=note.strip(),
         actor=actor if getattr(actor, "pk", None) else None,
     )
-    if file is not None:
-        update.file = file
-        update.file_name = file.name[:200]
     update.save()
+    if checked is not None:
+        TaskFile.store(checked, uploaded_by=update.actor, update=update)
     before = audit.snapshot(task, ("status", "completed_on"))
     task.status = status
     task.completed_on = on if status == TaskStatus.DONE else None

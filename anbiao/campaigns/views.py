@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from anbiao.campaigns.forms import (
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.campaigns.reports import progress_report_response
 from anbiao.campaigns.summary_docx import summary_docx
+from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.enterprises.choices import Industry
@@ -248,7 +249,7 @@ def task_update(request, slug: str, pk: int):
             "campaign": campaign,
             "task": task,
             "form": form,
-            "updates": task.updates.select_related("actor"),
+            "updates": task.updates.select_related("actor").prefetch_related("files"),
         },
     )
 
@@ -259,9 +260,10 @@ def task_file(request, slug: str, pk: int, update_pk: int):
     campaign = selectors.campaign_get(user=request.user, slug=slug)
     task = selectors.tasks_for(request.user, campaign).filter(pk=pk).first()
     update = task.updates.filter(pk=update_pk).first() if task else None
-    if update is None or not update.file:
+    item = update.files.first() if update else None
+    if item is None:
         raise Http404("文件不存在")
-    return FileResponse(update.file.open("rb"), as_attachment=True, filename=update.file_name)
+    return stored_file_response(item)
 
 
 @require_GET

@@ -67,7 +67,11 @@ class BoardFilter(django_filters.FilterSet):
         label="跟进清单", choices=LISTS, method="filter_list", empty_label="不限"
     )
     days = django_filters.NumberFilter(
-        label="到期天数内", method="filter_nothing", widget=forms.NumberInput(attrs={"min": 1})
+        label="到期天数内",
+        method="filter_nothing",
+        min_value=1,
+        max_value=3650,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 3650}),
     )
     region = django_filters.ModelChoiceFilter(
         label="区域", queryset=None, method="filter_region", empty_label="全部区域"

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +23,12 @@ from anbiao.cases.forms import (
 )
 from anbiao.cases.models import ItemScore, StandardItem
 from anbiao.cases.scoring import grade_for, rules_of
-from anbiao.core.evidence import TYPES
 from anbiao.core.excel import xlsx_response
+from anbiao.core.files import stored_file_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_id
 
 
 def NOT_ALLOWED():  # noqa: N802 - reads like the constant response it is
@@ -250,11 +251,14 @@ def evidence_upload(request, pk: int):
     back = reverse("cases:detail", kwargs={"pk": enterprise.pk})
     item_score = None
     if request.POST.get("assessment") and request.POST.get("item"):
-        assessment = selectors.assessment_get(user=user, pk=request.POST["assessment"])
+        assessment_pk = parse_id(request.POST["assessment"])
+        if assessment_pk is None:
+            raise Http404("评定不存在")
+        assessment = selectors.assessment_get(user=user, pk=assessment_pk)
         if assessment.case.enterprise_id != enterprise.pk:
             raise Http404("评定不属于该企业")
         item = StandardItem.objects.filter(
-            pk=request.POST["item"], standard=assessment.standard
+            pk=parse_id(request.POST["item"], 0), standard=assessment.standard
         ).first()
         if item is None:
             raise Http404("评定项不存在")
@@ -282,14 +286,7 @@ def evidence_upload(request, pk: int):
 @requires(perms.CASE_VIEW)
 def evidence_download(request, pk: int):
     evidence = selectors.evidence_get(user=request.user, pk=pk)
-
-    file_type = TYPES.get(evidence.file_type)
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=file_type.content_type if file_type else "application/octet-stream",
-    )
+    return stored_file_response(evidence)
 
 
 @require_http_methods(["GET", "POST"])
@@ -353,7 +350,7 @@ def assessment_item(request, pk: int):
     if request.method != "POST":
         return NOT_ALLOWED()
     item = StandardItem.objects.filter(
-        pk=request.POST.get("item") or 0, standard=assessment.standard
+        pk=parse_id(request.POST.get("item"), 0), standard=assessment.standard
     ).first()
     if item is None:
         raise Http404("评定项不存在")

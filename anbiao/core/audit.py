@@ -1,12 +1,17 @@
 """The change log: service functions call `record` after a write, inside their transaction."""
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models
 
 from anbiao.core.models import ChangeLog
+
+# The address of the request being served (set by ClientAddressMiddleware); None in commands
+# and background jobs, where the change has no client.
+request_address: ContextVar[str | None] = ContextVar("request_address", default=None)
 
 
 def display_value(instance: models.Model, field_name: str) -> str:
@@ -63,4 +68,5 @@ def record(
         enterprise=enterprise,
         changes=changes or [],
         note=note[:200],
+        ip_address=request_address.get(),
     )

@@ -40,6 +40,7 @@ NAVIGATION = (
     ("区划管理", "ti-map-2", "accounts:region_list", perms.REGION_MANAGE, "/accounts/regions/"),
     ("用户管理", "ti-users", "accounts:user_list", perms.USER_MANAGE, "/accounts/users/"),
     ("登录日志", "ti-history", "accounts:login_log", perms.LOGIN_LOG_VIEW, "/accounts/login-log/"),
+    ("审计日志", "ti-file-search", "audit_log", perms.AUDIT_VIEW, "/audit/"),
 )
 
 

@@ -5,7 +5,9 @@ from anbiao.core.querysets import ScopedQuerySet
 
 
 class ChangeLog(models.Model):
-    """Who changed which business record, when, and each field's old → new value.
+    """Who changed which business record, when, from which address, and each field's
+    old → new value. Append-only: rows are never edited, and deleted only by `anbiao
+    prune-changelog` once older than the retention period (at least 6 months).
 
     Written by `anbiao.core.audit.record` from service functions, never by views. Records that
     belong to an enterprise carry it, so its history is scoped like the enterprise itself.
@@ -40,6 +42,7 @@ class ChangeLog(models.Model):
     )
     changes = models.JSONField("变更内容", default=list)
     note = models.CharField("说明", max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_prefix = "enterprise__"
@@ -53,6 +56,11 @@ class ChangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("变更记录只能追加,不能修改")
+        super().save(*args, **kwargs)
 
 
 class ImportJob(models.Model):
@@ -193,7 +201,7 @@ class StoredFile(models.Model):
 
     @classmethod
     def store(cls, checked, *, uploaded_by=None, **links):
-        """Save a file that passed the content check (cases/evidence.py `check_upload`) under
+        """Save a file that passed the content check (core/evidence.py `check_upload`) under
         its random storage name, linked by `links` to what it documents."""
         from django.core.files.base import ContentFile
 

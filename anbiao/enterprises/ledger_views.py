@@ -11,6 +11,7 @@ from anbiao.accounts.scope import regions_for
 from anbiao.core.forms import StyledForm
 from anbiao.core.official_forms import official_form_response
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import SaneDateField
 from anbiao.enterprises import ledger
 from anbiao.enterprises.ledger_export import ledger_form
 from anbiao.enterprises.models import Enterprise
@@ -23,7 +24,7 @@ VIEWS = (
 
 
 class LedgerForm(StyledForm):
-    as_of = forms.DateField(
+    as_of = SaneDateField(
         label="统计日期",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

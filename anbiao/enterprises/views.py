@@ -12,6 +12,7 @@ from anbiao.core.excel import xlsx_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_float, parse_int
 from anbiao.enterprises import selectors, services
 from anbiao.enterprises.exports import export_table
 from anbiao.enterprises.forms import EnterpriseForm, ProfileForm, StatusForm
@@ -146,17 +147,10 @@ def enterprise_status(request, pk: int):
 def size_hint(request):
     """htmx: the size the 300号 thresholds give for the figures typed so far."""
 
-    def number(name):
-        try:
-            return float(request.GET.get(name, ""))
-        except ValueError:
-            return None
-
-    employees = number("employees")
     size = classify_size(
         request.GET.get("industry", ""),
-        int(employees) if employees is not None else None,
-        number("revenue"),
+        parse_int(request.GET.get("employees"), low=0, high=10**9),
+        parse_float(request.GET.get("revenue"), low=0, high=1e12),
         request.GET.get("industry_code", ""),
     )
     labels = dict(EnterpriseForm.base_fields["size"].choices)

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
+from anbiao.core.parsing import parse_date
 from anbiao.enterprises.filters import search_q
 from anbiao.enterprises.models import Enterprise
 from anbiao.training.models import Attendance, Session, SessionFile, TraineeRole
@@ -131,10 +132,9 @@ def session_list(*, user, params) -> QuerySet[Session]:
     if kind:
         qs = qs.filter(kind=kind)
     for key, lookup in (("start", "held_on__gte"), ("end", "held_on__lte")):
-        try:
-            qs = qs.filter(**{lookup: date.fromisoformat(params.get(key) or "")})
-        except ValueError:
-            pass
+        on = parse_date(params.get(key))
+        if on is not None:
+            qs = qs.filter(**{lookup: on})
     return qs.order_by("-held_on", "-id")
 
 

@@ -5,15 +5,15 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
-from anbiao.core.evidence import TYPES
 from anbiao.core.excel import Column, xlsx_response
+from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.imports.jobs import import_job_create
 from anbiao.core.imports.views import UploadForm
@@ -248,13 +248,7 @@ def sign_in_export(request, pk: int):
 @requires(perms.TRAINING_VIEW, message=selectors.VIEW_DENIED)
 def file_download(request, pk: int):
     item = selectors.session_file_get(user=request.user, pk=pk)
-    file_type = TYPES.get(item.file_type)
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.name,
-        content_type=file_type.content_type if file_type else "application/octet-stream",
-    )
+    return stored_file_response(item)
 
 
 def default_start() -> date:

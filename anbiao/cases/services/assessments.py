@@ -2,7 +2,7 @@
 of the rectification items a review finds."""
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +18,7 @@ from anbiao.cases.selectors import assessment_result, can_edit, incomplete_items
 from anbiao.cases.services.record import current_case, record_step, today
 from anbiao.core import audit
 from anbiao.core.models import ChangeLog
+from anbiao.core.parsing import parse_decimal
 from anbiao.enterprises.models import Enterprise
 
 
@@ -104,10 +105,9 @@ def review_assign(
 
 
 def _decimal(value, field: str) -> Decimal:
-    try:
-        number = Decimal(str(value or 0))
-    except InvalidOperation as exc:
-        raise ValidationError({field: f"“{value}”不是数字"}) from exc
+    number = parse_decimal(value or 0, max_digits=6)  # finite: no NaN, inf or 1e999
+    if number is None:
+        raise ValidationError({field: f"“{str(value)[:20]}”不是有效的数字"})
     if number < 0:
         raise ValidationError({field: "扣分不能为负数"})
     if number != number.quantize(Decimal("0.1")):

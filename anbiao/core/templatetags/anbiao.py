@@ -25,3 +25,17 @@ def yes_no(value) -> str:
 @register.filter
 def eligibility_label(value) -> str:
     return {True: "符合", False: "不符合"}.get(value, "待确认")
+
+
+@register.filter
+def minutes(value) -> int:
+    """A timedelta as whole minutes (the lockout time on the locked-out page)."""
+    return int(value.total_seconds() // 60) if value else 0
+
+
+@register.filter
+def chinese(value) -> str:
+    """`value` when it is a Chinese message (ours), else "": error pages show our own reasons,
+    never Django's English defaults such as "No Enterprise matches the given query"."""
+    text = str(value or "")
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ""

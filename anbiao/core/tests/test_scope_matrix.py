@@ -158,6 +158,13 @@ ROUTES = {
     "accounts:user_edit": Route(ADMIN, obj="user", post=lambda w, p, t: account("victim")),
     "accounts:user_reset_password": Route(ADMIN, obj="user", post={"password": "Reset#2025M"}),
     "accounts:login_log": Route(ADMIN),
+    "accounts:login_unlock": Route(ADMIN, get=405, post={"username": "victim"}),
+    "accounts:otp_setup": Route(ALL),  # one's own second factor; a wrong code changes nothing
+    "accounts:otp_verify": Route(ALL, get=302),  # nothing to verify without a device: home
+    "accounts:otp_reset": Route(ADMIN, obj="user", get=405, post={}),
+    # The change log: admins see all of it, the district officer that of their region.
+    "audit_log": Route(frozenset({"district_officer", "admin_user"})),
+    "audit_log_export": Route(frozenset({"district_officer", "admin_user"})),
     "accounts:region_list": Route(
         frozenset({"district_officer", "admin_user"}),
         post=lambda w, p, t: {"action": "add", "parent": region(MINAN).pk, "name": f"矩阵{p}社区"},
