@@ -32,6 +32,10 @@ from anbiao.testing.factories import (
     record_steps,
 )
 
+# Runs once in CI (on SQLite), not again on PostgreSQL: see .ci/run.
+pytestmark = pytest.mark.slow
+
+
 FUZZ_EXAMPLES = int(os.environ.get("ANBIAO_FUZZ_EXAMPLES", "12"))
 
 

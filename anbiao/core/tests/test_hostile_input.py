@@ -18,7 +18,7 @@ from anbiao.core.tests.test_scope_matrix import (  # noqa: F401  (world is a fix
     world,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Names every list, dashboard and form of the app reads, plus whatever the page's own forms name.
 KNOWN_PARAMS = (

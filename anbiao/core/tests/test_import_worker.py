@@ -22,6 +22,10 @@ import xlsxwriter
 
 from anbiao.testing.factories import make_uscc
 
+# Runs once in CI (on SQLite), not again on PostgreSQL: see .ci/run.
+pytestmark = pytest.mark.slow
+
+
 ANBIAO = str(Path(sys.executable).parent / "anbiao")
 LEASE = 6
 
@@ -142,6 +146,7 @@ def site(tmp_path_factory):
 
 UPLOAD = """
 from django.core.files.uploadedfile import SimpleUploadedFile
+
 data = open({path!r}, "rb").read()
 response = client.post("/imports/new/ledger/",
     {{"file": SimpleUploadedFile("台账.xlsx", data), "effective_on": "2026-03-01"}})
