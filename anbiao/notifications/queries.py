@@ -2,8 +2,9 @@
 
 A query is `fn(on, rule) -> iterable of Subject`. It returns only what is still open — a
 renewed certificate, a closed rectification, a finished task drop out — which is how reminders
-stop when the thing is done. Adding a rule for a new kind of thing (e.g. hazards) is one entry
-in reminders.yaml plus one function here, registered with `@query("name")`.
+stop when the thing is done. Adding a rule for a new kind of thing is one entry in
+reminders.yaml plus one function here, registered with `@query("name")` — when its app lies
+below this one in the import layers (pyproject.toml), as supervision's hazards do.
 
 Queries read the other apps' models directly with the system's eyes (no user): recipients are
 chosen afterwards, by scope (recipients.py).
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
@@ -43,8 +45,9 @@ class Subject:
 
 
 def query(name: str, escalate: Callable | None = None):
-    """Register a rule query. Apps above this one (督办; later hazards) register theirs from
-    their own module, imported in their AppConfig.ready, so this app never imports them."""
+    """Register a rule query. Apps above this one (督办) register theirs from their own module,
+    imported in their AppConfig.ready, so this app never imports them; apps below it (hazards)
+    have theirs here, since they may not import this app."""
 
     def register(fn):
         QUERIES[name] = fn
@@ -218,5 +221,43 @@ def benchmark_stage(on: date, rule) -> Iterable[Subject]:
             context={
                 "enterprise": benchmark.enterprise.name,
                 "stage": labels.get(benchmark.stage, benchmark.stage),
+            },
+        )
+
+
+@query("hazard")
+def hazard(on: date, rule) -> Iterable[Subject]:
+    """Hazards (隐患) not yet closed (销号), by their rectification deadline. `params.levels`
+    limits a rule to some levels (a 重大隐患 overdue also goes to the district); all by default."""
+    from anbiao.supervision.choices import HazardLevel, HazardState
+    from anbiao.supervision.models import Hazard
+
+    levels = [str(v) for v in (rule.params.get("levels") or HazardLevel.values)]
+    if unknown := set(levels) - set(HazardLevel.values):
+        # A misspelt level would silently match nothing: refuse it, naming the rule.
+        raise ImproperlyConfigured(
+            f"提醒规则“{rule.code}”:未知隐患级别 {sorted(unknown)}(应为 general 或 major)"
+        )
+    qs = (
+        Hazard.objects.exclude(state=HazardState.CLOSED)
+        .filter(
+            closed_on__isnull=True,
+            level__in=levels,
+            deadline__lte=horizon(on, rule),
+            deadline__gte=lookback(on, rule),
+        )
+        .select_related("enterprise__region")
+    )
+    for item in qs:
+        yield Subject(
+            obj=item,
+            due_on=item.deadline,
+            enterprise=item.enterprise,
+            url=reverse("supervision:hazard", args=[item.pk]),
+            context={
+                "enterprise": item.enterprise.name,
+                "level": item.get_level_display(),
+                "description": item.description[:40],
+                "responsible": item.responsible or "未填写",
             },
         )

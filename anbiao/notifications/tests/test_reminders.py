@@ -286,3 +286,79 @@ def test_working_day_thresholds_skip_the_holiday(live, people, minan_enterprise)
         )
     assert about(live(date(2026, 9, 28)), "节前安全检查") == {}
     assert mine(live(date(2026, 9, 29)), "qiye", "节前安全检查”将于2026-10-08到期")
+
+
+def test_hazards_remind_before_and_when_overdue_a_major_one_the_district_too_until_closed(
+    live, people, minan_enterprise, district_officer
+):
+    """隐患: 3 days before and on the deadline, then overdue, to the enterprise and its station;
+    a 重大隐患 (挂牌督办) overdue also to the district; a closed (销号) hazard no more."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from anbiao.supervision.services import hazard_register, hazard_transition
+
+    found, deadline = date(2026, 3, 2), date(2026, 3, 20)
+    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=TZ), tick=False):
+        hazards = {
+            description: hazard_register(
+                actor=people,
+                enterprise=minan_enterprise,
+                level=level,
+                description=description,
+                found_on=found,
+                deadline=deadline,
+                responsible="张三",
+            )
+            for level, description in (
+                ("general", "配电箱门未关闭"),
+                ("major", "除尘器未设泄爆装置"),
+                ("general", "消防通道堵塞"),
+            )
+        }
+    assert about(live(date(2026, 3, 16)), "2026-03-20") == {}  # 4 days left: nothing yet
+    got = live(date(2026, 3, 17))  # 3 days left
+    due = "的一般隐患“配电箱门未关闭”应于2026-03-20前整改完成(责任人:张三)"
+    for username in ("qiye", "minan"):
+        assert mine(got, username, due), username
+        assert len(mine(got, username, "应于2026-03-20前")) == 3  # each hazard once
+    assert "xindian" not in got  # another 街道's station is not told
+    assert "district" not in got  # nor the district before anything is overdue
+    assert about(live(date(2026, 3, 18)), "2026-03-20") == {}  # not again
+    # 消防通道堵塞 is closed (销号) before its deadline: no more reminders about it.
+    blocked = hazards["消防通道堵塞"]
+    photo = SimpleUploadedFile("整改后.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    with time_machine.travel(datetime(2026, 3, 19, 9, tzinfo=TZ), tick=False):
+        for kind, files in (("start", ()), ("request_review", [photo]), ("pass", ())):
+            hazard_transition(
+                actor=people, hazard=blocked, kind=kind, on=date(2026, 3, 19), files=files
+            )
+    got = live(date(2026, 3, 20))  # on the day
+    assert len(mine(got, "qiye", "应于2026-03-20前")) == 2
+    assert not mine(got, "qiye", "消防通道堵塞")
+    got = live(date(2026, 3, 21))  # overdue
+    general = "配电箱门未关闭”已逾期未销号(期限2026-03-20,责任人:张三)"
+    major = "重大隐患“除尘器未设泄爆装置”已逾期未销号(期限2026-03-20,挂牌督办"
+    for username in ("qiye", "minan"):
+        assert mine(got, username, general) and mine(got, username, major), username
+        assert not mine(got, username, "消防通道堵塞")
+    to_district = about(got, "隐患").get("district", [])
+    assert len(to_district) == 1 and major in to_district[0]  # not the general one
+    assert about(live(date(2026, 3, 22)), "隐患") == {}  # not again
+    sent = Reminder.objects.filter(object_id=blocked.pk, rule__startswith="hazard")
+    assert sorted(sent.values_list("threshold", flat=True)) == [3]
+
+
+def test_a_hazard_rule_with_an_unknown_level_is_refused(tmp_path, settings, people):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from anbiao.notifications.services import evaluate_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "rules:\n  - {code: h, name: 隐患, query: hazard, params: {levels: [majr]},"
+        " thresholds: [-1], recipients: [station], title: x}\n",
+        encoding="utf-8",
+    )
+    settings.ANBIAO_REMINDER_RULES_FILE = str(path)
+    with pytest.raises(ImproperlyConfigured, match="未知隐患级别"):
+        evaluate_rules(on=date(2026, 3, 21))
