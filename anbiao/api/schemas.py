@@ -261,6 +261,11 @@ class EventIn(Schema):
     note: str = Field("", max_length=500)
     grade: str = Field("", max_length=20, description="评审通过时的等级")
     score: float | None = Field(None, description="得分(百分制)")
+    proxy_for: str = Field(
+        "",
+        max_length=100,
+        description="街道代录:定级决定(评审结果、发证等)由街道录入时,写明作出决定的单位",
+    )
 
 
 class CertificateIn(Schema):
@@ -273,6 +278,11 @@ class CertificateIn(Schema):
     issuer: str = Field("", max_length=100)
     expires_on: date | None = Field(None, description="省略时按配置的有效期年数")
     note: str = Field("", max_length=500)
+    proxy_for: str = Field(
+        "",
+        max_length=100,
+        description="街道代录:定级决定(评审结果、发证等)由街道录入时,写明作出决定的单位",
+    )
 
 
 class GuidanceIn(Schema):

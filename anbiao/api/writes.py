@@ -44,6 +44,7 @@ def case_event_create(request, ref: str, payload: schemas.EventIn):
         grade=payload.grade,
         score=payload.score,
         source="api",
+        proxy_for=payload.proxy_for,
     )
     return Status(201, rows.event_row(event))
 
@@ -71,6 +72,7 @@ def certificate_create(request, ref: str, payload: schemas.CertificateIn):
             expires_on=payload.expires_on,
         ),
         source="api",
+        proxy_for=payload.proxy_for,
     )
     return Status(201, rows.certificate_row(event.certificate, payload.issued_on))
 
