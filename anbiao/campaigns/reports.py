@@ -1,12 +1,14 @@
 """The progress report (进度报表) as an official form: per 镇街 and per industry, as of a date,
 with the campaign's totals and target statuses."""
 
+from anbiao.accounts import permissions as perms
 from anbiao.accounts.models import Region
 from anbiao.campaigns import metrics
 from anbiao.campaigns.targets import evaluate_all
 from anbiao.core.excel import Column
 from anbiao.core.official_forms import OfficialForm, official_form_response
 from anbiao.enterprises.choices import Industry
+from anbiao.supervision import metrics as supervision_metrics
 
 
 def percent(value) -> str:
@@ -43,7 +45,28 @@ def report_rows(scope: metrics.Scope) -> list[dict]:
     return rows
 
 
-def progress_form(scope: metrics.Scope, *, unit: str) -> OfficialForm:
+def supervision_lines(scope: metrics.Scope) -> list[str]:
+    """The 监管检查 section: the supervision figures of the report's region, year to date."""
+    enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
+    f = supervision_metrics.supervision_metrics(enterprises, scope.on)
+
+    def text(key: str) -> str:
+        return supervision_metrics.display(key, f[key])
+
+    return [
+        f"监管检查({scope.on.year}年1月1日至{scope.on:%Y年%m月%d日}):"
+        f"计划检查(截至当月){text('inspections_planned')}次,"
+        f"已完成检查{text('inspections_done')}次(计划完成率{text('plan_rate')});"
+        f"发现隐患{text('hazards_found')}项,已销号{text('hazards_closed')}项"
+        f"(整改率{text('rectification_rate')}),"
+        f"整改用时中位数{text('median_days_to_close')}天;"
+        f"逾期未整改隐患{text('hazards_overdue')}项,挂牌督办重大隐患{text('major_open')}项。"
+    ]
+
+
+def progress_form(
+    scope: metrics.Scope, *, unit: str, with_supervision: bool = False
+) -> OfficialForm:
     values, targets = evaluate_all(scope)
 
     def totals() -> list[str]:
@@ -64,6 +87,8 @@ def progress_form(scope: metrics.Scope, *, unit: str) -> OfficialForm:
                 f"目标:{t.target.label}(期限{t.target.deadline:%Y年%m月%d日}):"
                 f"{shown},目标{goal},{t.status_label}。"
             )
+        if with_supervision:
+            lines += supervision_lines(scope)
         return lines
 
     return OfficialForm(
@@ -84,5 +109,7 @@ def progress_report_response(scope: metrics.Scope, *, user):
         if scope.area.level == "subdistrict"
         else f"{scope.area.name}安全生产标准化提升工作专班"
     )
-    form = progress_form(scope, unit=unit)
+    form = progress_form(
+        scope, unit=unit, with_supervision=perms.has_perm(user, perms.SUPERVISION_VIEW)
+    )
     return official_form_response(f"进度报表-{scope.campaign.slug}-{scope.on:%Y%m%d}.xlsx", form)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from anbiao.accounts import permissions as perms
 from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
 from anbiao.campaigns import metrics
@@ -18,6 +19,7 @@ from anbiao.cases.filters import special_list_q
 from anbiao.cases.models import Case
 from anbiao.cases.selectors import annotate_board
 from anbiao.enterprises.models import Enterprise
+from anbiao.supervision import metrics as supervision_metrics
 
 SERIES_POINTS = 24
 
@@ -91,10 +93,30 @@ class Dashboard:
     expiring: int = 0
     annual_overdue: int = 0
     rectifying: int = 0
+    supervision: list[dict] | None = None  # the 监管检查 figures; None without the permission
 
     @property
     def not_started(self) -> int:
         return self.values["eligible_total"] - self.values["started"]
+
+
+def supervision_figures(user, scope: metrics.Scope) -> list[dict] | None:
+    """The supervision figures of the scope's region and date (four queries), each with the
+    list behind it, for users who may see supervision figures; None for the others."""
+    if not perms.has_perm(user, perms.SUPERVISION_VIEW):
+        return None
+    enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
+    figures = supervision_metrics.supervision_metrics(enterprises, scope.on)
+    return [
+        {
+            "key": key,
+            "label": supervision_metrics.LABELS[key],
+            "value": figures[key],
+            "text": supervision_metrics.display(key, figures[key]),
+            "url": supervision_metrics.drilldown_url(key, scope.on),
+        }
+        for key in supervision_metrics.KEYS
+    ]
 
 
 def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> Dashboard:
@@ -139,6 +161,7 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         expiring=board.filter(special_list_q("expiring", today=on, days=90)).count(),
         annual_overdue=board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),
         rectifying=board.filter(special_list_q("rectifying", today=on, days=0)).count(),
+        supervision=supervision_figures(user, scope),
     )
 
 

@@ -21,6 +21,7 @@ from datetime import date
 from statistics import median
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from anbiao.supervision.choices import HazardLevel, InspectionStatus
 from anbiao.supervision.models import Hazard, Inspection, PlanEntry
@@ -47,6 +48,32 @@ LABELS = {
     "median_days_to_close": "整改用时中位数(天)",
     "major_open": "挂牌督办重大隐患",
 }
+
+
+def drilldown_url(key: str, on: date) -> str:
+    """The list behind figure `key` as of `on`: the hazards or inspections it counts; the
+    figures page for the ones that have no list of their own (the plan and the derived figures)."""
+    hazards = reverse("supervision:hazards")
+    lists = {
+        "hazards_found": f"{hazards}?year={on.year}",
+        "hazards_closed": f"{hazards}?year={on.year}&state=closed",
+        "hazards_overdue": f"{hazards}?overdue=1",
+        "major_open": f"{hazards}?listed=1",
+        "inspections_done": reverse("supervision:inspections") + "?status=done",
+        "inspections_planned": reverse("supervision:plans"),
+    }
+    return lists.get(key) or f"{reverse('supervision:home')}?on={on.isoformat()}"
+
+
+def display(key: str, value) -> str:
+    """A figure as a person reads it: rates in per cent, "不适用" with nothing to divide."""
+    if value is None:
+        return "不适用"
+    if key.endswith("_rate"):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -80,16 +80,20 @@ def home(request):
     on = _on(request)
     enterprises = Enterprise.objects.restrict(request.user, "view")
     figures = metrics.supervision_metrics(enterprises, on)
-    hazards = reverse("supervision:hazards")
     drill = {
-        "hazards_found": f"{hazards}?year={on.year}",
-        "hazards_closed": f"{hazards}?year={on.year}&state=closed",
-        "hazards_overdue": f"{hazards}?overdue=1",
-        "major_open": f"{hazards}?listed=1",
-        "inspections_done": reverse("supervision:inspections") + "?status=done",
+        "hazards_found",
+        "hazards_closed",
+        "hazards_overdue",
+        "major_open",
+        "inspections_done",
     }
     cards = [
-        {"key": k, "label": metrics.LABELS[k], "value": figures[k], "url": drill.get(k)}
+        {
+            "key": k,
+            "label": metrics.LABELS[k],
+            "value": figures[k],
+            "url": metrics.drilldown_url(k, on) if k in drill else None,
+        }
         for k in metrics.KEYS
     ]
     return render(

@@ -105,3 +105,99 @@ def test_the_summary_draft_is_a_word_document_with_the_targets_and_the_lists(
     targets, _, pending, _ = doc.tables
     assert len(targets.rows) == 1 + 8
     assert len(pending.rows) == 1 + 2  # the two enterprises not started
+
+
+@pytest.fixture
+def supervision_history(reference):
+    """Two 民安 enterprises: 3 planned inspections up to June 2026, 2 done; 3 hazards found in
+    2026 (two closed after 10 and 30 days, one 重大 open past its deadline) and one from 2025
+    still open past its deadline."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from anbiao.supervision import services as supervision
+    from anbiao.supervision.models import Checklist, InspectionPlan, PlanEntry
+    from anbiao.testing.factories import region
+
+    a, b = make_enterprise(), make_enterprise()
+    plan = InspectionPlan.objects.create(region=region("350213007"), year=2026)
+    for enterprise, klass, months in ((a, "B", (2, 8)), (b, "C", (1, 4, 7))):
+        for month in months:
+            PlanEntry.objects.create(plan=plan, enterprise=enterprise, month=month, klass=klass)
+    checklist = Checklist.objects.get(code="gm-general", version=1)
+    for enterprise, on in ((a, date(2026, 2, 1)), (b, date(2026, 4, 1))):
+        inspection = supervision.inspection_start(
+            actor=None, enterprise=enterprise, checklist=checklist, inspected_on=on, inspectors="甲"
+        )
+        for item in checklist.items.all():
+            supervision.inspection_save_result(
+                actor=None, inspection=inspection, item=item, outcome="na"
+            )
+        supervision.inspection_finish(
+            actor=None, inspection=inspection, contact_name="乙", contact_phone="13800000000"
+        )
+
+    def register(enterprise, level, found_on, closed=None, **kw):
+        hazard = supervision.hazard_register(
+            actor=None,
+            enterprise=enterprise,
+            level=level,
+            description="隐患",
+            found_on=found_on,
+            **kw,
+        )
+        if closed:
+            png = SimpleUploadedFile("整改.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+            for kind, files in (("start", ()), ("request_review", [png]), ("pass", ())):
+                supervision.hazard_transition(
+                    actor=None, hazard=hazard, kind=kind, on=closed, files=files
+                )
+
+    register(a, "general", date(2026, 2, 1), closed=date(2026, 2, 11))  # 10 days
+    register(b, "major", date(2026, 3, 1), deadline=date(2026, 4, 30))
+    register(b, "general", date(2026, 4, 1), closed=date(2026, 5, 1))  # 30 days
+    register(a, "general", date(2025, 12, 1))  # last year's, open, past its 30-day deadline
+
+
+def test_the_dashboard_shows_the_supervision_figures_of_its_date(
+    login, station_officer, supervision_history
+):
+    response = login(station_officer).get(reverse("home"), {"as_of": "2026-06-30"})
+    figures = {f["key"]: f for f in response.context["board"].supervision}
+    assert {k: f["text"] for k, f in figures.items()} == {
+        "inspections_planned": "3",
+        "inspections_done": "2",
+        "plan_rate": "66.7%",
+        "hazards_found": "3",
+        "hazards_closed": "2",
+        "hazards_overdue": "2",
+        "rectification_rate": "66.7%",
+        "median_days_to_close": "20",
+        "major_open": "1",
+    }
+    html = response.content.decode()
+    assert "监管检查" in html and 'href="/supervision/hazards/?listed=1"' in html
+    # each figure opens its list, and the list holds what the figure counts
+    overdue = login(station_officer).get(figures["hazards_overdue"]["url"])
+    assert overdue.context["page"].paginator.count == 2
+    # an earlier date gives that date's figures
+    march = login(station_officer).get(reverse("home"), {"as_of": "2026-03-15"})
+    assert {f["key"]: f["text"] for f in march.context["board"].supervision}["hazards_found"] == "2"
+
+
+def test_the_progress_report_has_the_supervision_section(
+    login, station_officer, supervision_history
+):
+    import io
+
+    import openpyxl
+
+    response = login(station_officer).get(
+        reverse("campaigns:report", args=["minan-2025"]), {"as_of": "2026-06-30"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    line = next(
+        c.value for r in sheet.iter_rows() for c in r if str(c.value).startswith("监管检查")
+    )
+    assert "已完成检查2次(计划完成率66.7%)" in line
+    assert "发现隐患3项,已销号2项(整改率66.7%)" in line and "中位数20天" in line
+    assert "逾期未整改隐患2项,挂牌督办重大隐患1项" in line
