@@ -184,6 +184,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_EXPORT,
             CASE_GRADE,
             CASE_UPLOAD,
+            # API tokens (every account may have its own: docs/roles-and-scope.md)
+            API_TOKEN_OWN,
         }
     ),
     # 街道安监站: does the work within its subdistrict.

@@ -4,6 +4,7 @@ selectors or `restrict(user, "view")` (the one scope implementation), and pages 
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from ninja import Query, Router
@@ -22,6 +23,8 @@ from anbiao.core.uscc import normalize
 from anbiao.enterprises import ledger
 from anbiao.enterprises.models import Enterprise
 from anbiao.enterprises.selectors import enterprise_get, enterprise_list
+from anbiao.supervision import selectors as supervision
+from anbiao.supervision.models import HazardEvent
 from anbiao.training.models import Attendance
 
 router = Router()
@@ -382,3 +385,77 @@ def campaign_metrics(
     on = _not_future(as_of or timezone.localdate())
     scope = scope_for(request.user, campaign, on, _region(region_code))
     return kpi_document(scope)
+
+
+@router.get(
+    "/inspections",
+    response={200: schemas.InspectionPage, **ERRORS},
+    summary="检查记录",
+    tags=["监管"],
+)
+@requires(perms.INSPECTION_VIEW)
+def inspection_index(
+    request,
+    enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
+    status: str | None = Query(None, description="draft 检查中 / done 已完成"),
+    updated_since: datetime | None = Query(
+        None, description="只列出此时间(含)之后开始或完成的检查,须带时区"
+    ),
+    cursor: str | None = Cursor,
+    limit: int = Limit,
+):
+    """检查记录(与“检查记录”页面相同的范围),含本次检查发现的隐患数。"""
+    params = {"status": status or ""}
+    qs = supervision.inspection_list(user=request.user, params=params)
+    if enterprise:
+        qs = qs.filter(enterprise=enterprise_by_ref(request.user, enterprise))
+    since = changed_since(request, updated_since)
+    if since is not None:
+        qs = qs.filter(Q(created_at__gte=since) | Q(finished_at__gte=since))
+    items, next_cursor = page(qs, cursor=cursor, limit=limit)
+    return {"items": [rows.inspection_row(i) for i in items], "next_cursor": next_cursor}
+
+
+@router.get(
+    "/hazards",
+    response={200: schemas.HazardPage, **ERRORS},
+    summary="隐患及整改",
+    tags=["监管"],
+)
+@requires(perms.HAZARD_VIEW)
+def hazard_index(
+    request,
+    enterprise: str | None = Query(None, description="企业 id 或统一社会信用代码"),
+    level: str | None = Query(None, description="general 一般隐患 / major 重大隐患"),
+    state: str | None = Query(None, description="状态,或 open 未销号"),
+    overdue: bool | None = Query(None, description="true:未销号且已过整改期限"),
+    listed: bool | None = Query(None, description="true:挂牌督办(未销号的重大隐患)"),
+    year: int | None = Query(None, description="发现年度"),
+    updated_since: datetime | None = Query(
+        None, description="只列出此时间(含)之后登记或有处置记录的隐患,须带时区"
+    ),
+    cursor: str | None = Cursor,
+    limit: int = Limit,
+):
+    """隐患台账(与“隐患台账”页面相同的范围和筛选)及每项隐患的全部处置记录。"""
+    today = timezone.localdate()
+    params = {
+        "level": level or "",
+        "state": state or "",
+        "overdue": "1" if overdue else "",
+        "listed": "1" if listed else "",
+        "year": year or "",
+    }
+    qs = supervision.hazard_list(user=request.user, params=params, on=today)
+    qs = qs.prefetch_related(
+        Prefetch("events", HazardEvent.objects.select_related("actor").order_by("on", "id"))
+    )
+    if enterprise:
+        qs = qs.filter(enterprise=enterprise_by_ref(request.user, enterprise))
+    since = changed_since(request, updated_since)
+    if since is not None:
+        # A hazard changes through its events (each step, plan and evidence writes one).
+        stepped = HazardEvent.objects.filter(recorded_at__gte=since).values("hazard_id")
+        qs = qs.filter(Q(created_at__gte=since) | Q(pk__in=stepped))
+    items, next_cursor = page(qs, cursor=cursor, limit=limit)
+    return {"items": [rows.hazard_row(h, today) for h in items], "next_cursor": next_cursor}

@@ -5,6 +5,7 @@ from datetime import date
 
 from anbiao.cases.certificates import status_on
 from anbiao.cases.choices import CaseState, EventKind
+from anbiao.supervision.choices import HazardEventKind
 
 
 def _num(value):
@@ -181,4 +182,65 @@ def guidance_row(g) -> dict:
         "issues": g.issues,
         "suggestions": g.suggestions,
         "recorded_at": g.recorded_at,
+    }
+
+
+def inspection_row(i) -> dict:
+    return {
+        "id": i.pk,
+        "enterprise_id": i.enterprise_id,
+        "uscc": i.enterprise.uscc,
+        "checklist_code": i.checklist.code,
+        "checklist_version": i.checklist.version,
+        "checklist_name": i.checklist.name,
+        "inspected_on": i.inspected_on,
+        "inspectors": i.inspectors,
+        "status": i.status,
+        "summary": i.summary,
+        "contact_name": i.contact_name,
+        "finished_at": i.finished_at,
+        "hazard_count": i.hazard_count,
+        "created_at": i.created_at,
+    }
+
+
+def hazard_event_row(ev) -> dict:
+    return {
+        "id": ev.pk,
+        "kind": ev.kind,
+        "kind_label": HazardEventKind(ev.kind).label,
+        "on": ev.on,
+        "state_before": ev.state_before,
+        "state_after": ev.state_after,
+        "note": ev.note,
+        "actor": ev.actor.username if ev.actor_id else None,
+        "recorded_at": ev.recorded_at,
+    }
+
+
+def hazard_row(h, today: date) -> dict:
+    closed = h.closed_on is not None
+    return {
+        "id": h.pk,
+        "enterprise_id": h.enterprise_id,
+        "uscc": h.enterprise.uscc,
+        "inspection_id": h.inspection_id,
+        "level": h.level,
+        "description": h.description,
+        "location": h.location,
+        "legal_basis": h.legal_basis,
+        "found_on": h.found_on,
+        "deadline": h.deadline,
+        "responsible": h.responsible,
+        "measures": h.measures,
+        "funds": _num(h.funds),
+        "contingency": h.contingency,
+        "missing_plan": h.missing_plan() if h.is_major else [],
+        "state": h.state,
+        "state_since": h.state_since,
+        "closed_on": h.closed_on,
+        "listed": h.listed,
+        "overdue": not closed and h.deadline < today,
+        "created_at": h.created_at,
+        "events": [hazard_event_row(ev) for ev in h.events.all()],
     }

@@ -252,6 +252,71 @@ class GuidanceOut(Schema):
     recorded_at: datetime
 
 
+class InspectionOut(Schema):
+    id: int
+    enterprise_id: int
+    uscc: str
+    checklist_code: str
+    checklist_version: int
+    checklist_name: str
+    inspected_on: date
+    inspectors: str
+    status: str = Field(description="draft 检查中 / done 已完成")
+    summary: str
+    contact_name: str = Field(description="企业确认人")
+    finished_at: datetime | None
+    hazard_count: int = Field(description="本次检查发现的隐患数")
+    created_at: datetime
+
+
+class InspectionPage(Page):
+    items: list[InspectionOut]
+
+
+class HazardEventOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    on: date
+    state_before: str
+    state_after: str
+    note: str
+    actor: str | None
+    recorded_at: datetime
+
+
+class HazardOut(Schema):
+    id: int
+    enterprise_id: int
+    uscc: str
+    inspection_id: int | None = Field(description="来源检查;现场登记的为 null")
+    level: str = Field(description="general 一般隐患 / major 重大隐患")
+    description: str
+    location: str
+    legal_basis: str
+    found_on: date
+    deadline: date = Field(description="整改期限")
+    responsible: str = Field(description="五落实:责任")
+    measures: str = Field(description="五落实:措施")
+    funds: float | None = Field(description="五落实:资金(元)")
+    contingency: str = Field(description="五落实:预案")
+    missing_plan: list[str] = Field(description="重大隐患尚缺的五落实项;一般隐患为空")
+    state: str = Field(
+        description="registered 登记 / rectifying 整改中 / review_requested 申请复查"
+        " / closed 已销号"
+    )
+    state_since: date
+    closed_on: date | None
+    listed: bool = Field(description="挂牌督办(未销号的重大隐患)")
+    overdue: bool = Field(description="今日未销号且已过整改期限")
+    created_at: datetime
+    events: list[HazardEventOut]
+
+
+class HazardPage(Page):
+    items: list[HazardOut]
+
+
 # --- writes
 
 
@@ -292,3 +357,31 @@ class GuidanceIn(Schema):
     issues: str = ""
     suggestions: str = ""
     staff: str = Field("", max_length=100)
+
+
+class HazardIn(Schema):
+    level: Literal["general", "major"] = Field(description="general 一般隐患 / major 重大隐患")
+    description: str = Field(max_length=500)
+    found_on: date = Field(description="发现日期,不晚于今天")
+    location: str = Field("", max_length=100)
+    legal_basis: str = Field("", max_length=300)
+    deadline: date | None = Field(None, description="整改期限;省略时按隐患级别的默认天数")
+    responsible: str = Field("", max_length=50)
+    measures: str = ""
+    funds: float | None = Field(None, description="整改资金(元)")
+    contingency: str = ""
+
+
+class RectificationIn(Schema):
+    """整改:先按所给字段更新整改方案(重大隐患的五落实),再走一步(可省略)。全部成功或全部不变。"""
+
+    responsible: str | None = Field(None, max_length=50, description="五落实:责任人")
+    measures: str | None = Field(None, description="五落实:措施")
+    funds: float | None = Field(None, description="五落实:资金(元)")
+    deadline: date | None = Field(None, description="五落实:时限(整改期限)")
+    contingency: str | None = Field(None, description="五落实:预案")
+    step: Literal["start", "request_review"] | None = Field(
+        None, description="start 开始整改 / request_review 申请复查(须已在网页上传整改材料)"
+    )
+    on: date | None = Field(None, description="这一步的日期,默认今天")
+    note: str = Field("", max_length=500)

@@ -21,6 +21,8 @@ from anbiao.api.services import token_create
 from anbiao.cases.models import CaseEvent, Certificate
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
+from anbiao.supervision.models import Checklist, Hazard, HazardEvent
+from anbiao.supervision.services import hazard_register, hazard_transition, inspection_start
 from anbiao.testing.factories import AgencyFactory, certify, make_enterprise, record_steps
 
 MINAN = "350213007"
@@ -364,3 +366,135 @@ def test_lists_use_a_bounded_number_of_queries(
     with django_assert_max_num_queries(14):
         body = client.get(path, {"limit": 500}, headers=bearer(secret)).json()
     assert len(body["items"]) >= 4
+
+
+# --- supervision: hazards and inspections ---------------------------------------------------
+
+
+def test_hazards_are_registered_and_rectified_through_the_supervision_services(
+    client, station_officer, enterprise_user, minan_enterprise
+):
+    station, company = secret_of(station_officer), secret_of(enterprise_user)
+    found = DAY() - timedelta(days=3)
+    answer = post(
+        client,
+        f"/api/v1/enterprises/{minan_enterprise.uscc}/hazards",
+        {"level": "major", "description": "液氨管道腐蚀", "found_on": found.isoformat()},
+        station,
+    )
+    assert answer.status_code == 201, answer.content
+    hazard = Hazard.objects.get()
+    body = answer.json()
+    assert body["id"] == hazard.pk and body["state"] == "registered" and body["listed"]
+    assert body["missing_plan"] == ["责任", "措施", "资金", "预案"]
+    assert [e["kind"] for e in body["events"]] == ["register"]
+    assert ChangeLog.objects.filter(object_id=str(hazard.pk), note__contains="液氨").exists()
+
+    url = f"/api/v1/hazards/{hazard.pk}/rectification"
+    early = post(client, url, {"step": "request_review"}, company)
+    assert early.status_code == 422
+    assert early.json()["errors"][0]["field"] == "kind"
+    assert "只有整改中的隐患才能申请复查" in early.json()["errors"][0]["message"]
+
+    plan = {
+        "responsible": "张三",
+        "measures": "更换管道",
+        "funds": 12000,
+        "contingency": "泄漏预案",
+    }
+    started = post(client, url, plan | {"step": "start", "on": DAY().isoformat()}, company)
+    assert started.status_code == 200, started.content
+    hazard.refresh_from_db()
+    assert hazard.state == "rectifying" and hazard.missing_plan() == []
+    assert started.json()["funds"] == 12000.0
+    assert [e["kind"] for e in started.json()["events"]] == ["register", "plan", "start"]
+
+    # No evidence uploaded: the review is refused and the new measures are not kept either.
+    events = HazardEvent.objects.count()
+    refused = post(client, url, {"measures": "改为停用", "step": "request_review"}, company)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0] == {
+        "field": "file",
+        "code": "invalid",
+        "message": "申请复查须上传整改后的照片或材料",
+    }
+    hazard.refresh_from_db()
+    assert hazard.measures == "更换管道" and HazardEvent.objects.count() == events
+
+    empty = post(client, url, {}, company)
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "step"
+    # The enterprise rectifies but does not register hazards.
+    assert (
+        post(
+            client,
+            f"/api/v1/enterprises/{minan_enterprise.pk}/hazards",
+            {"level": "general", "description": "x", "found_on": found.isoformat()},
+            company,
+        ).status_code
+        == 403
+    )
+
+
+def test_hazards_and_inspections_sync_by_what_changed(client, station_officer, minan_enterprise):
+    checklist = Checklist.objects.get(code="gm-general")
+    inspection_start(
+        actor=None,
+        enterprise=minan_enterprise,
+        checklist=checklist,
+        inspected_on=date(2025, 9, 1),
+        inspectors="甲",
+    )
+    first, second = (
+        hazard_register(
+            actor=None,
+            enterprise=minan_enterprise,
+            level="general",
+            description=text,
+            found_on=date(2025, 9, 1),
+        )
+        for text in ("灭火器过期", "电线私拉")
+    )
+    mark = timezone.now()
+    secret = secret_of(station_officer)
+    step = post(client, f"/api/v1/hazards/{second.pk}/rectification", {"step": "start"}, secret)
+    assert step.status_code == 200, step.content
+    since = {"updated_since": mark.isoformat()}
+    changed = client.get("/api/v1/hazards", since, headers=bearer(secret)).json()["items"]
+    assert [h["id"] for h in changed] == [second.pk]
+    everything = client.get("/api/v1/hazards", {"limit": 1}, headers=bearer(secret)).json()
+    assert [h["id"] for h in everything["items"]] == [first.pk] and everything["next_cursor"]
+    inspections = client.get("/api/v1/inspections", headers=bearer(secret)).json()["items"]
+    assert [(i["checklist_code"], i["status"]) for i in inspections] == [("gm-general", "draft")]
+    assert client.get("/api/v1/inspections", since, headers=bearer(secret)).json()["items"] == []
+    bad = client.get(
+        "/api/v1/hazards", {"updated_since": "2025-06-30T08:00:00"}, headers=bearer(secret)
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "updated_since"
+
+
+def test_supervision_lists_use_a_bounded_number_of_queries(
+    client, station_officer, django_assert_max_num_queries
+):
+    checklist = Checklist.objects.get(code="gm-general")
+    for n in range(8):
+        enterprise = make_enterprise(MINAN)
+        inspection_start(
+            actor=None,
+            enterprise=enterprise,
+            checklist=checklist,
+            inspected_on=date(2025, 9, 1),
+            inspectors="甲",
+        )
+        hazard = hazard_register(
+            actor=None,
+            enterprise=enterprise,
+            level="general",
+            description=f"隐患{n}",
+            found_on=date(2025, 9, 1),
+        )
+        hazard_transition(actor=None, hazard=hazard, kind="start", on=date(2025, 9, 2))
+    secret = secret_of(station_officer)
+    for path in ("/api/v1/hazards", "/api/v1/inspections"):
+        with django_assert_max_num_queries(10):
+            body = client.get(path, {"limit": 500}, headers=bearer(secret)).json()
+        assert len(body["items"]) == 8

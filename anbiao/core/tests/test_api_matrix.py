@@ -30,6 +30,8 @@ from anbiao.core.tests.test_scope_matrix import (
     service_agency,
     world,  # noqa: F401 - a fixture, used below
 )
+from anbiao.supervision.models import Checklist, Hazard, HazardEvent
+from anbiao.supervision.services import hazard_register, inspection_start
 from anbiao.testing.factories import (
     attend,
     certify,
@@ -40,6 +42,8 @@ from anbiao.testing.factories import (
 
 PREFIX = "/api/v1"
 READERS = frozenset({"district_officer", "admin_user"}) | STATIONS  # benchmarks, training
+SUPERVISION_READERS = EXPORTERS | {"enterprise_user"}  # inspections, hazards: its own
+RECTIFIERS = STATIONS | {"enterprise_user"}  # hazard.rectify: the enterprise, or its station
 
 
 @pytest.fixture
@@ -69,6 +73,26 @@ def passed_review(w):
         )
 
 
+def supervised(w):
+    """An inspection and a hazard at both enterprises."""
+    checklist = Checklist.objects.get(code="gm-general")
+    for t in ("minan", "xindian"):
+        inspection_start(
+            actor=None,
+            enterprise=w[t],
+            checklist=checklist,
+            inspected_on=date(2025, 9, 1),
+            inspectors=f"{t}矩阵检查员",
+        )
+        hazard_register(
+            actor=None,
+            enterprise=w[t],
+            level="general",
+            description=f"{t}矩阵隐患:消防通道堵塞",
+            found_on=date(2025, 9, 1),
+        )
+
+
 def guidance_body(w, persona, target):
     body = {"visited_on": today(), "content": "指导隐患排查台账"}
     if persona != "agency_user":
@@ -79,7 +103,7 @@ def guidance_body(w, persona, target):
 @dataclass(frozen=True)
 class ApiRoute:
     who: frozenset
-    obj: str | None = None  # what the path names: "enterprise", "assessment", "campaign"
+    obj: str | None = None  # what the path names: "enterprise", "assessment", "campaign", "hazard"
     body: object = None  # a write's JSON body, or body(world, persona, target)
     prepare: object = seed  # what to build before the calls
     ok: int = 200
@@ -98,6 +122,26 @@ API_ROUTES = {
     ("GET", "/training/attendance"): ApiRoute(READERS),
     ("GET", "/campaigns"): ApiRoute(EXPORTERS),
     ("GET", "/campaigns/{slug}/metrics"): ApiRoute(EXPORTERS, obj="campaign"),
+    ("GET", "/inspections"): ApiRoute(SUPERVISION_READERS, prepare=supervised),
+    ("GET", "/hazards"): ApiRoute(SUPERVISION_READERS, prepare=supervised),
+    ("POST", "/enterprises/{ref}/hazards"): ApiRoute(
+        STATIONS,
+        obj="enterprise",
+        body=lambda w, p, t: {
+            "level": "general",
+            "description": f"{p}接口登记",
+            "found_on": today(),
+        },
+        prepare=None,
+        ok=201,
+    ),
+    # Each persona writes its own measures, so every allowed call changes the plan.
+    ("POST", "/hazards/{hazard_id}/rectification"): ApiRoute(
+        RECTIFIERS,
+        obj="hazard",
+        body=lambda w, p, t: {"measures": f"{p}:清理消防通道"},
+        prepare=supervised,
+    ),
     ("POST", "/enterprises/{ref}/case-events"): ApiRoute(
         STATIONS,
         obj="enterprise",
@@ -128,6 +172,10 @@ OBJECTS = {
     },
     "assessment": {
         t: lambda w, t=t: {"assessment_id": Assessment.objects.get(case__enterprise=w[t]).pk}
+        for t in ("minan", "xindian")
+    },
+    "hazard": {
+        t: lambda w, t=t: {"hazard_id": Hazard.objects.get(enterprise=w[t]).pk}
         for t in ("minan", "xindian")
     },
     # The shipped minan-2025 plan covers 民安 only: 新店's station officer cannot see it.
@@ -172,7 +220,9 @@ def writes() -> tuple:
         CaseEvent.objects.count(),
         Certificate.objects.count(),
         GuidanceRecord.objects.count(),
-        ChangeLog.objects.count(),
+        Hazard.objects.count(),
+        HazardEvent.objects.count(),
+        ChangeLog.objects.count(),  # last: revoking a token writes the change log
     )
 
 
@@ -252,7 +302,7 @@ def test_read_only_expired_and_revoked_tokens(client, w, key):
     token_revoke(actor=w[persona], token=token)
     response = call(client, key, url, revoked, body)
     assert response.status_code == 401 and response.json()["errors"][0]["code"] == "token_revoked"
-    assert writes()[:3] == before[:3], "a refused token wrote something"
+    assert writes()[:-1] == before[:-1], "a refused token wrote something"
 
 
 def test_the_browser_session_may_read_but_not_write(client, w):
