@@ -152,7 +152,11 @@ API_ROUTES = {
     ("POST", "/enterprises/{ref}/certificates"): ApiRoute(
         STATIONS,
         obj="enterprise",
-        body=lambda w, p, t: {"number": f"API-{p}-{t}", "issued_on": today()},
+        body=lambda w, p, t: {
+            "number": f"API-{p}-{t}",
+            "issued_on": today(),
+            "proxy_for": "翔安区应急管理局",  # a station enters the district's decision
+        },
         prepare=passed_review,
         ok=201,
     ),
