@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
+from anbiao.core.parsing import parse_id, parse_int
 from anbiao.enterprises.filters import search_q
 from anbiao.enterprises.models import Enterprise
 from anbiao.supervision.choices import (
@@ -69,9 +70,9 @@ def hazard_list(*, user, params, on: date | None = None) -> QuerySet[Hazard]:
         qs = qs.exclude(state=HazardState.CLOSED).filter(deadline__lt=on)
     if params.get("listed") == "1":
         qs = qs.filter(level=HazardLevel.MAJOR).exclude(state=HazardState.CLOSED)
-    year = str(params.get("year") or "")
-    if year.isdigit():
-        qs = qs.filter(found_on__year=int(year))
+    year = parse_int(params.get("year"), low=1950, high=2099)
+    if year is not None:
+        qs = qs.filter(found_on__year=year)
     return qs.order_by("-found_on", "-id")
 
 
@@ -234,8 +235,9 @@ def plan_rows(*, user, plan: InspectionPlan, on: date, params=None) -> list[Plan
         entries = [e for e in entries if e.klass == params["klass"]]
     if params.get("status") in PlanEntryStatus.values:
         entries = [e for e in entries if e.status == params["status"]]
-    if str(params.get("month") or "").isdigit():
-        entries = [e for e in entries if e.month == int(params["month"])]
+    month = parse_int(params.get("month"), low=1, high=12)
+    if month is not None:
+        entries = [e for e in entries if e.month == month]
     return sorted(entries, key=lambda e: (e.month, e.enterprise.name_pinyin, e.pk))
 
 
@@ -262,8 +264,9 @@ def risk_list(*, user, params) -> QuerySet[RiskPoint]:
         )
     if params.get("colour") in RiskColour.values:
         qs = qs.filter(colour=params["colour"])
-    if str(params.get("enterprise") or "").isdigit():
-        qs = qs.filter(enterprise_id=int(params["enterprise"]))
+    enterprise_id = parse_id(params.get("enterprise"))
+    if enterprise_id is not None:
+        qs = qs.filter(enterprise_id=enterprise_id)
     rank = Case(
         *(When(colour=c, then=Value(i)) for i, c in enumerate(RiskColour.values)),
         output_field=IntegerField(),

@@ -18,6 +18,7 @@ from anbiao.cases.choices import CaseState
 from anbiao.core.evidence import TYPES
 from anbiao.core.forms import apply_errors, style_fields
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_id
 from anbiao.enterprises.models import Enterprise
 from anbiao.supervision import exports, importers, metrics, selectors, services
 from anbiao.supervision.choices import (
@@ -308,8 +309,8 @@ def inspection_list(request):
 @require_http_methods(["GET", "POST"])
 def inspection_create(request):
     enterprise = None
-    enterprise_id = request.POST.get("enterprise") or request.GET.get("enterprise")
-    if str(enterprise_id or "").isdigit():
+    enterprise_id = parse_id(request.POST.get("enterprise") or request.GET.get("enterprise"))
+    if enterprise_id is not None:
         enterprise = (
             Enterprise.objects.restrict(request.user, "view").filter(pk=enterprise_id).first()
         )
@@ -369,7 +370,7 @@ def _wants_json(request) -> bool:
 
 
 def _item_of(inspection, value):
-    item = inspection.checklist.items.filter(pk=value if str(value).isdigit() else 0).first()
+    item = inspection.checklist.items.filter(pk=parse_id(value, 0)).first()
     if item is None:
         raise Http404("检查项不存在")
     return item
