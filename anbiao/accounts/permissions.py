@@ -186,6 +186,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             CASE_UPLOAD,
             # API tokens (every account may have its own: docs/roles-and-scope.md)
             API_TOKEN_OWN,
+            # notifications (everyone has the bell) and reading the district's 督办
+            NOTIFICATION_VIEW,
+            DISPATCH_VIEW,
         }
     ),
     # 街道安监站: does the work within its subdistrict.
