@@ -1065,6 +1065,7 @@ ROUTES.update(
         "supervision:plans": Route(EXPORTERS),
         "supervision:plan_create": Route(
             STATIONS,
+            get=405,
             post=lambda w, p, t: {"region": sup_region(p), "year": timezone.localdate().year},
         ),
         "supervision:plan": Route(EXPORTERS, obj="plan"),
