@@ -51,6 +51,8 @@ class CampaignForm(StyledModelForm):
             "starts_on",
             "ends_on",
             "summary",
+            "filing_frequency",
+            "filing_due_days",
         ]
         widgets = {
             "issued_on": DATE_INPUT,
