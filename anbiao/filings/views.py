@@ -3,7 +3,7 @@ its date and why they differ, the district's answer, and the roll-up of every �
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -96,14 +96,19 @@ def filing_list(request):
     return _list_page(request, campaign, form)
 
 
-@require_POST
 @requires(perms.FILING_SUBMIT, message=services.SUBMIT_DENIED)
 def filing_create(request):
-    """报送: freeze the station's figures for the chosen period (or 临时报送)."""
+    """报送 (POST only): freeze the station's figures for the chosen period (or 临时报送). A
+    station outside the campaign is refused whatever the method."""
     user = request.user
-    campaign = _campaign(request)
+    try:
+        campaign = _campaign(request)
+    except Http404:
+        campaign = None
     if not _can_submit(user, campaign):
         raise PermissionDenied("本镇街不在该专项行动的范围内")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = SubmitForm(request.POST, periods=_open_periods(user, campaign, timezone.localdate()))
     if form.is_valid():
         try:
@@ -162,8 +167,8 @@ def filing_file(request, pk: int, file_pk: int):
     )
 
 
-@require_POST
 @requires(perms.FILING_RECEIVE, message=services.RECEIVE_DENIED)
+@require_POST
 def filing_receive(request, pk: int):
     filing = selectors.filing_get(user=request.user, pk=pk)
     try:
@@ -175,8 +180,8 @@ def filing_receive(request, pk: int):
     return redirect("filings:detail", pk=filing.pk)
 
 
-@require_POST
 @requires(perms.FILING_RECEIVE, message=services.RECEIVE_DENIED)
+@require_POST
 def filing_return(request, pk: int):
     filing = selectors.filing_get(user=request.user, pk=pk)
     form = ReturnForm(request.POST)
