@@ -232,3 +232,19 @@ def test_a_due_filing_is_reminded_to_the_station(campaign, station_officer, dist
     assert "2025年6月" in note.title and "2025-07-05" in note.title
     assert evaluate_rules(on=date(2025, 7, 6), only="filing_overdue")["filing_overdue"] >= 1
     assert district_officer.notifications.filter(rule="filing_overdue").exists()
+
+
+def test_the_demo_filings_are_built_once(reference, history):
+    from anbiao.accounts.choices import Role
+    from anbiao.filings.demo import build_filings_demo
+    from anbiao.testing.factories import UserFactory, region
+
+    UserFactory(username="minan", role=Role.STATION, region=region("350213007"))
+    UserFactory(username="quzhuanban", role=Role.DISTRICT, region=region("350213"))
+    assert build_filings_demo() == 2
+    assert build_filings_demo() == 0
+    first, latest = Filing.objects.order_by("as_of")
+    assert (first.status, latest.status) == ("received", "filed")
+    comparison = compare(first)
+    assert {d.key for d in comparison.changed} >= {"eligible_total"}
+    assert comparison.groups and not comparison.unexplained
