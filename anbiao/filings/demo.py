@@ -1,6 +1,7 @@
 """Demo data for 信息报送: the 民安 station filed the second-latest period of minan-2025 and the
-区专班 received it; afterwards two enterprises were added to the ledger back-dated (a 摸排补录),
-so that filing's page shows "why did it change"; the latest period is filed and awaits receipt.
+区专班 received it; afterwards the station recorded two enterprises as started back-dated into
+that period, so that filing's page shows "why did it change"; the latest period is filed and
+awaits receipt.
 Idempotent: nothing is added when the station has filed before."""
 
 from datetime import timedelta
@@ -9,21 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts.models import User
+from anbiao.campaigns import metrics
 from anbiao.campaigns.models import Campaign
-from anbiao.core.uscc import check_character
-from anbiao.enterprises.choices import FactSource, Industry, Size
-from anbiao.enterprises.models import Enterprise
-from anbiao.enterprises.services import enterprise_create
+from anbiao.cases.choices import EventKind
+from anbiao.cases.services import case_record_event
 from anbiao.filings import services
 from anbiao.filings.models import Filing
 from anbiao.filings.periods import periods
-
-LATE_ENTRIES = ("厦门恒泰精密五金有限公司", "厦门民兴塑胶制品有限公司")
-
-
-def _uscc(n: int) -> str:
-    body = f"91350213MA7K3P1{n:02d}"
-    return body + check_character(body)
+from anbiao.filings.snapshot import scope_of
 
 
 @transaction.atomic
@@ -44,26 +38,22 @@ def build_filings_demo() -> int:
         actor=station, campaign=campaign, period=older.key, note="按月报送创建进度"
     )
     services.filing_receive(actor=district, filing=first)
-    community = station.region.children.order_by("code").first() or station.region
-    for n, name in enumerate(LATE_ENTRIES, start=1):
-        if Enterprise.objects.filter(uscc=_uscc(n)).exists():
-            continue
-        on = older.as_of - timedelta(days=20 * n)
-        enterprise_create(
+    # Entered after that filing: two 应创企业 not started then are recorded as started before
+    # the period's end (a late report of the station's own visits), so its figures changed.
+    scope = scope_of(campaign, station.region, older.as_of)
+    late = (
+        metrics.enterprises_behind(scope, "not_started")
+        .filter(ledger_since__lte=older.as_of - timedelta(days=5))
+        .exclude(cases__events__isnull=False)
+        .order_by("uscc")[:2]
+    )
+    for enterprise in late:
+        case_record_event(
             actor=station,
-            data={
-                "name": name,
-                "uscc": _uscc(n),
-                "region": community,
-                "industry": Industry.MACHINERY if n == 1 else Industry.LIGHT_INDUSTRY,
-                "size": Size.MICRO,
-                "employees": 12,
-                "ledger_since": on,
-                "eligible": True,
-                "principal_name": "林志强" if n == 1 else "陈美玲",
-            },
-            effective_on=on,
-            source=FactSource.SURVEY,
+            enterprise=enterprise,
+            kind=EventKind.START,
+            on=older.as_of - timedelta(days=5),
+            note="补录:上月已上门启动创建",
         )
     services.filing_submit(actor=station, campaign=campaign, period=latest.key)
     return 2

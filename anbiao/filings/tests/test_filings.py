@@ -246,5 +246,5 @@ def test_the_demo_filings_are_built_once(reference, history):
     first, latest = Filing.objects.order_by("as_of")
     assert (first.status, latest.status) == ("received", "filed")
     comparison = compare(first)
-    assert {d.key for d in comparison.changed} >= {"eligible_total"}
+    assert {d.key for d in comparison.changed} >= {"started", "start_rate"}
     assert comparison.groups and not comparison.unexplained
