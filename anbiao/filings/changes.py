@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from anbiao.campaigns import metrics
 from anbiao.cases.models import CaseEvent
@@ -45,6 +46,16 @@ class Difference:
     @property
     def changed(self) -> bool:
         return self.filed != self.now
+
+    @property
+    def delta_text(self) -> str:
+        """How it changed: +16 (a count), +2.3个百分点 (a rate), or 已变化 when one is 不适用."""
+        if self.filed is None or self.now is None:
+            return "已变化"
+        delta = self.now - self.filed
+        if metrics.is_rate(self.key):
+            return f"{delta * 100:+.1f}个百分点"
+        return f"{delta:+g}"
 
 
 @dataclass
@@ -117,7 +128,7 @@ def _group_key(jobs: list[ImportJob], at: datetime, who, imported: bool):
         for job in jobs:
             if job.started_at <= at <= job.finished_at:
                 return ("import", job.pk), job
-    return ("manual", getattr(who, "pk", None), at.date()), None
+    return ("manual", getattr(who, "pk", None), timezone.localdate(at)), None
 
 
 def records_after(filing: Filing, ids: set[int]) -> list[tuple[tuple, str, Record]]:
@@ -134,9 +145,9 @@ def records_after(filing: Filing, ids: set[int]) -> list[tuple[tuple, str, Recor
         if job is not None:
             return (
                 f"导入第 {job.pk} 号({job.get_kind_display()}“{job.original_name}”,"
-                f"{who(job.created_by)},{job.finished_at:%Y-%m-%d %H:%M})"
+                f"{who(job.created_by)},{timezone.localtime(job.finished_at):%Y-%m-%d %H:%M})"
             )
-        return f"{who(user)} {at:%Y-%m-%d} 录入"
+        return f"{who(user)} {timezone.localdate(at):%Y-%m-%d} 录入"
 
     facts = (
         EnterpriseFact.objects.filter(

@@ -77,7 +77,7 @@ def _list_page(request, campaign, form):
             "form": form,
             "shown": shown,
             "rows": rows,
-            "late": [(row.region, cell) for row in rows for cell in row.late],
+            "late": [row for row in rows if row.late],
             "filings": filings[:50],
             "today": today,
         },
