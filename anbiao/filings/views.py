@@ -11,12 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
 from anbiao.campaigns import metrics
+from anbiao.campaigns.asknown import as_known_at
 from anbiao.campaigns.selectors import campaign_get, campaigns_for
 from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.filings import rollup as rollups
 from anbiao.filings import selectors, services
-from anbiao.filings.asknown import as_known_at
 from anbiao.filings.changes import compare
 from anbiao.filings.exports import rollup_response
 from anbiao.filings.forms import ReturnForm, RollupForm, SubmitForm

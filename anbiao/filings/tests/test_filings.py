@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from anbiao.campaigns.asknown import as_known_at
 from anbiao.campaigns.models import Campaign
 from anbiao.cases.models import EvidenceFile
 from anbiao.cases.services import case_correct_last
@@ -16,7 +17,6 @@ from anbiao.core.imports.jobs import import_job_commit, import_job_create
 from anbiao.enterprises import services as registry
 from anbiao.enterprises.models import EnterpriseFact
 from anbiao.filings import services
-from anbiao.filings.asknown import as_known_at
 from anbiao.filings.changes import compare
 from anbiao.filings.models import Filing
 from anbiao.filings.snapshot import comparable, figures

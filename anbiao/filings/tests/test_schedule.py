@@ -59,3 +59,25 @@ def test_a_wrong_schedule_is_refused_and_changes_nothing(reference, tmp_path, sc
     with pytest.raises(CommandError, match=message):
         call_command("load_campaign", str(bad))
     assert Campaign.objects.get(slug="minan-2025").filing_frequency == "monthly"
+
+
+def test_kpi_answers_as_known_at_a_moment(reference, minan_enterprise, capsys):
+    """`anbiao kpi --known-at`: the figures of a date with only what had been entered then."""
+    import json
+
+    from django.utils import timezone
+
+    from anbiao.testing.factories import record_steps
+
+    before = timezone.localtime().isoformat(timespec="microseconds")
+    record_steps(minan_enterprise, ("start", date(2025, 5, 1)))
+    args = ["kpi", "--campaign", "minan-2025", "--as-of", "2025-06-30", "--json"]
+    call_command(*args)
+    assert json.loads(capsys.readouterr().out)["metrics"]["started"] == 1
+    call_command(*args, "--known-at", before)
+    then = json.loads(capsys.readouterr().out)
+    assert then["metrics"]["started"] == 0 and then["known_at"]
+    call_command(*args)  # nothing of the rewind was kept
+    assert json.loads(capsys.readouterr().out)["metrics"]["started"] == 1
+    with pytest.raises(CommandError, match="--known-at“昨天”不是有效的时间"):
+        call_command(*args, "--known-at", "昨天")
