@@ -15,7 +15,7 @@ document.addEventListener("DOMContentLoaded", () => {
     xAxis: { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 6 ? 30 : 0 } },
     yAxis: [
       { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
-      { type: "value", name: "应创企业(家)", splitLine: { show: false } },
+      { type: "value", name: "家", splitLine: { show: false } },
     ],
     series: [
       {
