@@ -498,3 +498,20 @@ def test_supervision_lists_use_a_bounded_number_of_queries(
         with django_assert_max_num_queries(10):
             body = client.get(path, {"limit": 500}, headers=bearer(secret)).json()
         assert len(body["items"]) == 8
+
+
+def test_the_api_docs_page_loads_only_the_apps_own_assets(client, reference):
+    """An intranet has no CDN: the Swagger UI page names only files the app serves itself, each
+    installed from npm (node_modules) or ours."""
+    import re
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/api/v1/docs/").content.decode()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any("swagger-ui-bundle.js" in url for url in urls)
+    for url in urls:
+        assert url.startswith("/"), url  # no other host
+        if url.startswith(settings.STATIC_URL):
+            assert finders.find(url.removeprefix(settings.STATIC_URL)), url
