@@ -1,8 +1,14 @@
 """The roll-up as an official form (.xlsx) for the district's own upward report."""
 
-from anbiao.core.excel import Column
+from django.utils import timezone
+
+from anbiao.campaigns import metrics
+from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.official_forms import OfficialForm, filing_unit, official_form_response
+from anbiao.enterprises.models import Enterprise
+from anbiao.filings.models import Filing
 from anbiao.filings.rollup import COLUMNS, RollUp
+from anbiao.filings.snapshot import KEY_LISTS
 
 
 def _text(value, is_rate: bool):
@@ -56,3 +62,34 @@ def rollup_response(data: RollUp, *, user):
         "(非火炬高新区小微企业)统计,不计入合计的比率。",
     )
     return official_form_response(f"各镇街汇总-{data.on:%Y%m%d}.xlsx", form)
+
+
+def filed_lists_response(filing: Filing):
+    """The enterprises behind the filed numbers, one row each, 是 under every list it was in
+    when filed (and today's name and USCC, which do not change what was filed)."""
+    lists = filing.enterprise_ids
+    ids = sorted(set().union(*(set(lists.get(k, [])) for k in KEY_LISTS)))
+    names = {
+        pk: (name, uscc)
+        for pk, name, uscc in Enterprise.objects.filter(pk__in=ids).values_list(
+            "pk", "name", "uscc"
+        )
+    }
+    members = {key: set(lists.get(key, [])) for key in KEY_LISTS}
+    rows = sorted(ids, key=lambda pk: names.get(pk, ("", ""))[1])
+    columns = [
+        Column("企业名称", lambda pk: names.get(pk, ("(已删除)", ""))[0], 30),
+        Column("统一社会信用代码", lambda pk: names.get(pk, ("", ""))[1], 22),
+        *[
+            Column(metrics.label(key), lambda pk, key=key: "是" if pk in members[key] else "", 10)
+            for key in KEY_LISTS
+        ],
+    ]
+    return xlsx_response(
+        f"报送企业名单-{filing.region.name}-{filing.as_of:%Y%m%d}.xlsx",
+        title=f"{filing.region.name}{filing.period_label}报送时的企业名单",
+        subtitle=f"统计截至{filing.as_of:%Y-%m-%d},"
+        f"报送于{timezone.localtime(filing.filed_at):%Y-%m-%d %H:%M}",
+        columns=columns,
+        rows=rows,
+    )

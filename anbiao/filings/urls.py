@@ -9,6 +9,7 @@ urlpatterns = [
     path("rollup/", views.rollup, name="rollup"),
     path("rollup.xlsx", views.rollup_export, name="rollup_export"),
     path("<int:pk>/", views.filing_detail, name="detail"),
+    path("<int:pk>/enterprises.xlsx", views.filing_lists, name="lists"),
     path("<int:pk>/files/<int:file_pk>/", views.filing_file, name="file"),
     path("<int:pk>/receive/", views.filing_receive, name="receive"),
     path("<int:pk>/return/", views.filing_return, name="return"),

@@ -18,7 +18,7 @@ from anbiao.core.forms import apply_errors
 from anbiao.filings import rollup as rollups
 from anbiao.filings import selectors, services
 from anbiao.filings.changes import compare
-from anbiao.filings.exports import rollup_response
+from anbiao.filings.exports import filed_lists_response, rollup_response
 from anbiao.filings.forms import ReturnForm, RollupForm, SubmitForm
 from anbiao.filings.models import Filing
 from anbiao.filings.periods import periods
@@ -157,6 +157,13 @@ def filing_detail(request, pk: int):
             "metric_labels": metrics.METRICS,
         },
     )
+
+
+@require_GET
+@requires(perms.FILING_VIEW, message=VIEW_DENIED)
+def filing_lists(request, pk: int):
+    """The enterprises behind the filed numbers (.xlsx)."""
+    return filed_lists_response(selectors.filing_get(user=request.user, pk=pk))
 
 
 @require_GET

@@ -1301,6 +1301,7 @@ ROUTES.update(
         ),
         "filings:detail": Route(FILING_READERS, obj="filing"),
         "filings:file": Route(FILING_READERS, obj="filing_file"),
+        "filings:lists": Route(FILING_READERS, obj="filing"),
         "filings:receive": Route(DISTRICT, obj="filing", get=405, post={}),
         "filings:return": Route(DISTRICT, obj="filing", get=405, post={"comment": "矩阵退回"}),
         "filings:rollup": Route(ROLLUP_READERS),

@@ -1,8 +1,10 @@
 """信息报送: frozen snapshots, "as known at" recomputation, why a figure changed, the district's
 answer and the roll-up (docs/filings.md)."""
 
+import io
 from datetime import date
 
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -66,6 +68,23 @@ def test_a_filing_freezes_the_figures_the_lists_and_the_report(
     assert report.name.endswith(".xlsx") and report.size > 0
     # the district is told
     assert district_officer.notifications.filter(rule="filing").exists()
+
+
+def test_the_filed_lists_download_names_the_enterprises_as_filed(
+    client, campaign, history, station_officer
+):
+    filing = services.filing_submit(actor=station_officer, campaign=campaign, as_of=AS_OF)
+    record_steps(history["C"], ("start", date(2025, 6, 1)))  # later: not in what was filed
+    client.force_login(station_officer)
+    response = client.get(reverse("filings:lists", args=[filing.pk]))
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[2]
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[3:]}
+    assert set(by_name) == {history[k].name for k in "ABC"}
+    assert by_name[history["A"].name]["已完成创建"] == "是"
+    assert by_name[history["C"].name]["已开展创建"] in (None, "")
 
 
 def test_a_snapshot_recomputed_as_known_at_its_filing_equals_what_was_filed(
