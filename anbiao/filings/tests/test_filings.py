@@ -268,3 +268,22 @@ def test_the_demo_filings_are_built_once(reference, history):
     comparison = compare(first)
     assert {d.key for d in comparison.changed} >= {"started", "start_rate"}
     assert comparison.groups and not comparison.unexplained
+
+
+def test_the_filing_list_reads_a_bounded_number_of_queries(
+    client, campaign, history, station_officer, district_officer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("filings:list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    client.force_login(district_officer)
+    services.filing_submit(actor=station_officer, campaign=campaign, period="2025-04")
+    few = queries()
+    for period in ("2025-05", "2025-06", "2025-07", "2025-08"):
+        services.filing_submit(actor=station_officer, campaign=campaign, period=period)
+    assert queries() == few
