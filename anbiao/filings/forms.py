@@ -19,9 +19,12 @@ class SubmitForm(StyledForm):
 
     def __init__(self, *args, periods=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].choices = [("", "临时报送(按下方日期)")] + [
+        # The newest period not yet filed comes first and is chosen; 临时报送 is the last choice.
+        self.fields["period"].choices = [
             (p.key, f"{p.label}(截至{p.as_of:%m月%d日},{p.due_on:%m月%d日}前报送)") for p in periods
-        ]
+        ] + [("", "临时报送(按下方日期)")]
+        if periods and not self.is_bound:
+            self.initial.setdefault("period", periods[0].key)
 
     def clean(self):
         data = super().clean()

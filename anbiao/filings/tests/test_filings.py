@@ -2,7 +2,7 @@
 answer and the roll-up (docs/filings.md)."""
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -287,3 +287,18 @@ def test_the_filing_list_reads_a_bounded_number_of_queries(
     for period in ("2025-05", "2025-06", "2025-07", "2025-08"):
         services.filing_submit(actor=station_officer, campaign=campaign, period=period)
     assert queries() == few
+
+
+def test_the_form_offers_the_newest_period_not_yet_filed(
+    client, campaign, history, station_officer
+):
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.make_aware(datetime(2026, 12, 10, 10)), tick=False):
+        services.filing_submit(actor=station_officer, campaign=campaign, period="2026-11")
+        client.force_login(station_officer)
+        form = client.get(reverse("filings:list")).context["form"]
+    keys = [key for key, _ in form.fields["period"].choices]
+    assert keys[0] == "2026-10" and "2026-11" not in keys and keys[-1] == ""
+    assert form["period"].value() == "2026-10"
