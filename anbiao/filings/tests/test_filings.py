@@ -292,10 +292,12 @@ def test_the_filing_list_reads_a_bounded_number_of_queries(
 def test_the_form_offers_the_newest_period_not_yet_filed(
     client, campaign, history, station_officer
 ):
-    import time_machine
-    from django.utils import timezone
+    from zoneinfo import ZoneInfo
 
-    with time_machine.travel(timezone.make_aware(datetime(2026, 12, 10, 10)), tick=False):
+    import time_machine
+
+    moment = datetime(2026, 12, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(moment, tick=False):
         services.filing_submit(actor=station_officer, campaign=campaign, period="2026-11")
         client.force_login(station_officer)
         form = client.get(reverse("filings:list")).context["form"]
