@@ -41,7 +41,11 @@ def _officers(region: Region, role: str) -> list[User]:
 def _report_file(filing: Filing, *, actor) -> FilingFile:
     """The 进度报表 as filed (the same form as the dashboard's download), kept with the filing."""
     scope = scope_of(filing.campaign, filing.region, filing.as_of)
-    form = progress_form(scope, unit=f"{filing.region.name}安监站")
+    form = progress_form(
+        scope,
+        unit=f"{filing.region.name}安监站",
+        with_supervision=perms.has_perm(actor, perms.SUPERVISION_VIEW),
+    )
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:
