@@ -29,9 +29,12 @@ def rollup_response(data: RollUp, *, user):
         Column(
             "最近报送",
             lambda r: (
-                f"{r['row'].last_filing.period_label} {r['row'].last_filing.get_status_display()}"
-                if r["row"].last_filing
-                else "未报送"
+                (
+                    f"{r['row'].last_filing.period_label} {r['row'].last_filing.get_status_display()}"
+                    if r["row"].last_filing
+                    else "未报送"
+                )
+                + (f",逾期未报{r['row'].overdue}期" if r["row"].overdue else "")
             ),
             16,
         ),

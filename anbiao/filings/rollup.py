@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q
+from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
@@ -17,6 +18,8 @@ from anbiao.enterprises import ledger
 from anbiao.enterprises.choices import SMALL_AND_MICRO, Size
 from anbiao.enterprises.models import Enterprise
 from anbiao.filings.models import Filing
+from anbiao.filings.periods import periods
+from anbiao.filings.selectors import standing_filings
 from anbiao.supervision.models import Hazard
 
 DENIED = "您没有查看各镇街汇总的权限"
@@ -44,6 +47,7 @@ class Row:
     last_filing: Filing | None = None
     rank: int | None = None
     note: str = ""
+    overdue: int = 0  # scheduled periods past their due date, not filed or returned (today)
 
 
 @dataclass
@@ -66,6 +70,26 @@ def _ledger_size(enterprises, region: Region, on: date) -> int:
     ).count()
 
 
+def _overdue(campaigns: list[Campaign], regions) -> dict[tuple[int, int], int]:
+    """Per (campaign, 镇街): its scheduled periods past their due date today with no standing
+    filing (none, or returned)."""
+    today = timezone.localdate()
+    found: dict[tuple[int, int], int] = {}
+    for campaign in campaigns:
+        due = [p for p in periods(campaign, today) if p.due_on and p.due_on < today]
+        if not due:
+            continue
+        standing = {
+            (f.region_id, f.period)
+            for f in standing_filings(Filing.objects.filter(campaign=campaign, region__in=regions))
+        }
+        for region in regions.filter(path__startswith=campaign.region.path):
+            found[(campaign.pk, region.pk)] = sum(
+                1 for p in due if (region.pk, p.key) not in standing
+            )
+    return found
+
+
 def rollup(*, user, on: date) -> RollUp:
     """Every 镇街 in the user's region, as of `on`."""
     require(user, perms.ROLLUP_VIEW, message=DENIED)
@@ -80,6 +104,7 @@ def rollup(*, user, on: date) -> RollUp:
         Filing.objects.filter(region__in=regions).select_related("campaign").order_by("filed_at")
     ):
         filings[filing.region_id] = filing  # the latest one wins
+    overdue = _overdue(campaigns, regions)
     rows = []
     for region in regions.order_by("code"):
         campaign = _campaign_of(region, campaigns)
@@ -98,7 +123,8 @@ def rollup(*, user, on: date) -> RollUp:
             Q(found_on__lte=on) & (Q(closed_on__isnull=True) | Q(closed_on__gt=on)),
             enterprise__in=enterprises.filter(region__path__startswith=region.path).values("pk"),
         ).count()
-        rows.append(Row(region, campaign, values, filings.get(region.pk), note=note))
+        late = overdue.get((campaign.pk, region.pk), 0) if campaign else 0
+        rows.append(Row(region, campaign, values, filings.get(region.pk), note=note, overdue=late))
     ranked = sorted(
         (r for r in rows if r.values.get("completion_rate") is not None),
         key=lambda r: (-r.values["completion_rate"], -(r.values.get("start_rate") or 0)),

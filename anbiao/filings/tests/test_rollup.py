@@ -89,6 +89,8 @@ def test_a_subdistrict_without_a_campaign_is_shown_with_its_ledger_and_a_note(
     assert row.values.get("completed") is None and row.rank is None
     minan = next(r for r in data.rows if r.region.code == MINAN)
     assert minan.last_filing is not None and minan.last_filing.period == "2025-06"
+    assert minan.overdue >= 3  # 2025-03, -04, -05 at least were never filed
+    assert row.overdue == 0  # no campaign, no schedule
 
     client.force_login(district_officer)
     page = client.get(reverse("filings:rollup"), {"on": ON.isoformat(), "sort": "-eligible_total"})
