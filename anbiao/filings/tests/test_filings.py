@@ -221,6 +221,10 @@ def test_district_receives_or_returns_and_the_station_files_again(
     filing.refresh_from_db()
     assert (filing.status, filing.comment) == ("returned", "新增企业未核实")
     assert station_officer.notifications.filter(title__contains="新增企业未核实").exists()
+    client.force_login(station_officer)
+    page = client.get(reverse("filings:detail", args=[filing.pk])).content.decode()
+    assert 'id="returned-notice"' in page and "新增企业未核实" in page
+    client.force_login(district_officer)
     again = services.filing_submit(actor=station_officer, campaign=campaign, period="2025-06")
     client.post(reverse("filings:receive", args=[again.pk]))
     again.refresh_from_db()
