@@ -17,6 +17,12 @@ def _text(value, is_rate: bool):
     return f"{value * 100:.1f}%" if is_rate else value
 
 
+def _last_filing(row) -> str:
+    filing = row.last_filing
+    text = f"{filing.period_label} {filing.get_status_display()}" if filing else "未报送"
+    return text + (f",逾期未报{row.overdue}期" if row.overdue else "")
+
+
 def rollup_response(data: RollUp, *, user):
     columns = [
         Column("序号", lambda r: r["serial"], 5),
@@ -26,18 +32,7 @@ def rollup_response(data: RollUp, *, user):
             for key, label, is_rate in COLUMNS
         ],
         Column("排名", lambda r: r["row"].rank or "—", 5),
-        Column(
-            "最近报送",
-            lambda r: (
-                (
-                    f"{r['row'].last_filing.period_label} {r['row'].last_filing.get_status_display()}"
-                    if r["row"].last_filing
-                    else "未报送"
-                )
-                + (f",逾期未报{r['row'].overdue}期" if r["row"].overdue else "")
-            ),
-            16,
-        ),
+        Column("最近报送", lambda r: _last_filing(r["row"]), 16),
         Column("专项行动", lambda r: r["row"].campaign.name if r["row"].campaign else "无", 18),
         Column("说明", lambda r: r["row"].note, 24),
     ]
