@@ -20,6 +20,8 @@ def _text(value, is_rate: bool):
 def _last_filing(row) -> str:
     filing = row.last_filing
     text = f"{filing.period_label} {filing.get_status_display()}" if filing else "未报送"
+    if filing is None and row.campaign is None:
+        text = "—"
     return text + (f",逾期未报{row.overdue}期" if row.overdue else "")
 
 
