@@ -62,6 +62,17 @@ class Filing(models.Model):
     def __str__(self) -> str:
         return f"{self.region} {self.period_label}"
 
+    # What may change after filing: the district's answer, nothing of what was filed.
+    ANSWER_FIELDS = frozenset({"status", "comment", "answered_by", "answered_at"})
+
+    def save(self, *args, **kwargs):
+        """A filing is written once; afterwards only its answer (签收 / 退回) may be saved."""
+        fields = kwargs.get("update_fields")
+        if self.pk is not None and not kwargs.get("force_insert"):
+            if fields is None or not set(fields) <= self.ANSWER_FIELDS:
+                raise ValueError("报送的内容不可修改,只能签收或退回")
+        super().save(*args, **kwargs)
+
     @property
     def is_late(self) -> bool:
         """Filed after its due date (a 临时报送 has none)."""

@@ -68,6 +68,13 @@ def test_a_filing_freezes_the_figures_the_lists_and_the_report(
     assert report.name.endswith(".xlsx") and report.size > 0
     # the district is told
     assert district_officer.notifications.filter(rule="filing").exists()
+    filing.values["completed"] = 99  # what was filed is never rewritten
+    with pytest.raises(ValueError, match="报送的内容不可修改"):
+        filing.save()
+    with pytest.raises(ValueError):
+        filing.save(update_fields=["values"])
+    filing.refresh_from_db()
+    assert filing.values["completed"] == 1
 
 
 def test_the_filed_lists_download_names_the_enterprises_as_filed(
