@@ -155,7 +155,9 @@ def test_the_token_list_shows_own_tokens_with_bounded_queries(
         secret_of(station_officer)
     secret_of(other_station_officer)
     client.force_login(station_officer)
-    with django_assert_max_num_queries(8):
+    # 9 on PostgreSQL, where the session is read and saved in the database (on SQLite it lives in
+    # the file cache): the same for 5 tokens as for 500.
+    with django_assert_max_num_queries(9):
         page = client.get(reverse("tokens:list"), {"status": "active"})
     assert len(page.context["page"].object_list) == 5
     export = client.get(reverse("tokens:list"), {"export": "1"})
