@@ -125,8 +125,11 @@ def _import_jobs(since: datetime) -> list[ImportJob]:
 
 def _group_key(jobs: list[ImportJob], at: datetime, who, imported: bool):
     if imported:
+        # Records carry no import number: the import that ran when they were entered, by the
+        # same person, entered them.
         for job in jobs:
-            if job.started_at <= at <= job.finished_at:
+            same_person = who is None or job.created_by_id == who.pk
+            if same_person and job.started_at <= at <= job.finished_at:
                 return ("import", job.pk), job
     return ("manual", getattr(who, "pk", None), timezone.localdate(at)), None
 
