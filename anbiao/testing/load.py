@@ -11,6 +11,7 @@ network, so threads are enough to keep tens of users busy, and nothing new is in
 
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -22,6 +23,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError, URLError
@@ -407,3 +409,183 @@ def import_while_browsing(
 
 def dump(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2, default=str)
+
+
+# ---------------------------------------------------------------- a mixed workload
+
+
+class FormFields(HTMLParser):
+    """The values a browser would submit from the first POST form of a page: text inputs,
+    hidden inputs, checked boxes and radios, selected options, textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self.in_form = self.done = False
+        self.select: str | None = None
+        self.select_first: str | None = None
+        self.select_chosen = False
+        self.textarea: str | None = None
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if self.done:
+            return
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.in_form = True
+        if not self.in_form or not a.get("name") and tag != "option":
+            return
+        if tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button", "file", "image", "reset"):
+                self.fields.append(
+                    (a["name"], a.get("value") or ("on" if kind == "checkbox" else ""))
+                )
+        elif tag == "select":
+            self.select, self.select_first, self.select_chosen = a["name"], None, False
+        elif tag == "option" and self.select is not None:
+            if self.select_first is None:
+                self.select_first = a.get("value") or ""
+            if "selected" in a:
+                self.fields.append((self.select, a.get("value") or ""))
+                self.select_chosen = True
+        elif tag == "textarea":
+            self.textarea, self.text = a["name"], ""
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select is not None:
+            if not self.select_chosen and self.select_first is not None:
+                self.fields.append((self.select, self.select_first))
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            self.fields.append((self.textarea, self.text))
+            self.textarea = None
+        elif tag == "form" and self.in_form:
+            self.in_form, self.done = False, True
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.text += data
+
+
+def form_fields(html: str) -> list[tuple[str, str]]:
+    parser = FormFields()
+    parser.feed(html)
+    return parser.fields
+
+
+def submit_form(client: Client, path: str, changes: dict[str, str]) -> Answer:
+    """GET the page's form, change some values, POST it back as a browser would."""
+    page = client.get(path)
+    if page.status != 200:
+        return page
+    fields = [(k, v) for k, v in form_fields(page.body) if k not in changes]
+    fields += list(changes.items())
+    body = urlencode(fields).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": client.base + path,
+    }
+    return client.request("POST", path, body, headers)
+
+
+READS = ("/", "/enterprises/", "/cases/", "/notifications/", "/enterprises/?q=jx")
+ENTERPRISE_LINK = re.compile(r'href="/enterprises/(\d+)/"')
+REDIRECTED = lambda a: a.status == 302  # noqa: E731 - a form that saved answers with a redirect
+
+
+def mixed_user(
+    site: Site,
+    stop: threading.Event,
+    recorder: Recorder,
+    username: str,
+    *,
+    write_share: float,
+    seed: int,
+) -> None:
+    """Log in once, then until `stop`: mostly read pages (the dashboard, lists, a search, an
+    enterprise's page), sometimes write (an enterprise's principal's phone for a station officer,
+    otherwise the notification settings; and 全部已读)."""
+
+    rng = random.Random(seed)  # noqa: S311 - a repeatable workload, not a secret
+    client = Client(site.base)
+    recorder.time(
+        "login",
+        lambda: client.login(username),
+        ok=lambda a: a.status == 302 and "/accounts/login" not in a.location,
+        what=username,
+    )
+    listing = client.get("/enterprises/")
+    enterprises = ENTERPRISE_LINK.findall(listing.body) or []
+    station = username in ("minan", "xindian")
+    while not stop.is_set():
+        try:
+            if rng.random() < write_share:
+                if station and enterprises:
+                    pk = rng.choice(enterprises)
+                    phone = f"0592{rng.randint(1000000, 9999999)}"
+                    recorder.time(
+                        "write",
+                        lambda p=pk, v=phone: submit_form(
+                            client, f"/enterprises/{p}/edit/", {"principal_phone": v}
+                        ),
+                        ok=REDIRECTED,
+                        what=f"{username} edit {pk}",
+                    )
+                elif rng.random() < 0.5:
+                    recorder.time(
+                        "write",
+                        lambda: submit_form(
+                            client,
+                            "/notifications/preferences/",
+                            {"email_digest": "on"} if rng.random() < 0.5 else {},
+                        ),
+                        ok=REDIRECTED,
+                        what=f"{username} preferences",
+                    )
+                else:
+                    recorder.time(
+                        "write",
+                        lambda: client.post(
+                            "/notifications/read-all/", {}, form_from="/notifications/"
+                        ),
+                        ok=REDIRECTED,
+                        what=f"{username} read-all",
+                    )
+            else:
+                if enterprises and rng.random() < 0.3:
+                    path = f"/enterprises/{rng.choice(enterprises)}/"
+                else:
+                    path = rng.choice(READS)
+                recorder.time("read", lambda p=path: client.get(p), what=f"{username} {path}")
+        except Exception as exc:  # noqa: BLE001 - an unexpected answer is an error to count
+            with recorder.lock:
+                recorder.errors.append(f"{username}: {exc!r}")
+            time.sleep(1)
+
+
+def mixed_load(
+    site: Site, *, users: int, seconds: float, write_share: float = 0.2, usernames=BROWSERS
+) -> Recorder:
+    """`users` concurrent users (round robin over `usernames`) for `seconds`."""
+    recorder = Recorder()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=mixed_user,
+            args=(site, stop, recorder, usernames[n % len(usernames)]),
+            kwargs={"write_share": write_share, "seed": n},
+            daemon=True,
+        )
+        for n in range(users)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=300)
+    return recorder
