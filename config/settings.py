@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "anbiao.accounts.middleware.SecondFactorRequiredMiddleware",
     "anbiao.accounts.middleware.PasswordChangeRequiredMiddleware",
     "anbiao.core.middleware.MissingFileMiddleware",
+    "anbiao.core.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
