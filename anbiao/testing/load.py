@@ -415,13 +415,14 @@ def dump(result: dict) -> str:
 
 
 class FormFields(HTMLParser):
-    """The values a browser would submit from the first POST form of a page: text inputs,
-    hidden inputs, checked boxes and radios, selected options, textareas."""
+    """The values a browser would submit from each POST form of a page: text inputs, hidden
+    inputs, checked boxes and radios, selected options, textareas."""
 
     def __init__(self):
         super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
         self.fields: list[tuple[str, str]] = []
-        self.in_form = self.done = False
+        self.in_form = False
         self.select: str | None = None
         self.select_first: str | None = None
         self.select_chosen = False
@@ -430,10 +431,9 @@ class FormFields(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if self.done:
-            return
         if tag == "form" and (a.get("method") or "").lower() == "post":
-            self.in_form = True
+            self.in_form, self.fields = True, []
+            self.forms.append(self.fields)
         if not self.in_form or not a.get("name") and tag != "option":
             return
         if tag == "input":
@@ -464,7 +464,7 @@ class FormFields(HTMLParser):
             self.fields.append((self.textarea, self.text))
             self.textarea = None
         elif tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
+            self.in_form = False
 
     def handle_data(self, data):
         if self.textarea is not None:
@@ -472,9 +472,11 @@ class FormFields(HTMLParser):
 
 
 def form_fields(html: str) -> list[tuple[str, str]]:
+    """The fields of the page's main form (the POST form with the most fields: not the
+    navigation bar's 退出 form)."""
     parser = FormFields()
     parser.feed(html)
-    return parser.fields
+    return max(parser.forms, key=len, default=[])
 
 
 def submit_form(client: Client, path: str, changes: dict[str, str]) -> Answer:
