@@ -479,9 +479,12 @@ def form_fields(html: str) -> list[tuple[str, str]]:
     return max(parser.forms, key=len, default=[])
 
 
-def submit_form(client: Client, path: str, changes: dict[str, str]) -> Answer:
-    """GET the page's form, change some values, POST it back as a browser would."""
-    page = client.get(path)
+def submit_form(
+    client: Client, path: str, changes: dict[str, str], recorder: "Recorder", what: str
+) -> Answer:
+    """GET the page's form (timed as a read), change some values and POST it back as a browser
+    would (timed as the write; a saved form answers with a redirect)."""
+    page = recorder.time("read", lambda: client.get(path), what=what)
     if page.status != 200:
         return page
     fields = [(k, v) for k, v in form_fields(page.body) if k not in changes]
@@ -491,7 +494,9 @@ def submit_form(client: Client, path: str, changes: dict[str, str]) -> Answer:
         "Content-Type": "application/x-www-form-urlencoded",
         "Referer": client.base + path,
     }
-    return client.request("POST", path, body, headers)
+    return recorder.time(
+        "write", lambda: client.request("POST", path, body, headers), ok=REDIRECTED, what=what
+    )
 
 
 READS = ("/", "/enterprises/", "/cases/", "/notifications/", "/enterprises/?q=jx")
@@ -529,24 +534,20 @@ def mixed_user(
                 if station and enterprises:
                     pk = rng.choice(enterprises)
                     phone = f"0592{rng.randint(1000000, 9999999)}"
-                    recorder.time(
-                        "write",
-                        lambda p=pk, v=phone: submit_form(
-                            client, f"/enterprises/{p}/edit/", {"principal_phone": v}
-                        ),
-                        ok=REDIRECTED,
-                        what=f"{username} edit {pk}",
+                    submit_form(
+                        client,
+                        f"/enterprises/{pk}/edit/",
+                        {"principal_phone": phone},
+                        recorder,
+                        f"{username} edit {pk}",
                     )
                 elif rng.random() < 0.5:
-                    recorder.time(
-                        "write",
-                        lambda: submit_form(
-                            client,
-                            "/notifications/preferences/",
-                            {"email_digest": "on"} if rng.random() < 0.5 else {},
-                        ),
-                        ok=REDIRECTED,
-                        what=f"{username} preferences",
+                    submit_form(
+                        client,
+                        "/notifications/preferences/",
+                        {"email_digest": "on"} if rng.random() < 0.5 else {},
+                        recorder,
+                        f"{username} preferences",
                     )
                 else:
                     recorder.time(
