@@ -43,14 +43,19 @@ def register(kind: str, build: Callable) -> None:
     BUILDERS[kind] = build
 
 
+# Roles whose scope is their whole region: they may see the exports made within it (a district
+# its stations'). A 行业部门 sees only some industries of its region, so only its own exports.
+REGIONAL_ROLES = (Role.DISTRICT, Role.STATION)
+
+
 def visible_jobs(user) -> QuerySet[ExportJob]:
-    """The export jobs `user` may see and download: those of their region (a district sees its
-    stations'), every one for an administrator without a region, else their own."""
+    """The export jobs `user` may see and download: for a district or station, those made within
+    its region; every one for an administrator without a region; else only their own."""
     if not perms.has_perm(user, perms.ENTERPRISE_EXPORT):
         return ExportJob.objects.none()
-    if user.region_id:
+    if user.role in REGIONAL_ROLES and user.region_id:
         return ExportJob.objects.filter(region__path__startswith=user.region.path)
-    if user.role == Role.ADMIN:
+    if user.role == Role.ADMIN and not user.region_id:
         return ExportJob.objects.all()
     return ExportJob.objects.filter(created_by=user)
 

@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from anbiao.accounts.choices import Role
 from anbiao.enterprises.choices import Industry, Size
-from anbiao.enterprises.export_jobs import _progress_path, run_export
+from anbiao.enterprises.export_jobs import _progress_path, run_export, visible_jobs
 from anbiao.enterprises.models import ExportJob
-from anbiao.testing.factories import make_enterprise
+from anbiao.testing.factories import UserFactory, make_enterprise, region
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +98,10 @@ def test_another_station_cannot_see_the_job_and_a_dead_worker_is_reported(
     job = ExportJob.objects.get()
     url = reverse("enterprises:export_job", args=[job.pk])
     assert login(other_station_officer).get(url).status_code == 404
+    # A 行业部门 of the same 街道 sees only some industries: not the station's full export.
+    department = UserFactory(role=Role.DEPARTMENT, region=region("350213007"))
+    assert not visible_jobs(department).exists()
+    assert visible_jobs(station_officer).get() == job
     ExportJob.objects.filter(pk=job.pk).update(status="running", started_at=job.created_at)
     _progress_path(job.pk).parent.mkdir(parents=True, exist_ok=True)
     _progress_path(job.pk).write_text('{"done": 1}')
