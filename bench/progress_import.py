@@ -12,32 +12,7 @@ import sys
 import time
 from datetime import date
 
-from _setup import django_with_fresh_database, write_ledger
-
-
-class LongestTransaction:
-    """The longest time from a transaction's first statement to its end, seen on the
-    connection (rolled-back check batches included)."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.longest = 0.0
-        self.started = None
-
-    def __call__(self, execute, sql, params, many, context):
-        now = time.perf_counter()
-        if self.connection.in_atomic_block:
-            if self.started is None:
-                self.started = now
-        elif self.started is not None:
-            self.longest = max(self.longest, now - self.started)
-            self.started = None
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            if not self.connection.in_atomic_block and self.started is not None:
-                self.longest = max(self.longest, time.perf_counter() - self.started)
-                self.started = None
+from _setup import Transactions, django_with_fresh_database, write_ledger
 
 
 def write_progress(path, usccs: list[str]) -> int:
@@ -85,9 +60,8 @@ def main(sizes: list[int]) -> None:
         usccs = list(Enterprise.objects.order_by("pk").values_list("uscc", flat=True)[:size])
         path = workdir / f"progress-{size}.xlsx"
         rows = write_progress(path, usccs)
-        longest = LongestTransaction(connection)
         start = time.perf_counter()
-        with connection.execute_wrapper(longest):
+        with Transactions(connection) as longest:
             check = import_progress(path, user=None, dry_run=True)
         checking = time.perf_counter() - start
         assert check.created == rows and not check.errors, check.errors[:3]
