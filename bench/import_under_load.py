@@ -11,6 +11,7 @@ the errors (the budget is 0).
 
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ def main() -> None:
         outcome, recorder = import_while_browsing(site, rows=rows, clients=clients)
     finally:
         site.stop(drop=True)
+        shutil.rmtree(root, ignore_errors=True)
     check = outcome["checked"] - outcome["uploaded"]
     write = outcome.get("done", outcome["checked"]) - outcome["checked"]
     print(

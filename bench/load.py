@@ -16,6 +16,7 @@ concurrent writers never see database is locked" check: the gunicorn log is sear
 
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -50,7 +51,8 @@ def main() -> None:
         recorder = mixed_load(site, users=users, seconds=seconds, write_share=writes)
     finally:
         site.stop(drop=True)
-    locked = (root / "gunicorn.log").read_text(errors="replace").count("database is locked")
+        locked = (root / "gunicorn.log").read_text(errors="replace").count("database is locked")
+        shutil.rmtree(root, ignore_errors=True)
     print(
         f"{users} users, {seconds} s, {writes:.0%} writes: {recorder.count():,} requests "
         f"({recorder.count() / seconds:.1f}/s)"
