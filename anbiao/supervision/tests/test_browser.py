@@ -51,8 +51,8 @@ def test_an_officer_inspects_on_a_phone_through_a_dropped_connection_and_the_ent
     page.get_by_role("button", name="保存").click()
     expect(page).to_have_url(re.compile(r"/supervision/inspections/\d+/$"))
     items = page.locator(".check-item")
-    count = items.count()
-    assert count == 10
+    expect(items).to_have_count(10)  # waits for the page, unlike count()
+    count = 10
 
     first = choose(page, 0, "不符合")
     first.locator(".note-input").fill("安全出口被货物堵塞")
