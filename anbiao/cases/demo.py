@@ -78,6 +78,7 @@ def _assess(rng, assessment, on: date, deductions: int) -> None:
             deducted=min(item.points, Decimal(rng.choice([1, 1, 2, 3]))),
             reason=rng.choice(REASONS),
         )
+    services.assessment_conform_rest(actor=None, assessment=assessment)
     services.assessment_submit(actor=None, assessment=assessment, on=on)
 
 

@@ -15,6 +15,7 @@ from anbiao.cases.choices import (
     EventKind,
     PublicityOutcome,
     RectificationStatus,
+    Verdict,
 )
 from anbiao.core.models import StoredFile
 from anbiao.core.querysets import ScopedQuerySet
@@ -235,7 +236,8 @@ class Assessment(models.Model):
 
 
 class ItemScore(models.Model):
-    """The score of one item in one assessment: points deducted with a reason, or 空项."""
+    """The score of one item in one assessment: its verdict (符合, 扣分 with the points and a
+    reason, or 空项); blank while nobody has answered it (an evidence file may come first)."""
 
     assessment = models.ForeignKey(
         Assessment, verbose_name="评定", on_delete=models.CASCADE, related_name="scores"
@@ -243,6 +245,7 @@ class ItemScore(models.Model):
     item = models.ForeignKey(
         StandardItem, verbose_name="评定项", on_delete=models.PROTECT, related_name="+"
     )
+    verdict = models.CharField("评定结论", max_length=8, choices=Verdict.choices, blank=True)
     deducted = models.DecimalField("扣分", max_digits=5, decimal_places=1, default=0)
     not_applicable = models.BooleanField("空项", default=False)
     veto_failed = models.BooleanField("否决项不符合", default=False)

@@ -32,6 +32,7 @@ from anbiao.cases.choices import (
     CertificateStatus,
     EventKind,
     RectificationStatus,
+    Verdict,
 )
 from anbiao.cases.filters import BoardFilter
 from anbiao.cases.independence import consulted
@@ -235,25 +236,42 @@ def can_edit(actor, assessment: Assessment) -> bool:
 
 
 def assessment_result(assessment: Assessment) -> scoring.Result:
+    """The running result. In a draft an item nobody answered yet counts in `unanswered` and
+    earns nothing: the score is only given once every item is answered. (Assessments submitted
+    before items had verdicts listed only their deductions: a missing item there is 符合.)"""
     saved = {s.item_id: s for s in assessment.scores.all()}
     lines = []
     for item in assessment.standard.items.all():
         s = saved.get(item.pk)
+        answered = bool(s and s.verdict) or not assessment.is_draft
         lines.append(
             scoring.Line(
                 points=item.points,
                 deducted=s.deducted if s else Decimal(0),
                 not_applicable=bool(s and s.not_applicable),
                 veto_failed=bool(s and s.veto_failed),
+                answered=answered,
             )
         )
     return scoring.compute(lines)
 
 
 def incomplete_items(assessment: Assessment) -> list[str]:
-    """Items whose deduction, 空项 or veto failure lacks its reason."""
+    """What keeps a draft from being submitted: items not answered yet, a 扣分 without its
+    points, and a deduction, 空项 or veto failure without its reason."""
     missing = []
+    saved = {s.item_id: s for s in assessment.scores.all()}
+    unanswered = [
+        item.code
+        for item in assessment.standard.items.all()
+        if not (saved.get(item.pk) and saved[item.pk].verdict)
+    ]
+    if unanswered:
+        shown = "、".join(unanswered[:8]) + ("等" if len(unanswered) > 8 else "")
+        missing.append(f"{len(unanswered)} 项尚未评定({shown})")
     for s in assessment.scores.select_related("item").order_by("item__sort_order"):
+        if s.verdict == Verdict.DEDUCT and s.deducted <= 0 and not s.veto_failed:
+            missing.append(f"第{s.item.code}项选择了扣分但未填写扣分分值")
         if (s.deducted > 0 or s.not_applicable or s.veto_failed) and not s.reason:
             what = "空项" if s.not_applicable else "扣分"
             missing.append(f"第{s.item.code}项{what}未填写理由")

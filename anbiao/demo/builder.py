@@ -334,7 +334,7 @@ def _users(summary: DemoSummary) -> list[User]:
             full_name=f"{first.name} 安全管理员" if first else "企业用户",
         ),
         _user("jigou", summary=summary, role=Role.AGENCY, agency=agency, full_name="安泰 郭海峰"),
-        _user("zhuanjia", summary=summary, role=Role.EXPERT, full_name="专家 曾国庆"),
+        _user("zhuanjia", summary=summary, role=Role.EXPERT, full_name="曾国庆"),
     ]
 
 
