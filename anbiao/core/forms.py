@@ -1,6 +1,5 @@
 from django import forms
 
-
 EMPTY_CHOICE = "---------"  # Django's blank choice, which means nothing to a user
 
 
@@ -16,7 +15,7 @@ def style_fields(form: forms.BaseForm) -> None:
         ):
             choices = list(field.choices)
             if any(label == EMPTY_CHOICE for _, label in choices):
-                field.choices = [(v, "请选择" if lab == EMPTY_CHOICE else lab) for v, lab in choices]
+                field.choices = [(v, "请选择" if b == EMPTY_CHOICE else b) for v, b in choices]
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
             widget.attrs.setdefault("class", "form-check-input")
             continue
