@@ -146,6 +146,11 @@ class CaseView:
     allowed_kinds: list
     current_certificate: Certificate | None
 
+    @property
+    def next_kind(self) -> str | None:
+        """The step the case waits for: the one primary button of the 下一步 card."""
+        return rules.next_kind(self.progress.state, self.progress.certified_before)
+
 
 def case_of(*, user, enterprise: Enterprise) -> Case | None:
     """The enterprise's current case, if it has one (the enterprise is already scoped)."""

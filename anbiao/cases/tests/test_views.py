@@ -268,3 +268,20 @@ def test_evidence_upload_checks_content_and_downloads_only_in_scope(
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     assert login(station_officer).get(download).status_code == 200
     assert login(other_station_officer).get(download).status_code == 404
+
+
+def test_the_next_step_card_offers_the_state_machines_next_step_as_primary(
+    login, station_officer, minan_enterprise
+):
+    client = login(station_officer)
+    url = reverse("cases:detail", kwargs={"pk": minan_enterprise.pk})
+    record_steps(minan_enterprise, ("start", date(2025, 3, 1)), ("self_assessed", date(2025, 4, 1)))
+    page = client.get(url).content.decode()
+    assert 'class="btn w-100 mb-2 btn-primary next-step-apply"' in page
+    assert 'class="btn w-100 mb-2 next-step-self_assessed"' in page  # still legal, secondary
+    certify(make_enterprise(name="厦门已定级机械有限公司"), date(2025, 6, 1))
+    certified = Certificate.objects.get().case.enterprise
+    page = client.get(reverse("cases:detail", kwargs={"pk": certified.pk})).content.decode()
+    assert 'class="btn w-100 mb-2 btn-primary next-step-annual"' in page
+    assert 'class="btn w-100 mb-2 next-step-apply"' in page
+    assert "btn-primary next-step-revoke" not in page
