@@ -1,5 +1,7 @@
 """Campaign pages: the dashboard, the plan, tasks, the enterprises behind a number, reports."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -23,6 +25,7 @@ from anbiao.campaigns.forms import (
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.campaigns.reports import progress_report_response
 from anbiao.campaigns.summary_docx import summary_docx
+from anbiao.campaigns.targets import forecast_line
 from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
@@ -60,6 +63,9 @@ def dashboard(request, campaign: Campaign | None = None):
     query = querystring_without(request)
     for result in board.targets:
         result.link = target_link(campaign, result.target.metric, query)
+    # The chart ends at the campaign's last deadline (or today, if later): a forecast beyond it
+    # is cut there and named in the legend instead.
+    chart_end = max([campaign.ends_on, on, *(t.target.deadline for t in board.targets)])
     return render(
         request,
         "campaigns/dashboard.html",
@@ -71,13 +77,14 @@ def dashboard(request, campaign: Campaign | None = None):
             "query": query,
             "chart": {
                 "series": board.series,
+                "axis_end": chart_end.isoformat(),
                 "targets": [
                     {
                         "metric": t.target.metric,
                         "label": t.target.metric_label,
                         "threshold": t.threshold,
                         "deadline": t.target.deadline.isoformat(),
-                        "forecast": t.forecast_date.isoformat() if t.forecast_date else None,
+                        **burnup_forecast(t, board.series, chart_end),
                     }
                     for t in board.targets
                     if t.target.metric in ("completion_rate", "start_rate")
@@ -92,6 +99,28 @@ def dashboard(request, campaign: Campaign | None = None):
             "campaigns": selectors.campaigns_for(user),
         },
     )
+
+
+def burnup_forecast(result, series: list[dict], until) -> dict:
+    """The forecast line of a rate target for the burn-up chart, cut at `until`, with its
+    legend text; nothing when the target is met, past or never reached at the current pace."""
+    last = series[-1] if series else None
+    if (
+        result.forecast_date is None
+        or result.status == "met"
+        or last is None
+        or last.get(result.target.metric) is None
+    ):
+        return {"forecast": None}
+    start = date.fromisoformat(last["date"])
+    points, legend = forecast_line(
+        start, last[result.target.metric], result.forecast_date, result.threshold, until
+    )
+    return {
+        "forecast": result.forecast_date.isoformat(),
+        "forecast_points": [[day.isoformat(), value] for day, value in points],
+        "forecast_legend": legend,
+    }
 
 
 def target_link(campaign: Campaign, metric: str, query: str) -> str:
