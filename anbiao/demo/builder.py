@@ -366,7 +366,11 @@ def _survey(rng: random.Random, station: User) -> None:
                 "eligible": eligible,
                 "eligibility_reason": "" if eligible else rng.choice(NOT_ELIGIBLE_REASONS),
                 "surveyor": rng.choice(["林志明", "陈晓东"]),
-                "surveyed_on": date(2026, 7, 1) + timedelta(days=rng.randint(0, 140)),
+                # a survey date is never in the future (a demo built before November)
+                "surveyed_on": min(
+                    date(2026, 7, 1) + timedelta(days=rng.randint(0, 140)),
+                    date.today(),  # noqa: DTZ011 - demo data follows the calendar day
+                ),
             },
         )
 
