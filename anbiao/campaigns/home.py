@@ -7,7 +7,10 @@ from django.views.decorators.http import require_GET
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires_login
+from anbiao.accounts.choices import Role
 from anbiao.campaigns.views import dashboard
+from anbiao.cases import selectors as case_selectors
+from anbiao.cases.conf import review_days
 from anbiao.enterprises.choices import OperatingStatus
 from anbiao.enterprises.models import Enterprise
 
@@ -33,9 +36,13 @@ def home(request):
             "eligible": qs.filter(status=OperatingStatus.OPERATING, eligible=True).count(),
             "pending": qs.filter(status=OperatingStatus.OPERATING, eligible__isnull=True).count(),
         }
-    # Enterprise, agency and expert users work on a handful of enterprises: show them by name.
+    # An expert's day is the reviews waiting for them: land on 待我评审, not on enterprise cards.
+    if user.role == Role.EXPERT:
+        desk = case_selectors.reviewer_desk(user=user)
+        return render(request, "core/home.html", {"desk": desk, "review_days": review_days()})
+    # Enterprise and agency users work on a handful of enterprises: show them by name.
     mine = None
-    if user.role in ("enterprise", "agency", "expert") and summary is not None:
+    if user.role in ("enterprise", "agency") and summary is not None:
         mine = (
             Enterprise.objects.restrict(user, "view")
             .select_related("region", "region__parent")

@@ -1,7 +1,7 @@
 """Scoped reads of cases. Every read a user triggers comes through here."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -12,6 +12,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -39,6 +40,7 @@ from anbiao.cases.independence import consulted
 from anbiao.cases.models import (
     Assessment,
     Case,
+    CaseEvent,
     Certificate,
     EvidenceFile,
     ItemScore,
@@ -396,3 +398,44 @@ def standards_list(*, user) -> QuerySet:
 
     require(user, perms.STANDARD_MANAGE)
     return Standard.objects.annotate(item_count=Count("items")).order_by("code", "-version")
+
+
+@dataclass
+class ReviewerDesk:
+    """A reviewer's reviews: those waiting for them (oldest first, with the deadline) and the
+    latest they submitted. Dates are those of the case: the day the review was assigned."""
+
+    waiting: list
+    done: list
+
+
+def reviewer_desk(*, user, on: date | None = None, done_limit: int = 10) -> ReviewerDesk:
+    """The reviews assigned to an expert (or to the user's agency) within their scope."""
+    on = on or timezone.localdate()
+    mine = Q(experts=user.pk)
+    if user.agency_id:
+        mine |= Q(agency_id=user.agency_id)
+    assigned = CaseEvent.objects.filter(
+        assessment=OuterRef("pk"), kind=EventKind.REVIEW_START
+    ).values("on")[:1]
+    reviews = (
+        Assessment.objects.restrict(user, "view")
+        .filter(mine, kind=AssessmentKind.REVIEW)
+        .distinct()
+        .annotate(assigned_on=Subquery(assigned))
+        .select_related("case__enterprise__region", "agency")
+    )
+    days = conf.review_days()
+    waiting = list(reviews.filter(status=AssessmentStatus.DRAFT).order_by("assigned_on", "pk"))
+    for review in waiting:
+        start = review.assigned_on or review.created_at.date()
+        review.due_on = start + timedelta(days=days)
+        review.days_left = (review.due_on - on).days
+    done = list(
+        reviews.filter(status=AssessmentStatus.SUBMITTED).order_by("-submitted_on", "-pk")[
+            :done_limit
+        ]
+    )
+    for review in done:
+        review.grade_name = conf.grade_name(review.grade) if review.grade else ""
+    return ReviewerDesk(waiting=waiting, done=done)

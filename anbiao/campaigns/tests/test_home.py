@@ -18,4 +18,36 @@ def test_an_agency_user_sees_the_enterprises_assigned_to_it(login, agency_user, 
 
 
 def test_an_expert_without_reviews_is_told_so(login, outsider):
-    assert "暂无指派给您的企业" in login(outsider).get(reverse("home")).content.decode()
+    assert "没有待您评审的企业" in login(outsider).get(reverse("home")).content.decode()
+
+
+def test_an_expert_lands_on_the_reviews_waiting_for_them_with_their_deadlines(
+    login, expert_user, minan_enterprise, reviewer_agency
+):
+    from datetime import date, timedelta
+
+    from anbiao.cases import services
+    from anbiao.cases.conf import review_days
+    from anbiao.testing.factories import make_enterprise, record_steps
+
+    assigned = date(2025, 5, 2)
+    record_steps(minan_enterprise, ("apply", date(2025, 5, 1)))
+    waiting = services.review_assign(
+        actor=None, enterprise=minan_enterprise, on=assigned, experts=[expert_user]
+    )
+    other = make_enterprise(name="厦门已评审机械有限公司")
+    record_steps(other, ("apply", date(2025, 3, 1)))
+    done = services.review_assign(
+        actor=None, enterprise=other, on=date(2025, 3, 2), experts=[expert_user]
+    )
+    services.assessment_conform_rest(actor=None, assessment=done)
+    services.assessment_submit(actor=None, assessment=done, on=date(2025, 3, 20))
+    page = login(expert_user).get(reverse("home")).content.decode()
+    waiting_part, done_part = page.split('id="reviews-waiting"')[1].split('id="reviews-done"')
+    assert minan_enterprise.name in waiting_part and other.name not in waiting_part
+    assert "指派 2025-05-02" in waiting_part  # the day it was assigned, not the day it was typed
+    due = assigned + timedelta(days=review_days())
+    assert f"期限 {due:%Y-%m-%d}" in waiting_part
+    assert reverse("cases:assessment", kwargs={"pk": waiting.pk}) in waiting_part
+    assert "填写评审表" in waiting_part
+    assert other.name in done_part and "2025-03-20" in done_part and "100.0" in done_part
