@@ -51,3 +51,33 @@ def test_an_expert_lands_on_the_reviews_waiting_for_them_with_their_deadlines(
     assert reverse("cases:assessment", kwargs={"pk": waiting.pk}) in waiting_part
     assert "填写评审表" in waiting_part
     assert other.name in done_part and "2025-03-20" in done_part and "100.0" in done_part
+
+
+def test_a_station_without_a_campaign_gets_a_working_bench_and_is_told_what_to_do(
+    login, other_station_officer, xindian_enterprise
+):
+    from datetime import date
+
+    from anbiao.testing.factories import record_steps
+
+    record_steps(xindian_enterprise, ("start", date(2025, 3, 1)))
+    client = login(other_station_officer)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="no-campaign"' in page and "请联系区专班为本辖区建立" in page
+    states = page.split('id="bench-states"')[1].split('id="bench-follow-up"')[0]
+    assert "创建中" in states and "?state=in_progress" in states
+    assert "证书 90 天内到期" in page and "整改未销项" in page
+    assert "anbiao load-campaign" not in page
+    listing = client.get(reverse("campaigns:list")).content.decode()
+    assert 'id="no-campaigns"' in listing and "专项行动由区专班创建" in listing
+    assert "anbiao load-campaign" not in listing
+
+
+def test_the_district_is_offered_to_create_a_campaign_when_none_covers_its_area(
+    login, district_officer
+):
+    from anbiao.campaigns.models import Campaign
+
+    Campaign.objects.all().delete()
+    listing = login(district_officer).get(reverse("campaigns:list")).content.decode()
+    assert 'id="no-campaigns"' in listing and reverse("campaigns:create") in listing
