@@ -365,6 +365,27 @@ def import_job_remap(*, actor, job: ImportJob, mapping: dict[str, str]) -> Impor
     return job
 
 
+def import_job_skip_invalid(*, actor, job: ImportJob) -> ImportJob:
+    """Check a file that failed on invalid rows again, skipping them: the preview then shows
+    what the valid rows would create and update, and 确认导入 imports only those."""
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied("只能调整自己上传的导入")
+    require(actor, registry.get(job.kind).permission, message="您没有此导入的权限")
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(
+            pk=job.pk, status__in=(S.CHECKED, S.CHECK_FAILED)
+        ).update(status=S.CHECKING, skip_invalid=True, started_at=None)
+        if not changed:
+            raise ValidationError("该导入已确认或正在处理,不能再调整")
+    job.refresh_from_db()
+    if _inline(job):
+        run_check(job.pk)
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: check_import.enqueue(job.pk))
+    return job
+
+
 def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     """Import a checked file. Idempotent: only the first confirmation moves the job from
     检查通过 to 导入中; a second click (or a retry) finds it moving and changes nothing."""

@@ -193,6 +193,7 @@ ROUTES = {
     "imports:confirm": Route(STATIONS, obj="import", get=405, post={}),
     "imports:progress": Route(EXPORTERS, obj="import", get=204),
     "imports:remap": Route(STATIONS, obj="import", get=405, post={}),
+    "imports:skip_invalid": Route(STATIONS, obj="import", get=405, post={}),
     "imports:cancel": Route(STATIONS, obj="import", get=405, post={}),
     "surveys:list": Route(EXPORTERS),
     "surveys:create": Route(STATIONS, post=lambda w, p, t: survey_form(p)),
