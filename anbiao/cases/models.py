@@ -8,6 +8,7 @@ case's events (`transitions.replay`), kept for fast lists.
 from django.conf import settings
 from django.db import models
 
+from anbiao.cases import conf
 from anbiao.cases.choices import (
     AssessmentKind,
     AssessmentStatus,
@@ -168,7 +169,15 @@ class Case(models.Model):
         return f"{self.enterprise} · {self.get_state_display()}"
 
 
-class Assessment(models.Model):
+class GradeLabelMixin:
+    """Grades are codes whose names live in the grade rules (docs/cases.md): the change log
+    shows 二级, never level2 (`anbiao.core.audit.display_value` asks for this label)."""
+
+    def get_grade_label(self) -> str:
+        return conf.grade_name(self.grade)
+
+
+class Assessment(GradeLabelMixin, models.Model):
     """A self-evaluation, external review or annual self-evaluation, scored item by item."""
 
     case = models.ForeignKey(
@@ -271,7 +280,7 @@ class ItemScore(models.Model):
         return f"{self.item.code} -{self.deducted}"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(GradeLabelMixin, models.Model):
     """A dated, append-only step of a case: the source of truth for its history and state.
     A wrong entry is cancelled by a later CORRECTION event that `reverses` it."""
 
@@ -335,7 +344,7 @@ class CaseEvent(models.Model):
         return bool(self.proxy_for)
 
 
-class Certificate(models.Model):
+class Certificate(GradeLabelMixin, models.Model):
     """A grade certificate. Its status on a date is computed (`certificates.status_on`) from
     its dates, its end (revoked/downgraded) and its successor."""
 

@@ -20,6 +20,7 @@ from anbiao.benchmarks.demo import build_benchmarks_demo
 from anbiao.campaigns.models import Task
 from anbiao.campaigns.services import task_update
 from anbiao.cases.demo import build_cases_demo
+from anbiao.core import audit
 from anbiao.core.uscc import ALPHABET, check_character
 from anbiao.enterprises import services
 from anbiao.enterprises.choices import EntryReason, FactSource, Industry, OperatingStatus
@@ -412,6 +413,11 @@ def _task_progress(station: User) -> None:
 @transaction.atomic
 def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     """Create (or complete) the demo data set; returns what was added and the demo users."""
+    with audit.source("演示数据"):
+        return _build_demo(seed)
+
+
+def _build_demo(seed: int) -> tuple[DemoSummary, list[User]]:
     rng = random.Random(seed)
     summary = DemoSummary()
     communities = _communities(summary)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from anbiao.accounts.access import require
+from anbiao.core import audit
 from anbiao.core.imports import registry
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import SUPPORTED, ImportFileError, RowError, inspect_file
@@ -163,6 +164,11 @@ def expire_if_abandoned(job: ImportJob) -> ImportJob:
 
 def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportOutcome:
     spec = registry.get(job.kind)
+    with audit.source(f"导入第 {job.pk} 号({job.original_name})"[:60]):
+        return _call(spec, job, dry_run=dry_run, progress=progress)
+
+
+def _call(spec, job: ImportJob, *, dry_run: bool, progress=None) -> ImportOutcome:
     return spec.runner(
         job.file.path,
         user=job.created_by,
