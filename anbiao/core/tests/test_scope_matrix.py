@@ -353,8 +353,10 @@ def assessment_filled(w, t):
     from anbiao.cases.models import ItemScore
 
     assessment = case_object(w, t, "assessment")
-    item = assessment.standard.items.first()
-    ItemScore.objects.get_or_create(assessment=assessment, item=item)
+    for item in assessment.standard.items.all():  # every item answered: it can be submitted
+        ItemScore.objects.get_or_create(
+            assessment=assessment, item=item, defaults={"verdict": "conform"}
+        )
 
 
 OBJECTS.update(
@@ -387,7 +389,9 @@ def cases(write: bool = False):
             continue
         if write and route.post is None:
             continue
-        for target in OBJECTS[route.obj]:
+        # Sorted: targets built from a set iterate in a per-process order, and pytest-xdist's
+        # workers must collect the same tests in the same order.
+        for target in sorted(OBJECTS[route.obj], key=str):
             for persona in PERSONAS:
                 yield pytest.param(name, persona, target, id=f"{name}-{persona}-{target}")
 
