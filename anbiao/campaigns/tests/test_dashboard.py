@@ -102,6 +102,7 @@ def test_the_summary_draft_is_a_word_document_with_the_targets_and_the_lists(
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "工作总结" in text and "应创企业4家" in text and "开展率50.0%" in text
+    assert "非火炬高新区小型、微型工贸企业" in text  # no stray space in the Chinese
     targets, _, pending, _ = doc.tables
     assert len(targets.rows) == 1 + 8
     assert len(pending.rows) == 1 + 2  # the two enterprises not started
