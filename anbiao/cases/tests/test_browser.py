@@ -115,3 +115,36 @@ def test_enterprise_fills_leaves_returns_submits_and_the_station_sees_the_score(
     expect(page.locator("#case-timeline")).to_contain_text("完成自评")
     expect(page.locator("#assessments .assessment-score")).to_have_text(f"{assessment.score}")
     browser_problems.assert_none()
+
+
+def test_the_scoring_form_has_an_index_a_filter_and_keyboard_flow(
+    page, browser_problems, screenshot, enterprise_user, minan_enterprise
+):
+    from anbiao.cases import services as case_services
+
+    assessment = case_services.assessment_start(
+        actor=enterprise_user, enterprise=minan_enterprise, kind="self"
+    )
+    log_in(page, enterprise_user.username)
+    page.goto(f"/cases/assessments/{assessment.pk}/")
+    first_entry = page.locator(".index-entry").first
+    expect(first_entry.locator(".index-progress")).to_have_text("已评 0/2")
+    first = page.locator(".item-block").nth(0)
+    first.locator(".font-monospace").click()  # the item's text: focuses the item
+    with page.expect_response(re.compile(r"/assessments/\d+/item/$")):
+        page.keyboard.press("1")  # 符合, and on to the next item
+    expect(page.locator(".item-block").nth(1)).to_be_focused()
+    with page.expect_response(re.compile(r"/assessments/\d+/item/$")):
+        page.keyboard.press("2")  # 扣分: the points field takes the focus
+    expect(page.locator(".item-block").nth(1).locator(".deducted-input")).to_be_focused()
+    page.keyboard.type("1")
+    expect(first_entry.locator(".index-progress")).to_have_text("已评 2/2")
+    expect(first_entry.locator(".index-deducted")).to_have_text("扣 1 分")
+    page.get_by_text("未评定", exact=True).click()
+    expect(first).to_be_hidden()
+    expect(page.locator("#filter-count")).to_have_text(re.compile(r"^\d+ 项$"))
+    page.get_by_text("扣分", exact=True).first.click()
+    expect(page.locator(".item-block:not([hidden])")).to_have_count(1)
+    screenshot("cases-scoring-form-filtered")
+    page.keyboard.press("Escape")
+    browser_problems.assert_none()
