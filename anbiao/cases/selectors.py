@@ -380,9 +380,15 @@ def rectification_get(*, user, pk: int) -> Rectification:
 
 
 def my_reviews(*, user) -> QuerySet[Assessment]:
-    """Draft reviews assigned to an agency or expert user."""
-    qs = Assessment.objects.restrict(user, "view").filter(
-        kind=AssessmentKind.REVIEW, status=AssessmentStatus.DRAFT
+    """Draft reviews assigned to an agency or expert user, with the day each was assigned
+    (its 开始评审 step: the row may have been created on another day)."""
+    assigned = CaseEvent.objects.filter(
+        assessment=OuterRef("pk"), kind=EventKind.REVIEW_START
+    ).values("on")[:1]
+    qs = (
+        Assessment.objects.restrict(user, "view")
+        .filter(kind=AssessmentKind.REVIEW, status=AssessmentStatus.DRAFT)
+        .annotate(assigned_on=Subquery(assigned))
     )
     if user.role == Role.AGENCY:
         return qs.filter(agency_id=user.agency_id)

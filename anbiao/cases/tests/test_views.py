@@ -285,3 +285,8 @@ def test_the_next_step_card_offers_the_state_machines_next_step_as_primary(
     assert 'class="btn w-100 mb-2 btn-primary next-step-annual"' in page
     assert 'class="btn w-100 mb-2 next-step-apply"' in page
     assert "btn-primary next-step-revoke" not in page
+
+
+def test_the_board_states_its_population(login, station_officer):
+    page = login(station_officer).get(reverse("cases:board")).content.decode()
+    assert 'id="population">统计范围:辖区内全部登记企业' in page

@@ -54,7 +54,7 @@ SKIP_LINK = re.compile(
     r"/(export|download|xlsx|docx|pdf|template|print|logout|media|static|api)(/|\.|$|\?)"
     r"|\.(xlsx|docx|pdf|zip|csv|png|jpg)$"
 )
-DETAIL_PAGES_PER_PERSONA = 45
+DETAIL_PAGES_PER_PERSONA = 30
 
 SCRIPT_CHECKS = """() => {
   const doc = document.documentElement;
@@ -91,8 +91,13 @@ class Walk:
 
 
 def shape(path: str) -> str:
-    """A page's kind: its path with every number replaced (one detail page of each kind)."""
-    return re.sub(r"\d+", "N", path)
+    """A page's kind: its path with every number replaced, and the last word of a deep path
+    dropped (/campaigns/x/enterprises/started/ and …/completed/ are one kind of page), so the
+    walk opens one page of each kind."""
+    parts = re.sub(r"\d+", "N", path).strip("/").split("/")
+    if len(parts) >= 4 and parts[-1] != "N":
+        parts = parts[:-1]
+    return "/".join(parts)
 
 
 def english_words(text: str) -> set[str]:
@@ -104,12 +109,11 @@ def check_page(page, walk: Walk, url: str, shots: Path | None) -> list[str]:
     name = re.sub(r"[^A-Za-z0-9]+", "-", urlsplit(url).path).strip("-") or "home"
     page.set_viewport_size(WIDE)
     try:
-        response = page.goto(url)
+        response = page.goto(url)  # waits for the load event: scripts and charts have run
     except PlaywrightError as exc:
         if "Download is starting" in str(exc):
             return []  # a download linked from a page, not a page
         raise
-    page.wait_for_load_state("load")
     if response is None or response.status >= 400:
         walk.add(url, f"HTTP {response.status if response else '—'}")
         return []
