@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 export ANBIAO_DEV=${ANBIAO_DEV:-1}
 bash scripts/setup.sh
 bash scripts/ensure-browser.sh
-.venv/bin/pytest "$@"
+# One test process per core (pytest-xdist); ANBIAO_TEST_WORKERS=0 runs in this process only.
+.venv/bin/pytest -n "${ANBIAO_TEST_WORKERS:-auto}" "$@"

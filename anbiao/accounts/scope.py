@@ -64,7 +64,7 @@ def department_industries(user):
     return (
         DepartmentIndustry.objects.filter(department=user.department.strip())
         .filter(Q(region__path__in=ancestors) | Q(region__path__startswith=path))
-        .values("industry")
+        .values_list("industry", flat=True)
     )
 
 
@@ -95,6 +95,11 @@ def scope_key(user) -> str:
     if user.role in REGION_ROLES:
         if user.region_id is None:
             return "all" if user.role == Role.ADMIN else "none"
+        if user.role == Role.DEPARTMENT:
+            # A 行业部门 sees only its industries of the region: its figures are not the
+            # station's, nor another department's with other industries.
+            industries = ",".join(sorted(set(department_industries(user))))
+            return f"region:{user.region_id}:industries:{industries}"
         return f"region:{user.region_id}"
     if user.role == Role.ENTERPRISE:
         return f"enterprise:{user.enterprise_id or 0}"

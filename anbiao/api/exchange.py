@@ -28,6 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts.models import Region
+from anbiao.benchmarks.choices import EventKind as BenchmarkEventKind
+from anbiao.benchmarks.choices import Stage
 from anbiao.benchmarks.models import Benchmark, BenchmarkEvent
 from anbiao.cases import services as case_services
 from anbiao.cases.certificates import status_on
@@ -224,8 +226,26 @@ def benchmark_records(region: Region, on: date):
         yield {
             "uscc": b.enterprise.uscc,
             **{name: getattr(b, name) for name in BENCHMARK_FIELDS},
+            **_benchmark_state_on(b, events, on),
             "events": [{name: getattr(e, name) for name in BENCHMARK_EVENT_FIELDS} for e in events],
         }
+
+
+def _benchmark_state_on(benchmark: Benchmark, events: list, on: date) -> dict:
+    """The benchmark's stage, its date, its 建成 date and its withdrawal as they stood on `on`,
+    from its events up to that day (the stored fields are today's)."""
+    moves = sorted(
+        (e for e in events if e.kind == BenchmarkEventKind.STAGE), key=lambda e: (e.on, e.pk)
+    )
+    stage = moves[-1].stage if moves else Stage.CANDIDATE
+    withdrawn = benchmark.withdrawn_on is not None and benchmark.withdrawn_on <= on
+    return {
+        "stage": stage,
+        "stage_since": moves[-1].on if moves else benchmark.chosen_on,
+        "established_on": moves[-1].on if stage == Stage.ESTABLISHED else None,
+        "withdrawn_on": benchmark.withdrawn_on if withdrawn else None,
+        "withdraw_reason": benchmark.withdraw_reason if withdrawn else "",
+    }
 
 
 def training_records(region: Region, on: date):

@@ -195,3 +195,28 @@ def test_a_package_whose_history_conflicts_with_the_district_is_refused_whole(re
     with pytest.raises(ValidationError, match="不一致"):
         import_package(path=tmp_path / "minan.zip")
     assert counts() == before
+
+
+def test_a_package_as_of_a_date_carries_nothing_dated_after_it(reference, tmp_path):
+    """`export-exchange --as-of D`: the district receives the station's data as it stood on D —
+    no fact, case event, certificate or benchmark step dated later."""
+    build_station(MINAN, 500, "民安")
+    path = tmp_path / "minan-20250930.zip"
+    call_command("export_exchange", "--region", MINAN, "--as-of", "2025-09-30", "-o", str(path))
+    as_of = "2025-09-30"
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        lines = {
+            name: [json.loads(line) for line in archive.read(name).decode().splitlines()]
+            for name in manifest["files"]
+        }
+    assert manifest["as_of"] == as_of
+    facts = [fact for e in lines["enterprises.jsonl"] for fact in e["facts"]]
+    assert facts and all(fact["effective_on"] <= as_of for fact in facts)
+    events = [event for case in lines["cases.jsonl"] for event in case["events"]]
+    assert events and all(event["on"] <= as_of for event in events)
+    assert "2025-10-08" not in json.dumps(lines["cases.jsonl"])  # the newcomer's start
+    assert all(c["issued_on"] <= as_of for c in lines["certificates.jsonl"])
+    stages = [e for b in lines["benchmarks.jsonl"] for e in b["events"]]
+    assert all(e["on"] <= as_of for e in stages)
+    assert all(b["stage"] == "candidate" for b in lines["benchmarks.jsonl"])  # chosen 09-15 only

@@ -111,3 +111,32 @@ def test_a_forecast_within_the_campaign_is_drawn_to_the_threshold():
     points, legend = forecast_line(TODAY, 0.4, date(2025, 11, 15), 0.5, date(2025, 12, 31))
     assert points == [(TODAY, 0.4), (date(2025, 11, 15), 0.5)]
     assert legend == "按当前进度预计 2025-11 达成"
+
+
+def test_the_2025_benchmark_target_is_met_by_a_pilot_with_its_site_meeting(reference):
+    """G2 of the shipped plan ("到2025年底前…至少培植打造1家", with the pilot's 现场会 in
+    December) is met by a benchmark at 创建试点 whose 现场会 was held before the deadline — not
+    only by one already 已建成."""
+    from anbiao.benchmarks import services as benchmarks
+    from anbiao.campaigns.metrics import Scope
+    from anbiao.campaigns.targets import evaluate_all
+    from anbiao.enterprises.models import Enterprise
+    from anbiao.testing.factories import choose_benchmark, make_enterprise
+
+    campaign = Campaign.objects.get(slug="minan-2025")
+    enterprise = make_enterprise(ledger_since=date(2025, 2, 28))
+    benchmark = choose_benchmark(
+        enterprise, date(2025, 10, 15), ("pilot_create", date(2025, 11, 1))
+    )
+
+    def g2(on: date):
+        _, results = evaluate_all(Scope(campaign, Enterprise.objects.all(), on))
+        return next(r for r in results if r.target.code == "G2")
+
+    assert g2(date(2025, 12, 31)).status != "met"  # a pilot without its 现场会 does not count
+    benchmarks.benchmark_site_meeting(
+        actor=None, benchmark=benchmark, on=date(2025, 12, 18), attendees="各社区安全员"
+    )
+    assert g2(date(2025, 12, 17)).value == 0
+    result = g2(date(2025, 12, 31))
+    assert (result.value, result.status) == (1, "met")

@@ -66,7 +66,8 @@ def test_an_officer_inspects_on_a_phone_through_a_dropped_connection_and_the_ent
         choose(page, index, "符合")
 
     # The connection drops: the change and the photo wait on the phone, nothing is lost.
-    page.context.set_offline(True)
+    context = page.context
+    context.set_offline(True)
     last = items.nth(count - 1)
     last.locator('.outcome-btn[for$="-fail"]').click()
     last.locator(".note-input").fill("灭火器压力不足")
@@ -75,9 +76,17 @@ def test_an_officer_inspects_on_a_phone_through_a_dropped_connection_and_the_ent
     expect(page.locator("#save-status")).to_contain_text("网络已断开")
     expect(last.locator(".photo-pending")).to_have_text("1 张待上传")
     screenshot("supervision-inspection-offline-390")
-    page.context.set_offline(False)
+    # The officer leaves the form before the network is back, and opens it again later: the
+    # change (localStorage) and the photo (IndexedDB) were kept on the phone and go now.
+    url = page.url
+    page.goto("about:blank")
+    context.set_offline(False)
+    page.goto(url)
+    items = page.locator(".check-item")
+    last = items.nth(count - 1)
     expect(page.locator("#save-status")).to_have_text("全部已保存", timeout=15_000)
     expect(last.locator(".photo-thumb")).to_have_count(1)
+    expect(last.locator(".note-input")).to_have_value("灭火器压力不足")
 
     page.fill("#id_contact_name", "王建国")
     page.fill("#id_contact_phone", "13912345678")

@@ -153,3 +153,41 @@ def test_the_hazard_ledger_exports_in_filing_layout(station_officer, minan_enter
     assert '=HYPERLINK("x")除尘器无泄爆' in cells  # text, never a formula
     assert any("合计:隐患 1 项,其中重大隐患 1 项" in str(c) for c in cells)
     assert "单位负责人:" in cells
+
+
+def test_the_plan_ticks_off_planned_inspections_in_month_order(history, station_officer, login):
+    """Each finished inspection of the year ticks off the enterprise's next planned one; an
+    unticked one is 逾期 once its month has ended, 待检查 until then; the .xlsx lists the same."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from anbiao.supervision.selectors import plan_rows, plan_summary
+
+    plan = InspectionPlan.objects.get(year=2026)
+    rows = plan_rows(user=station_officer, plan=plan, on=date(2026, 5, 15))
+    status = {(e.enterprise.pk, e.month): e.status for e in rows}
+    a, b = sorted(history, key=lambda e: e.pk)
+    assert status == {
+        (a.pk, 2): "done",  # inspected 2026-02-01
+        (a.pk, 8): "due",
+        (b.pk, 1): "done",  # the April inspection ticks off January's first
+        (b.pk, 4): "overdue",  # … so April's is still open, and April is over
+        (b.pk, 7): "due",
+        (b.pk, 10): "due",
+    }
+    summary = {row["klass"]: row for row in plan_summary(rows)}
+    assert (summary["C"]["done"], summary["C"]["overdue"], summary["C"]["total"]) == (1, 1, 4)
+
+    overdue = plan_rows(
+        user=station_officer, plan=plan, on=date(2026, 5, 15), params={"status": "overdue"}
+    )
+    assert [(e.enterprise.pk, e.month) for e in overdue] == [(b.pk, 4)]
+
+    response = login(station_officer).get(f"/supervision/plans/{plan.pk}/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    ).active
+    text = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert text.count(a.name) == 2 and text.count(b.name) == 4

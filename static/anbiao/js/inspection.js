@@ -1,7 +1,8 @@
 // The inspection form on a phone: every change is saved as the officer goes; when the network
 // drops, changes wait in a queue (kept in localStorage, so a reload loses nothing) and are sent
-// again every few seconds and as soon as the browser is back online. Photos wait in memory and
-// carry a key of their own, so a retried upload is stored once.
+// again every few seconds and as soon as the browser is back online. Photos wait in IndexedDB
+// (too large for localStorage), so a tab closed or reloaded while offline keeps them too; each
+// carries a key of its own, so a retried upload is stored once.
 (() => {
   const root = document.getElementById("inspection");
   if (!root) return;
@@ -16,6 +17,44 @@
   }
   const photos = [];
   let busy = false;
+
+  // Photos waiting to be sent, kept on the phone until the server has them.
+  const photoStore = {
+    db: null,
+    async open() {
+      if (!window.indexedDB) return null;
+      if (this.db) return this.db;
+      this.db = await new Promise((resolve) => {
+        const request = indexedDB.open("anbiao-inspection-photos", 1);
+        request.onupgradeneeded = () => request.result.createObjectStore("photos", { keyPath: "key" });
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => resolve(null); // private mode: photos then wait in memory only
+      });
+      return this.db;
+    },
+    async run(mode, action) {
+      const db = await this.open();
+      if (!db) return null;
+      return new Promise((resolve) => {
+        const request = action(db.transaction("photos", mode).objectStore("photos"));
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => resolve(null);
+      });
+    },
+    put(photo) {
+      const { item, file, key } = photo;
+      return this.run("readwrite", (store) =>
+        store.put({ key, item, file, name: file.name, inspection: root.dataset.id }),
+      );
+    },
+    remove(key) {
+      return this.run("readwrite", (store) => store.delete(key));
+    },
+    async waiting() {
+      const all = (await this.run("readonly", (store) => store.getAll())) || [];
+      return all.filter((p) => p.inspection === root.dataset.id);
+    },
+  };
   let timer = null;
 
   const card = (item) => root.querySelector(`.check-item[data-item="${item}"]`);
@@ -112,7 +151,7 @@
         const body = new FormData();
         body.append("item", photo.item);
         body.append("key", photo.key);
-        body.append("file", photo.file, photo.file.name);
+        body.append("file", photo.file, photo.name || photo.file.name);
         const response = await post(root.dataset.photoUrl, body);
         const result = await answer(response);
         if (response.ok) {
@@ -125,6 +164,7 @@
           itemStatus(photo.item, result.error || "照片上传失败", true);
         }
         photos.shift();
+        await photoStore.remove(photo.key);
         showPendingPhotos(photo.item);
       }
       setBar("saved", "全部已保存");
@@ -152,12 +192,17 @@
     el.querySelectorAll(".note-input, .location-input, .level-input").forEach((input) =>
       input.addEventListener("change", () => enqueue(el)),
     );
-    el.querySelector(".photo-input").addEventListener("change", (event) => {
-      Array.from(event.target.files).forEach((file) => {
-        const key = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-        photos.push({ item: el.dataset.item, file, key });
-      });
+    el.querySelector(".photo-input").addEventListener("change", async (event) => {
+      const taken = Array.from(event.target.files).map((file) => ({
+        item: el.dataset.item,
+        file,
+        key: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+      }));
       event.target.value = "";
+      for (const photo of taken) {
+        photos.push(photo);
+        await photoStore.put(photo);
+      }
       showPendingPhotos(el.dataset.item);
       flush();
     });
@@ -173,8 +218,13 @@
   });
 
   window.addEventListener("online", flush);
-  if (queue.length) {
-    queue.forEach(apply); // changes made before a reload while offline
-    flush();
-  }
+  queue.forEach(apply); // changes made before a reload while offline
+  // Photos taken before the tab was closed or reloaded while offline.
+  photoStore.waiting().then((waiting) => {
+    waiting.forEach((photo) => {
+      if (!photos.some((p) => p.key === photo.key)) photos.push(photo);
+      showPendingPhotos(photo.item);
+    });
+    if (pending()) flush();
+  });
 })();
