@@ -39,3 +39,17 @@ def test_the_case_page_puts_the_next_step_before_the_history_on_a_phone(
 ):
     page = login(station_officer).get(reverse("cases:detail", kwargs={"pk": minan_enterprise.pk}))
     assert 'class="col-lg-4 order-first order-lg-last" id="case-side"' in page.content.decode()
+
+
+def test_sort_and_blank_choices_are_chinese(login, station_officer):
+    page = login(station_officer).get(reverse("enterprises:list")).content.decode()
+    assert "名称(降序)" in page and "信用代码(降序)" in page and "更新时间" in page
+    for english in ("descending", "Name", "Updated", "Region", "---------"):
+        assert english not in page, english
+    form = login(station_officer).get(reverse("training:create")).content.decode()
+    assert "---------" not in form
+
+
+def test_the_language_is_simplified_chinese(client, settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert '<html lang="zh-CN">' in client.get(reverse("accounts:login")).content.decode()
