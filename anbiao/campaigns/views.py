@@ -4,7 +4,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from anbiao.campaigns.targets import forecast_line
 from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_id
 from anbiao.enterprises.choices import Industry
 
 INDUSTRY_LABELS = dict(Industry.choices)
@@ -136,14 +137,52 @@ def target_link(campaign: Campaign, metric: str, query: str) -> str:
 @require_GET
 @requires(perms.CAMPAIGN_VIEW)
 def campaign_list(request):
+    campaigns = list(selectors.campaigns_for(request.user))
+    can_manage = perms.has_perm(request.user, perms.CAMPAIGN_MANAGE)
+    templates, uncovered = [], []
+    if can_manage:
+        # 镇街 without a campaign of their own, and the plans a new one can start from.
+        templates = [c for c in campaigns if services.template_path(c)]
+        covered = {c.region_id for c in Campaign.objects.all()}
+        uncovered = [
+            r
+            for r in regions_for(request.user).filter(level="subdistrict").order_by("code")
+            if r.pk not in covered
+        ]
     return render(
         request,
         "campaigns/list.html",
         {
-            "campaigns": selectors.campaigns_for(request.user),
-            "can_manage": perms.has_perm(request.user, perms.CAMPAIGN_MANAGE),
+            "campaigns": campaigns,
+            "can_manage": can_manage,
+            "templates": templates,
+            "uncovered": uncovered,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(perms.CAMPAIGN_MANAGE, message="您没有创建专项行动的权限")
+def campaign_from_template(request):
+    """Create a 镇街's campaign from another's plan (the list page's form)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    template = Campaign.objects.filter(slug=str(request.POST.get("template", ""))[:60]).first()
+    region = regions_for(request.user).filter(pk=parse_id(request.POST.get("region"))).first()
+    if template is None or region is None:
+        messages.error(request, "请选择模板方案和镇街")
+        return redirect("campaigns:list")
+    try:
+        campaign = services.campaign_from_template(
+            actor=request.user, template=template, region=region
+        )
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+        return redirect("campaigns:list")
+    messages.success(
+        request, f"已为{region.name}创建“{campaign.name}”,请核对名称、日期、目标和任务"
+    )
+    return redirect("campaigns:detail", slug=campaign.slug)
 
 
 @require_GET

@@ -81,3 +81,35 @@ def test_the_district_is_offered_to_create_a_campaign_when_none_covers_its_area(
     Campaign.objects.all().delete()
     listing = login(district_officer).get(reverse("campaigns:list")).content.decode()
     assert 'id="no-campaigns"' in listing and reverse("campaigns:create") in listing
+
+
+def test_the_district_creates_a_stations_campaign_from_the_minan_plan(
+    login, district_officer, other_station_officer
+):
+    from anbiao.campaigns.models import Campaign
+    from anbiao.testing.factories import region
+
+    client = login(district_officer)
+    listing = client.get(reverse("campaigns:list")).content.decode()
+    form = listing.split('id="from-template"')[1].split("</form>")[0]
+    assert "新店街道" in form and "民安街道" not in form.split('name="template"')[0]
+    response = client.post(
+        reverse("campaigns:from_template"),
+        {"template": "minan-2025", "region": region("350213002").pk},
+    )
+    campaign = Campaign.objects.get(region__code="350213002")
+    assert response["Location"] == reverse("campaigns:detail", args=[campaign.slug])
+    assert campaign.name == "新店街道安全生产标准化提升工作专项行动"
+    minan = Campaign.objects.get(slug="minan-2025")
+    assert campaign.targets.count() == minan.targets.count() > 0
+    assert campaign.tasks.count() == minan.tasks.count()
+    # the 新店 station now lands on its own campaign's dashboard
+    page = login(other_station_officer).get(reverse("home")).content.decode()
+    assert 'id="no-campaign"' not in page and "target-card" in page
+    again = login(district_officer).post(
+        reverse("campaigns:from_template"),
+        {"template": "minan-2025", "region": region("350213002").pk},
+    )
+    assert (
+        again.status_code == 302 and Campaign.objects.filter(region__code="350213002").count() == 1
+    )

@@ -519,6 +519,11 @@ ROUTES.update(
     {
         "campaigns:list": Route(CAMPAIGN_VIEWERS),
         "campaigns:create": Route(DISTRICT, post=lambda w, p, t: campaign_form()),
+        "campaigns:from_template": Route(
+            DISTRICT,
+            get=405,
+            post=lambda w, p, t: {"template": "minan-2025", "region": region(XINDIAN).pk},
+        ),
         "campaigns:detail": Route(CAMPAIGN_VIEWERS, obj="campaign"),
         "campaigns:edit": Route(
             DISTRICT,
