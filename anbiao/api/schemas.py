@@ -241,7 +241,7 @@ class KpiOut(Schema):
 
 class GuidanceOut(Schema):
     id: int
-    agency_id: int
+    agency_id: int | None = Field(description="机构;安监站自己的服务指导为 null")
     enterprise_id: int
     uscc: str
     visited_on: date
@@ -351,7 +351,9 @@ class CertificateIn(Schema):
 
 
 class GuidanceIn(Schema):
-    agency_id: int | None = Field(None, description="机构;机构用户省略时为本机构")
+    agency_id: int | None = Field(
+        None, description="机构;机构用户省略时为本机构,安监站省略时为本站的服务指导"
+    )
     visited_on: date
     content: str
     issues: str = ""

@@ -85,17 +85,18 @@ def certificate_create(request, ref: str, payload: schemas.CertificateIn):
 )
 @requires(perms.GUIDANCE_RECORD)
 def guidance_create(request, ref: str, payload: schemas.GuidanceIn):
-    """记录一次技术服务(指导)。机构用户记录本机构的;安监站可为任一在册机构记录。"""
+    """记录一次技术服务(指导)。机构用户记录本机构的;安监站可为任一在册机构记录,
+    省略机构时记为安监站自己的服务指导。"""
     user = request.user
     enterprise = enterprise_by_ref(user, ref)
     agency_id = payload.agency_id
     if agency_id is None and user.role == Role.AGENCY:
         agency_id = user.agency_id
-    if agency_id is None:
-        raise ValidationError({"agency_id": "请填写机构"})
-    agency = Agency.objects.filter(pk=agency_id).first()
-    if agency is None:
-        raise ValidationError({"agency_id": f"没有 id 为 {agency_id} 的机构"})
+    agency = None  # the station's own 服务指导, as on the web
+    if agency_id is not None:
+        agency = Agency.objects.filter(pk=agency_id).first()
+        if agency is None:
+            raise ValidationError({"agency_id": f"没有 id 为 {agency_id} 的机构"})
     record = guidance_record(
         actor=user,
         agency=agency,

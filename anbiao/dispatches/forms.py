@@ -9,6 +9,8 @@ from anbiao.core.workdays import add_working_days
 from anbiao.dispatches.choices import RecipientKind
 from anbiao.enterprises.lookup import EnterpriseLookupField
 from anbiao.enterprises.models import Enterprise
+from anbiao.supervision.choices import HazardState
+from anbiao.supervision.models import Hazard
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FILE_HELP = f"可选;{ACCEPTED},按内容校验"
@@ -66,6 +68,12 @@ class DispatchForm(StyledForm):
     tasks = forms.ModelMultipleChoiceField(
         label="关联任务", queryset=Task.objects.none(), required=False
     )
+    hazards = forms.ModelMultipleChoiceField(
+        label="关联隐患",
+        queryset=Hazard.objects.none(),
+        required=False,
+        help_text="可选;未销号的隐患,督办其整改",
+    )
     file = MultipleFileField(label="附件", required=False, help_text=FILE_HELP)
 
     def __init__(self, *args, user, **kwargs):
@@ -82,6 +90,17 @@ class DispatchForm(StyledForm):
         self.fields["tasks"].widget.attrs["size"] = 4
         self.fields["tasks"].label_from_instance = lambda t: (
             f"{t.code} {t.title}(时限 {t.deadline})"
+        )
+        self.fields["hazards"].queryset = (
+            Hazard.objects.restrict(user, "view")
+            .exclude(state=HazardState.CLOSED)
+            .select_related("enterprise")
+            .order_by("deadline", "pk")
+        )
+        self.fields["hazards"].widget.attrs["size"] = 4
+        self.fields["hazards"].label_from_instance = lambda h: (
+            f"{h.enterprise.name}:{h.description[:30]}({h.get_level_display()},"
+            f"整改期限 {h.deadline})"
         )
 
     def clean_enterprises(self):

@@ -81,6 +81,9 @@ class Dispatch(models.Model):
     tasks = models.ManyToManyField(
         "campaigns.Task", verbose_name="关联任务", blank=True, related_name="dispatches"
     )
+    hazards = models.ManyToManyField(
+        "supervision.Hazard", verbose_name="关联隐患", blank=True, related_name="dispatches"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = DispatchQuerySet.as_manager()

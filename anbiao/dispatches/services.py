@@ -69,6 +69,7 @@ def dispatch_issue(
     agency=None,
     enterprises=(),
     tasks=(),
+    hazards=(),
     files=(),
     on: date | None = None,
 ) -> Dispatch:
@@ -96,6 +97,9 @@ def dispatch_issue(
     for linked in enterprises:
         if not in_scope(actor, linked):
             errors["enterprises"] = f"关联企业“{linked.name}”不在您的管辖范围内"
+    for hazard in hazards:
+        if not in_scope(actor, hazard.enterprise):
+            errors["hazards"] = f"关联隐患“{hazard.description[:20]}”不在您的管辖范围内"
     if errors:
         raise ValidationError(errors)
     region = actor.region
@@ -117,6 +121,7 @@ def dispatch_issue(
                     agency=agency if recipient_kind == RecipientKind.AGENCY else None,
                     enterprises=enterprises,
                     tasks=tasks,
+                    hazards=hazards,
                     files=files,
                 )
         except IntegrityError:
@@ -124,7 +129,7 @@ def dispatch_issue(
     raise ValidationError("督办单编号分配冲突,请重试")
 
 
-def _issue(*, actor, region, prefix, on, enterprises, tasks, files, **fields) -> Dispatch:
+def _issue(*, actor, region, prefix, on, enterprises, tasks, hazards, files, **fields) -> Dispatch:
     last = Dispatch.objects.filter(number_prefix=prefix, year=on.year).aggregate(n=Max("serial"))
     serial = (last["n"] or 0) + 1
     to_department = fields["recipient_kind"] == RecipientKind.DEPARTMENT
@@ -148,6 +153,7 @@ def _issue(*, actor, region, prefix, on, enterprises, tasks, files, **fields) ->
     )
     dispatch.enterprises.set(enterprises)
     dispatch.tasks.set(tasks)
+    dispatch.hazards.set(hazards)
     _event(actor=actor, dispatch=dispatch, kind=EventKind.ISSUE, on=on, files=files)
     audit.record(
         actor=actor,

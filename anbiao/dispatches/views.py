@@ -14,10 +14,13 @@ from anbiao.core.evidence import TYPES
 from anbiao.core.excel import Column, xlsx_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_id
 from anbiao.core.workdays import remaining_label
 from anbiao.dispatches import selectors, services
 from anbiao.dispatches.choices import OPEN, RecipientKind, Status
 from anbiao.dispatches.forms import DispatchForm, ReplyForm, VerdictForm
+from anbiao.supervision.choices import HazardState
+from anbiao.supervision.models import Hazard
 
 
 def _deadline_text(dispatch, today) -> str:
@@ -91,7 +94,12 @@ def dispatch_export(request):
 @requires(perms.DISPATCH_ISSUE)
 @require_http_methods(["GET", "POST"])
 def dispatch_create(request):
-    form = DispatchForm(request.POST or None, request.FILES or None, user=request.user)
+    form = DispatchForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial=_initial_for_hazard(request),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -106,6 +114,7 @@ def dispatch_create(request):
                 deadline=data["deadline"],
                 enterprises=data["enterprises"],
                 tasks=data["tasks"],
+                hazards=data["hazards"],
                 files=request.FILES.getlist("file"),
             )
         except ValidationError as exc:
@@ -114,6 +123,33 @@ def dispatch_create(request):
             messages.success(request, f"已下发督办单 {dispatch.number}")
             return redirect("dispatches:detail", pk=dispatch.pk)
     return render(request, "dispatches/form.html", {"form": form})
+
+
+def _initial_for_hazard(request) -> dict:
+    """`?hazard=<id>` (the 督办 button of a hazard): the hazard's enterprise is the recipient and
+    the hazard is linked; a hazard out of scope or closed is simply not offered."""
+    hazard_id = parse_id(request.GET.get("hazard"))
+    if request.method != "GET" or hazard_id is None:
+        return {}
+    hazard = (
+        Hazard.objects.restrict(request.user, "view")
+        .exclude(state=HazardState.CLOSED)
+        .select_related("enterprise")
+        .filter(pk=hazard_id)
+        .first()
+    )
+    if hazard is None:
+        return {}
+    return {
+        "recipient_kind": RecipientKind.ENTERPRISE,
+        "enterprise": hazard.enterprise,
+        "subject": f"{hazard.get_level_display()}隐患整改督办",
+        "content": (
+            f"{hazard.enterprise.name}:{hazard.description}。"
+            f"请于{hazard.deadline}前完成整改并回复。"
+        ),
+        "hazards": [hazard],
+    }
 
 
 @requires(perms.DISPATCH_VIEW)
@@ -135,6 +171,7 @@ def _detail(request, dispatch, reply_form=None, verdict_form=None, status=200):
             "events": selectors.dispatch_events(dispatch),
             "linked_enterprises": dispatch.enterprises.all(),
             "linked_tasks": dispatch.tasks.select_related("campaign"),
+            "linked_hazards": dispatch.hazards.select_related("enterprise"),
             "deadline_text": _deadline_text(dispatch, today),
             "overdue": dispatch.is_open and dispatch.deadline < today,
             "can_reply": can_reply,
@@ -209,6 +246,7 @@ def dispatch_print(request, pk: int):
             "files": issue.files.all() if issue else [],
             "linked_enterprises": dispatch.enterprises.all(),
             "linked_tasks": dispatch.tasks.all(),
+            "linked_hazards": dispatch.hazards.select_related("enterprise"),
         },
     )
 

@@ -207,6 +207,8 @@ def _hazard_page(request, hazard, step_form, status=200):
             "can_rectify": _can(request.user, perms.HAZARD_RECTIFY)
             and hazard.state != HazardState.CLOSED,
             "missing": hazard.missing_plan() if hazard.is_major else [],
+            "can_dispatch": _can(request.user, perms.DISPATCH_ISSUE)
+            and hazard.state != HazardState.CLOSED,
             "today": timezone.localdate(),
         },
         status=status,

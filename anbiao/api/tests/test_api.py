@@ -517,3 +517,46 @@ def test_the_api_docs_page_loads_only_the_apps_own_assets(client, reference):
         assert url.startswith("/"), url  # no other host
         if url.startswith(settings.STATIC_URL):
             assert finders.find(url.removeprefix(settings.STATIC_URL)), url
+
+
+def test_a_stations_own_guidance_is_recorded_alike_through_the_api_and_the_web(
+    client, station_officer
+):
+    """A station records its own 服务指导 (no agency) at an enterprise in its scope, on the web or
+    through the API: the same record and the same change log."""
+    web_e, api_e = (make_enterprise(MINAN) for _ in range(2))
+    visit = {
+        "visited_on": "2025-09-10",
+        "content": "指导建立安全生产责任制",
+        "issues": "未明确岗位职责",
+        "suggestions": "一周内补齐",
+        "staff": "林站长",
+    }
+    client.force_login(station_officer)
+    web = client.post(
+        reverse("agencies:guidance_create"), {"enterprise": web_e.uscc, "agency": "", **visit}
+    )
+    assert web.status_code == 302
+    answer = post(
+        client,
+        f"/api/v1/enterprises/{api_e.uscc}/guidance-records",
+        visit,
+        secret_of(station_officer),
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["agency_id"] is None
+
+    fields = (
+        "agency_id",
+        "visited_on",
+        "content",
+        "issues",
+        "suggestions",
+        "staff",
+        "recorded_by_id",
+    )
+    web_record, api_record = (
+        GuidanceRecord.objects.filter(enterprise=e).values(*fields).get() for e in (web_e, api_e)
+    )
+    assert web_record == api_record
+    assert comparable_audit(web_e) == comparable_audit(api_e)

@@ -26,6 +26,7 @@ def docx_bytes(folder="word"):
         (docx_bytes("word"), "docx"),
         (docx_bytes("xl"), "xlsx"),
     ],
+    ids=["pdf", "png", "jpeg", "ole", "docx", "xlsx"],  # the zips carry the time they were built
 )
 def test_the_type_is_read_from_the_content(data, code):
     assert sniff(data[:16], data).code == code

@@ -269,3 +269,70 @@ def test_list_counts_filters_and_export_stay_in_scope(
     )
     assert "督 办 单" in printed.content.decode()
     travel.stop()
+
+
+def test_a_hazard_is_put_under_dispatch_from_its_page_and_linked(
+    client, station_officer, other_station_officer, minan_enterprise, xindian_enterprise
+):
+    """The hazard page's 下发督办 opens a 督办单 to the hazard's enterprise with the hazard linked;
+    the 督办单 names the hazard; another 街道's hazard cannot be linked."""
+    from anbiao.supervision.services import hazard_register
+
+    hazard = hazard_register(
+        actor=None,
+        enterprise=minan_enterprise,
+        level="major",
+        description="除尘系统未设置泄爆装置",
+        found_on=date(2026, 11, 20),
+        deadline=date(2026, 12, 31),
+    )
+    foreign = hazard_register(
+        actor=None,
+        enterprise=xindian_enterprise,
+        level="general",
+        description="新店通道堵塞",
+        found_on=date(2026, 11, 20),
+    )
+    client.force_login(station_officer)
+    page = client.get(reverse("supervision:hazard", args=[hazard.pk]))
+    assert f"{reverse('dispatches:create')}?hazard={hazard.pk}" in page.content.decode()
+
+    form = client.get(reverse("dispatches:create"), {"hazard": hazard.pk}).context["form"]
+    assert form.initial["hazards"] == [hazard]
+    assert form.initial["enterprise"] == minan_enterprise
+    assert foreign not in form.fields["hazards"].queryset  # not offered
+
+    response = client.post(
+        reverse("dispatches:create"),
+        {
+            "recipient_kind": "enterprise",
+            "enterprise": minan_enterprise.uscc,
+            "subject": form.initial["subject"],
+            "content": form.initial["content"],
+            "working_days": "5",
+            "hazards": [hazard.pk],
+        },
+    )
+    dispatch = Dispatch.objects.get()
+    assert response.status_code == 302
+    assert list(dispatch.hazards.all()) == [hazard]
+    detail = client.get(reverse("dispatches:detail", args=[dispatch.pk])).content.decode()
+    assert "除尘系统未设置泄爆装置" in detail
+    assert (
+        "除尘系统未设置泄爆装置"
+        in client.get(reverse("dispatches:print", args=[dispatch.pk])).content.decode()
+    )
+
+    refused = client.post(
+        reverse("dispatches:create"),
+        {
+            "recipient_kind": "enterprise",
+            "enterprise": minan_enterprise.uscc,
+            "subject": "越权关联",
+            "content": "x",
+            "working_days": "5",
+            "hazards": [foreign.pk],
+        },
+    )
+    assert refused.status_code == 200 and "hazards" in refused.context["form"].errors
+    assert Dispatch.objects.count() == 1
