@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "anbiao.training",
     "anbiao.notifications",
     "anbiao.dispatches",
+    "anbiao.filings",
     "anbiao.supervision",
     "anbiao.api",
     "anbiao.demo",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("training/", include("anbiao.training.urls")),
     path("notifications/", include("anbiao.notifications.urls")),
     path("dispatches/", include("anbiao.dispatches.urls")),
+    path("filings/", include("anbiao.filings.urls")),
     path("supervision/", include("anbiao.supervision.urls")),
     path("api/v1/", include(api_urls, namespace="api")),
     path("api-tokens/", include(token_urls, namespace="tokens")),

@@ -72,6 +72,13 @@ DISPATCH_VIEW = "dispatch.view"
 DISPATCH_ISSUE = "dispatch.issue"  # issue, accept, return (the issuing unit's own)
 DISPATCH_REPLY = "dispatch.reply"  # reply and hand in (those sent to one's unit)
 DISPATCH_EXPORT = "dispatch.export"
+# --- 信息报送 and the district's roll-up (anbiao/filings): a station files its 镇街's figures;
+# the district receives (签收) or returns (退回) them and reads every 镇街 on one page. Which
+# filings: those of the user's region subtree (anbiao/filings/selectors.py).
+FILING_VIEW = "filing.view"
+FILING_SUBMIT = "filing.submit"  # file one's own 镇街's figures for a period
+FILING_RECEIVE = "filing.receive"  # 签收 / 退回 the filings of one's district
+ROLLUP_VIEW = "rollup.view"  # all 镇街 of the district on one page, and its export
 # --- Supervision (anbiao/supervision): inspections, hazards, classes, plans, risk register.
 # Where: the enterprise scope. The enterprise user sees its own inspections, rectifies its own
 # hazards and keeps its own risk register; the station inspects, reviews and plans.
@@ -123,6 +130,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SCHEDULE_VIEW,
             DISPATCH_VIEW,
             DISPATCH_EXPORT,
+            # 信息报送 and the roll-up
+            FILING_VIEW,
+            ROLLUP_VIEW,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -163,6 +173,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DISPATCH_VIEW,
             DISPATCH_ISSUE,
             DISPATCH_EXPORT,
+            # 信息报送 and the roll-up
+            FILING_VIEW,
+            FILING_RECEIVE,
+            ROLLUP_VIEW,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,
@@ -230,6 +244,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             DISPATCH_VIEW,
             DISPATCH_ISSUE,
             DISPATCH_EXPORT,
+            # 信息报送
+            FILING_VIEW,
+            FILING_SUBMIT,
             # supervision
             INSPECTION_VIEW,
             HAZARD_VIEW,

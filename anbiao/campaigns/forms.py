@@ -1,8 +1,9 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from anbiao.campaigns import metrics
-from anbiao.campaigns.choices import TaskStatus
+from anbiao.campaigns.choices import FilingFrequency, TaskStatus
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.core.forms import StyledForm, StyledModelForm
 from anbiao.core.parsing import SaneDateField
@@ -51,6 +52,8 @@ class CampaignForm(StyledModelForm):
             "starts_on",
             "ends_on",
             "summary",
+            "filing_frequency",
+            "filing_due_days",
         ]
         widgets = {
             "issued_on": DATE_INPUT,
@@ -65,6 +68,18 @@ class CampaignForm(StyledModelForm):
         self.fields["region"].queryset = regions
         if self.instance.pk:
             self.fields["slug"].disabled = True
+        # The 信息报送 schedule may be left out: 不定期, due 10 days after a period.
+        self.fields["filing_frequency"].required = False
+        self.fields["filing_due_days"].required = False
+        self.fields["filing_due_days"].max_value = 90
+        self.fields["filing_due_days"].validators.append(MaxValueValidator(90))
+
+    def clean_filing_frequency(self):
+        return self.cleaned_data.get("filing_frequency") or FilingFrequency.NONE
+
+    def clean_filing_due_days(self):
+        value = self.cleaned_data.get("filing_due_days")
+        return 10 if value is None else value
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from anbiao.accounts.models import DepartmentIndustry, Region
+from anbiao.campaigns.choices import FilingFrequency
 from anbiao.campaigns.metrics import METRICS
 from anbiao.campaigns.models import Campaign, DivisionEntry, Phase, Target, Task
 from anbiao.enterprises.choices import Industry, Size
@@ -61,12 +62,14 @@ ALLOWED_KEYS = {
         "tasks",
         "targets",
         "division",
+        "filing",
     },
     "phases": {"code", "name", "starts_on", "ends_on", "description"},
     "tasks": {"code", "phase", "title", "deadline", "department", "deliverable"},
     "targets": {"code", "label", "metric", "threshold", "deadline", "cap_metric"},
     "division": {"department", "responsibilities", "industries"},
 }
+FILING_KEYS = {"frequency", "due_days"}
 SECTION_NAMES = {"phases": "阶段", "tasks": "任务", "targets": "目标", "division": "分工"}
 
 
@@ -75,6 +78,13 @@ def _check_keys(data: dict) -> None:
     unknown = set(data) - ALLOWED_KEYS[""]
     if unknown:
         raise ValidationError(f"专项行动含未知字段 {sorted(unknown)}")
+    filing = data.get("filing")
+    if filing is not None:
+        if not isinstance(filing, dict):
+            raise ValidationError("报送安排 filing 应写成 frequency 和 due_days 两项")
+        extra = set(filing) - FILING_KEYS
+        if extra:
+            raise ValidationError(f"报送安排 filing 含未知字段 {sorted(extra)}")
     for section, allowed in ALLOWED_KEYS.items():
         for index, item in enumerate(data.get(section) or [] if section else [], start=1):
             extra = set(item) - allowed
@@ -96,6 +106,7 @@ def _validate(data: dict) -> None:
     bad = [s for s in data.get("sizes", []) if s not in Size.values]
     if bad:
         raise ValidationError(f"未知的企业规模 {bad}(可选 {Size.values})")
+    _validate_filing(data.get("filing") or {})
     for target in data.get("targets", []):
         where = f"目标 {target.get('code', '?')} "
         for key in ("metric", "cap_metric"):
@@ -110,6 +121,18 @@ def _validate(data: dict) -> None:
             and not 0 <= float(target.get("threshold", -1)) <= 1
         ):
             raise ValidationError(f"{where}是比率指标,目标值应在0到1之间")
+
+
+def _validate_filing(filing: dict) -> None:
+    """The filing schedule (信息报送): a frequency and the days after a period's end it is due."""
+    frequency = filing.get("frequency", FilingFrequency.NONE)
+    if frequency not in FilingFrequency.values:
+        raise ValidationError(
+            f"报送安排的 frequency“{frequency}”无效(可选 {FilingFrequency.values})"
+        )
+    due_days = filing.get("due_days", 10)
+    if isinstance(due_days, bool) or not isinstance(due_days, int) or not 0 <= due_days <= 90:
+        raise ValidationError(f"报送安排的 due_days“{due_days}”应为0到90之间的整数")
 
 
 def load_campaign_file(path: Path) -> LoadResult:
@@ -143,6 +166,8 @@ def load_campaign(data: dict, *, digest: str = "") -> LoadResult:
         "starts_on": _date(data, "starts_on", "专项行动"),
         "ends_on": _date(data, "ends_on", "专项行动"),
         "summary": data.get("summary", ""),
+        "filing_frequency": (data.get("filing") or {}).get("frequency", FilingFrequency.NONE),
+        "filing_due_days": (data.get("filing") or {}).get("due_days", 10),
         "source_digest": digest,
     }
     campaign, created = Campaign.objects.update_or_create(slug=data["slug"], defaults=fields)

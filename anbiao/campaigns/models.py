@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from anbiao.accounts import permissions as perms
-from anbiao.campaigns.choices import TaskStatus
+from anbiao.campaigns.choices import FilingFrequency, TaskStatus
 from anbiao.core.models import StoredFile
 from anbiao.enterprises.choices import Size
 
@@ -49,6 +49,14 @@ class Campaign(models.Model):
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     summary = models.TextField("目标概述", blank=True)
+    # 信息报送: how often each 镇街 files its figures, and how many days after the end of a
+    # period the filing is due (docs/filings.md).
+    filing_frequency = models.CharField(
+        "报送频次", max_length=10, choices=FilingFrequency.choices, default=FilingFrequency.NONE
+    )
+    filing_due_days = models.PositiveSmallIntegerField(
+        "报送期限(期末后天数)", default=10, help_text="每期结束后多少天内报送"
+    )
     source_digest = models.CharField("来源文件摘要", max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -29,6 +29,8 @@ NAVIGATION = (
     ("监管检查", "ti-clipboard-check", "supervision:home", perms.HAZARD_VIEW, "/supervision/"),
     ("机构与专家", "ti-briefcase", "agencies:list", perms.AGENCY_VIEW, "/agencies/"),
     ("督办", "ti-speakerphone", "dispatches:list", perms.DISPATCH_VIEW, "/dispatches/"),
+    ("信息报送", "ti-send", "filings:list", perms.FILING_VIEW, "/filings/"),
+    ("各镇街汇总", "ti-chart-bar", "filings:rollup", perms.ROLLUP_VIEW, "/filings/rollup/"),
     ("消息提醒", "ti-bell", "notifications:list", perms.NOTIFICATION_VIEW, "/notifications/"),
     (
         "定时任务",

@@ -435,5 +435,8 @@ def _build_demo(seed: int) -> tuple[DemoSummary, list[User]]:
     from anbiao.dispatches.demo import build_dispatches_demo, run_schedule_once
 
     build_dispatches_demo()
+    from anbiao.filings.demo import build_filings_demo
+
+    build_filings_demo()
     run_schedule_once()
     return summary, users

@@ -57,7 +57,7 @@ def rule_choices() -> list[tuple[str, str]]:
 
 
 def rule_names() -> dict[str, str]:
-    return dict(rule_choices()) | {"dispatch": "督办", "digest": "每周摘要"}
+    return dict(rule_choices()) | {"dispatch": "督办", "digest": "每周摘要", "filing": "信息报送"}
 
 
 @lru_cache(maxsize=4)

@@ -241,6 +241,10 @@ def run_check(job_id: int) -> None:
     if outcome.total == 0:
         job.status = S.CHECK_FAILED
         job.errors = [RowError(0, "", "文件中没有数据行").as_dict()]
+    if job.status == S.CHECKED:  # would confirming change figures already filed?
+        job.report["filed_changes"] = registry.preview_notices(
+            job, lambda: _run(job, dry_run=False)
+        )
     job.save()
 
 

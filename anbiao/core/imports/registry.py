@@ -7,10 +7,13 @@ mapping, progress)` returning an ImportOutcome (anbiao/core/imports/outcome.py).
 without writing; `mapping` maps header texts to column keys; `progress(rows_done)` may be called.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from anbiao.core.imports.reader import Column
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,28 @@ def register(
         targeted=targeted,
         dated=dated,
     )
+
+
+# Checks that look at what a previewed import would change beyond its rows (an already-filed
+# period's figures: anbiao/filings/changes.py): fn(job, apply) -> notices, where `apply()` runs
+# the import for real and must be called only inside a transaction the check rolls back.
+PREVIEW_CHECKS: list[Callable] = []
+
+
+def register_preview_check(check: Callable) -> None:
+    if check not in PREVIEW_CHECKS:
+        PREVIEW_CHECKS.append(check)
+
+
+def preview_notices(job, apply: Callable) -> list[str]:
+    """The notices of every preview check; a failing check never fails the preview."""
+    notices: list[str] = []
+    for check in PREVIEW_CHECKS:
+        try:
+            notices += check(job, apply)
+        except Exception:
+            log.exception("preview check %s failed", check)
+    return notices
 
 
 def get(kind: str) -> ImportKind:

@@ -1280,6 +1280,63 @@ OBJECTS.update(
 )
 
 
+# --- 信息报送 (anbiao/filings): the shipped minan-2025 plan covers 民安 only, so only 民安's
+# station files; the district receives and returns; the district and the administrator read the
+# roll-up of every 镇街.
+FILING_READERS = frozenset({"district_officer", "admin_user"}) | STATIONS
+ROLLUP_READERS = frozenset({"district_officer", "admin_user"})
+
+
+def filing_of(w, t):
+    key = f"filing-{t}"
+    if key not in w:
+        from anbiao.campaigns.models import Campaign
+        from anbiao.filings.services import filing_submit
+
+        w[key] = filing_submit(
+            actor=w["station_officer"],
+            campaign=Campaign.objects.get(slug="minan-2025"),
+            as_of=date(2025, 6, 30),
+        )
+    return w[key]
+
+
+ROUTES.update(
+    {
+        "filings:list": Route(FILING_READERS),
+        "filings:create": Route(
+            frozenset({"station_officer"}),
+            get=405,
+            post={"campaign": "minan-2025", "as_of": "2025-06-30"},
+        ),
+        "filings:detail": Route(FILING_READERS, obj="filing"),
+        "filings:file": Route(FILING_READERS, obj="filing_file"),
+        "filings:lists": Route(FILING_READERS, obj="filing"),
+        "filings:receive": Route(DISTRICT, obj="filing", get=405, post={}),
+        "filings:return": Route(DISTRICT, obj="filing", get=405, post={"comment": "矩阵退回"}),
+        "filings:rollup": Route(ROLLUP_READERS),
+        "filings:rollup_export": Route(ROLLUP_READERS),
+    }
+)
+OBJECTS.update(
+    {
+        "filing": {"minan": lambda w: {"pk": filing_of(w, "minan").pk}},
+        "filing_file": {
+            "minan": lambda w: {
+                "pk": filing_of(w, "minan").pk,
+                "file_pk": filing_of(w, "minan").files.get().pk,
+            }
+        },
+    }
+)
+
+
+def filing_models():
+    from anbiao.filings.models import Filing, FilingFile
+
+    return (Filing, FilingFile)
+
+
 def notification_models():
     from anbiao.dispatches.models import Dispatch, DispatchEvent
     from anbiao.notifications.models import Notification, NotificationPreference
@@ -1301,6 +1358,7 @@ def snapshot() -> dict:
             SurveyFinding,
             *campaign_models(),
             *notification_models(),
+            *filing_models(),
             *supervision_models(),
             *api_models(),
         )

@@ -145,8 +145,12 @@ def test_the_command_runs_the_real_jobs_and_says_what_they_did(capsys, reference
         call_command("run_scheduled")
     out = capsys.readouterr().out
     assert "证书状态每日更新 2026-03-05:完成" in out
-    # The shipped plan's tasks past their deadline are reminded of.
-    assert "到期提醒 2026-03-05:完成 发送提醒 6 条(工作任务逾期 6)" in out
+    # The shipped plan's tasks past their deadline are reminded of, and its monthly 信息报送:
+    # February's is due that day, January's (due 02-05) is overdue.
+    assert (
+        "到期提醒 2026-03-05:完成 发送提醒 8 条(工作任务逾期 6、信息报送即将到期 1、信息报送逾期 1)"
+        in out
+    )
     assert "每周提醒摘要邮件 2026-03-02:完成" in out
     with at(date(2026, 3, 5) + timedelta(hours=1)):
         call_command("run_scheduled")

@@ -1,14 +1,32 @@
 import json
+from datetime import date, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from anbiao.accounts.models import Region
+from anbiao.campaigns.asknown import known_at
 from anbiao.campaigns.metrics import FUTURE_DATE, METRICS, Scope
 from anbiao.campaigns.models import Campaign
 from anbiao.campaigns.targets import evaluate_all, kpi_document
 from anbiao.core.imports.reader import CellError, parse_date
 from anbiao.enterprises.models import Enterprise
+
+
+def known_at_moment(text: str) -> datetime:
+    """`--known-at`: a local date (its end) or date and time; refused when unreadable."""
+    try:
+        if "T" in text or " " in text:
+            moment = datetime.fromisoformat(text.strip())
+        else:
+            moment = datetime.combine(date.fromisoformat(text.strip()), time.max)
+    except ValueError as exc:
+        raise CommandError(
+            f"--known-at“{text}”不是有效的时间(YYYY-MM-DD 或 YYYY-MM-DDTHH:MM)"
+        ) from exc
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
 
 
 def show(value, is_rate: bool) -> str:
@@ -24,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--campaign", required=True, help="专项行动代号,如 minan-2025")
         parser.add_argument("--as-of", help="统计日期,默认今天")
         parser.add_argument("--region", help="区划代码(限于专项行动的实施区域内)")
+        parser.add_argument(
+            "--known-at",
+            help="只用此时刻前已录入的数据计算(YYYY-MM-DD 或 YYYY-MM-DDTHH:MM,本地时间;"
+            "只写日期指当天结束时),即“按当时已知”",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -47,12 +70,24 @@ class Command(BaseCommand):
                     f"{region.name}不在该专项行动的实施区域({campaign.region.name})内"
                 )
         scope = Scope(campaign, Enterprise.objects.all(), on, region)
+        if options["known_at"]:
+            at = known_at_moment(options["known_at"])
+            with known_at(at):
+                self._write(campaign, scope, options, at)
+        else:
+            self._write(campaign, scope, options, None)
+
+    def _write(self, campaign, scope, options, at) -> None:
+        on = scope.on
         if options["json"]:
             document = kpi_document(scope)
+            if at is not None:
+                document["known_at"] = at.isoformat()
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
             return
         metrics, targets = evaluate_all(scope)
-        self.stdout.write(f"{campaign.name}  截至 {on}  区域:{scope.area.name}")
+        known = f"  按 {timezone.localtime(at):%Y-%m-%d %H:%M} 时已知" if at else ""
+        self.stdout.write(f"{campaign.name}  截至 {on}  区域:{scope.area.name}{known}")
         for key, metric in METRICS.items():
             self.stdout.write(
                 f"  {metric.label:<10}{show(metrics[key], metric.is_rate):>10}   {key}"
