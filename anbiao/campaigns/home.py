@@ -41,7 +41,11 @@ def home(request):
     # An expert's day is the reviews waiting for them: land on 待我评审, not on enterprise cards.
     if user.role == Role.EXPERT:
         desk = case_selectors.reviewer_desk(user=user)
-        return render(request, "core/home.html", {"desk": desk, "review_days": review_days()})
+        return render(
+            request,
+            "core/home.html",
+            {"desk": desk, "review_days": review_days(), "summary": summary},
+        )
     # Enterprise and agency users work on a handful of enterprises: show them by name.
     mine = None
     if user.role in ("enterprise", "agency") and summary is not None:
