@@ -3,6 +3,7 @@
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,3 +79,49 @@ def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
             ],
         )
     book.close()
+
+
+class Transactions:
+    """Times the transactions run on `connection` while in use (`with Transactions(c) as t:`):
+    from a transaction's first statement to its commit or rollback — on SQLite, how long the
+    write lock was held and others' writes could wait. `longest` and `total` are seconds."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.longest = self.total = 0.0
+        self.count = 0
+        self.started = None
+
+    def _statement(self, execute, sql, params, many, context):
+        if self.started is None and self.connection.in_atomic_block:
+            self.started = time.perf_counter()
+        return execute(sql, params, many, context)
+
+    def _ended(self):
+        if self.started is not None:
+            seconds = time.perf_counter() - self.started
+            self.longest = max(self.longest, seconds)
+            self.total += seconds
+            self.count += 1
+            self.started = None
+
+    def __enter__(self):
+        connection = self.connection
+        self.commit, self.rollback = connection.commit, connection.rollback
+
+        def commit():
+            self.commit()
+            self._ended()
+
+        def rollback():
+            self.rollback()
+            self._ended()
+
+        connection.commit, connection.rollback = commit, rollback
+        self.wrapper = connection.execute_wrapper(self._statement)
+        self.wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.wrapper.__exit__(*exc)
+        self.connection.commit, self.connection.rollback = self.commit, self.rollback

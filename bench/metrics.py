@@ -5,8 +5,11 @@ events, certificates with renewals) in an empty database, then time
 - all metrics for one date (`anbiao.campaigns.metrics.compute`),
 - the 24-point monthly series of the dashboard's burn-up chart,
 - the dashboard page itself (test client, logged in as the 民安 station officer),
-and a single hand-written SQL aggregate of eligible/started/completed (the floor).
-Budgets (DESIGN §7, issue 5): one date at 100k under 1 s and within 3× the floor; page < 1.5 s.
+and two hand-written SQL aggregates of eligible/started/completed: the window query over the raw
+facts (the old floor, slower than the engine) and the fair floor of issue 13 — the best single
+statement on the schema we have (the ledger spans, the cases' start dates, the certificates) —
+to which the engine's one date is compared.
+Budgets (issue 13): one date at 100k ≤ 3× the fair floor; page cold < 1 s.
 """
 
 import random
@@ -43,6 +46,22 @@ SELECT COUNT(*),
        WHERE c.enterprise_id = eligible.enterprise_id AND ct.issued_on <= %(on)s
          AND ct.expires_on >= %(on)s AND NOT ct.void) THEN 1 ELSE 0 END)
 FROM eligible
+"""
+
+# Issue 13's fair floor: eligible / started / completed on the date in one statement.
+FAIR_FLOOR_SQL = """
+WITH elig AS (
+  SELECT s.enterprise_id FROM enterprises_ledgerspan s
+  WHERE s.starts_on <= %(on)s AND (s.ends_on IS NULL OR s.ends_on > %(on)s)
+    AND s.in_ledger AND s.status = 'operating' AND s.size IN ('small', 'micro')
+    AND NOT s.torch_zone AND s.eligibility = '1')
+SELECT COUNT(*),
+  SUM(CASE WHEN EXISTS(SELECT 1 FROM cases_case c WHERE c.enterprise_id = elig.enterprise_id
+       AND c.started_on <= %(on)s) THEN 1 ELSE 0 END),
+  SUM(CASE WHEN EXISTS(SELECT 1 FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
+       WHERE c.enterprise_id = elig.enterprise_id AND ct.issued_on <= %(on)s
+         AND ct.expires_on >= %(on)s AND NOT ct.void) THEN 1 ELSE 0 END)
+FROM elig
 """
 
 
@@ -141,8 +160,8 @@ def main(sizes: list[int]) -> None:
     )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(officer)
-    print(f"database: {connection.vendor}")
-    header = ("size", "one date", "floor", "× floor", "24 pts", "page", "cached")
+    print(f"database: {connection.vendor}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    header = ("size", "one date", "old flr", "fair flr", "× fair", "24 pts", "page", "cached")
     print(" ".join(f"{h:>8}" for h in header) + "  budget")
     for size in sizes:
         for model in (Certificate, CaseEvent, Case, EnterpriseFact, Enterprise):
@@ -158,6 +177,9 @@ def main(sizes: list[int]) -> None:
             floor = timed(lambda: cursor.execute(FLOOR_SQL, {"on": ON}) or cursor.fetchall())
             cursor.execute(FLOOR_SQL, {"on": ON})
             hand = cursor.fetchone()
+            fair = timed(lambda: cursor.execute(FAIR_FLOOR_SQL, {"on": ON}) or cursor.fetchall())
+            cursor.execute(FAIR_FLOOR_SQL, {"on": ON})
+            fair_values = tuple(int(v or 0) for v in cursor.fetchone())
         values = compute(scope)
         assert (values["eligible_total"], values["started"], values["completed"]) == tuple(
             int(v or 0) for v in hand
@@ -169,10 +191,12 @@ def main(sizes: list[int]) -> None:
         cold = time.perf_counter() - start
         assert response.status_code == 200 and b"dashboard-data" in response.content
         warm = timed(lambda: client.get("/", {"as_of": ON.isoformat()}), repeat=2)
-        ok = one < 1 and one <= 3 * floor and cold < 1.5
+        ok = one <= 3 * fair and cold < 1
+        agree = fair_values == tuple(int(v or 0) for v in hand)
         print(
-            f"{size:>8} {one:>9.2f} {floor:>7.2f} {one / floor:>8.1f} {month:>8.2f} "
-            f"{cold:>7.2f} {warm:>7.2f}  {'ok' if ok else 'OVER'}"
+            f"{size:>8} {one:>8.2f} {floor:>8.2f} {fair:>8.3f} {one / fair:>8.1f} {month:>8.2f} "
+            f"{cold:>8.2f} {warm:>8.2f}  {'ok' if ok else 'OVER'}"
+            + ("" if agree else f" (fair floor counts {fair_values}, engine {hand})")
         )
 
 

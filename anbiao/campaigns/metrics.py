@@ -701,6 +701,9 @@ def enterprises_behind(scope: Scope, key: str) -> QuerySet[Enterprise]:
 # --- new enterprises and why they are new ----------------------------------------------------
 
 
+ID_CHUNK = 5_000  # ids per `IN (…)`: within SQLite's limit on bound variables (32,766)
+
+
 def entry_reasons(scope: Scope, ids: list[int]) -> dict[int, str]:
     """Why each of these new enterprises is new on the date: the latest recorded `ENTRY` fact
     on or before it, else what changed on its first day in scope, read from the ledger span
@@ -709,33 +712,38 @@ def entry_reasons(scope: Scope, ids: list[int]) -> dict[int, str]:
     campaign = scope.campaign
     regions = set(campaign_region_ids(campaign))
     reasons: dict[int, str] = {}
-    recorded = (
-        EnterpriseFact.objects.filter(
-            enterprise__in=ids, kind=FactKind.ENTRY, effective_on__lte=scope.on
-        )
-        .order_by("enterprise", "effective_on", "id")
-        .values_list("enterprise", "value")
-    )
-    for pk, value in recorded:
-        reasons[pk] = value
-    first = {}
-    for pk, starts_on in (
-        in_scope_spans(campaign, list(regions))
-        .filter(enterprise__in=[pk for pk in ids if pk not in reasons])
-        .order_by("enterprise", "-starts_on")
-        .values_list("enterprise", "starts_on")
-    ):
-        first[pk] = starts_on  # the earliest, as rows come latest first
-    before = (
-        {
-            span.enterprise_id: span
-            for span in LedgerSpan.objects.filter(
-                Q(*[Q(enterprise=pk, ends_on=on) for pk, on in first.items()], _connector=Q.OR)
+    for start in range(0, len(ids), ID_CHUNK):
+        recorded = (
+            EnterpriseFact.objects.filter(
+                enterprise__in=ids[start : start + ID_CHUNK],
+                kind=FactKind.ENTRY,
+                effective_on__lte=scope.on,
             )
-        }
-        if first
-        else {}
-    )
+            .order_by("enterprise", "effective_on", "id")
+            .values_list("enterprise", "value")
+        )
+        for pk, value in recorded:
+            reasons[pk] = value
+    first = {}
+    unexplained = [pk for pk in ids if pk not in reasons]
+    for start in range(0, len(unexplained), ID_CHUNK):
+        for pk, starts_on in (
+            in_scope_spans(campaign, list(regions))
+            .filter(enterprise__in=unexplained[start : start + ID_CHUNK])
+            .order_by("enterprise", "-starts_on")
+            .values_list("enterprise", "starts_on")
+        ):
+            first[pk] = starts_on  # the earliest, as rows come latest first
+    # The span that ended the day each one entered. Looked up in chunks of ids and matched here:
+    # one OR term per enterprise overflows SQLite's expression depth beyond ~1,000 of them.
+    before = {}
+    pending = list(first)
+    for start in range(0, len(pending), ID_CHUNK):
+        chunk = pending[start : start + ID_CHUNK]
+        days = {first[pk] for pk in chunk}
+        for span in LedgerSpan.objects.filter(enterprise__in=chunk, ends_on__in=days):
+            if span.ends_on == first[span.enterprise_id]:
+                before[span.enterprise_id] = span
     sizes = {str(s) for s in campaign.sizes}
     for pk in ids:
         if pk in reasons:

@@ -9,6 +9,11 @@ The rules of order are not repeated here. The rows of each enterprise are replay
 savepoint, so a refused step writes nothing and the table's reason is reported on its row. Once a
 row of an enterprise is wrong, that enterprise's later rows are not tried: what they may do
 depends on the wrong one. All or nothing by default; `skip_invalid` keeps what went through.
+
+The check (a dry run) replays the same way, but enterprise by enterprise in short transactions
+that are all rolled back (anbiao/core/imports/batches.py), so it never holds the write lock for
+long: enterprises do not depend on each other, except through certificate numbers, which are
+checked across the file in memory first.
 """
 
 from collections import defaultdict
@@ -23,6 +28,7 @@ from anbiao.cases import conf, scoring, services
 from anbiao.cases.choices import EventKind
 from anbiao.cases.models import Case
 from anbiao.cases.selectors import visible_enterprises
+from anbiao.core.imports.batches import try_in_rolled_back_batches
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -170,16 +176,26 @@ HELP_TEXT = (
 
 
 def _mark_duplicates(rows: list[ParsedRow]) -> None:
-    """The same step of the same enterprise on the same day, twice in the file."""
+    """The same step of the same enterprise on the same day, twice in the file; and a
+    certificate number given to two certificates (numbers are unique among certificates, and
+    this is the one rule that spans enterprises, so the check finds it here, not in replay)."""
     first: dict[tuple, int] = {}
+    numbers: dict[str, int] = {}
     for row in rows:
         key = tuple(row.values.get(k) for k in ("uscc", "kind", "on"))
         if not all(key):
             continue
         if key in first:
             row.error("kind", f"与第{first[key]}行重复(同一企业、同一事项、同一日期)")
+            continue
+        first[key] = row.number
+        number = (row.values.get("number") or "").strip()
+        if row.values["kind"] not in services.CERTIFICATE_KINDS or not number:
+            continue
+        if number in numbers:
+            row.error("number", f"证书编号“{number}”与第{numbers[number]}行重复")
         else:
-            first[key] = row.number
+            numbers[number] = row.number
 
 
 def _enterprises(rows: list[ParsedRow], user) -> dict[str, Enterprise]:
@@ -328,15 +344,23 @@ def import_progress(
         if row.values.get("uscc") in enterprises:
             by_enterprise[row.values["uscc"]].append(row)
     outcome = ImportOutcome.for_table(table)
-    with transaction.atomic():
-        for code, rows in by_enterprise.items():
-            _replay(rows, enterprises[code], user, outcome)
+    if dry_run:  # tried enterprise by enterprise, in short rolled-back transactions
+        try_in_rolled_back_batches(
+            by_enterprise.items(),
+            lambda item: _replay(item[1], enterprises[item[0]], user, outcome),
+        )
         outcome.invalid = sum(1 for row in table.rows if not row.valid)
         refused = bool(outcome.invalid) and not skip_invalid
-        if refused or dry_run:
-            transaction.set_rollback(True)
-        else:
-            outcome.written = True
+    else:
+        with transaction.atomic():
+            for code, rows in by_enterprise.items():
+                _replay(rows, enterprises[code], user, outcome)
+            outcome.invalid = sum(1 for row in table.rows if not row.valid)
+            refused = bool(outcome.invalid) and not skip_invalid
+            if refused:
+                transaction.set_rollback(True)
+            else:
+                outcome.written = True
     if refused:
         outcome.created = outcome.unchanged = 0  # nothing is written, as the ledger reports it
     outcome.errors = table.errors

@@ -66,6 +66,35 @@ class MissingFileMiddleware:
         return None
 
 
+class DatabaseBusyMiddleware:
+    """A write that still finds SQLite locked after its busy timeout (another writer held the
+    lock longer: a very large import on a slow disk) answers a Chinese 503 page with
+    Retry-After instead of a 500 (docs/operations.md, "Troubleshooting")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import OperationalError
+
+        text = str(exception)
+        if not isinstance(exception, OperationalError) or (
+            "locked" not in text and "busy" not in text
+        ):
+            return None
+        import logging
+
+        from django.template.response import TemplateResponse
+
+        logging.getLogger(__name__).warning("database busy: %s %s", request.method, request.path)
+        response = TemplateResponse(request, "503.html", status=503)
+        response["Retry-After"] = "10"
+        return response.render()
+
+
 class ClientAddressMiddleware:
     """The client's address for everything that records or limits by address (login log,
     change log, lockout by address). Behind the proxy every request comes from the proxy, so the

@@ -87,7 +87,8 @@ class ImportJob(models.Model):
         EXPERT = "expert", "专家"
 
     class Status(models.TextChoices):
-        # Checking writes nothing; only 导入中 → 已完成 changes data, in one transaction.
+        # Checking writes nothing; only 导入中 → 已完成 changes data (in one transaction, or in
+        # whole batches for a ledger: anbiao/enterprises/importers.py).
         CHECKING = "checking", "检查中"
         CHECKED = "checked", "检查通过"
         CHECK_FAILED = "check_failed", "检查失败"

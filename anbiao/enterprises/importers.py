@@ -6,6 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from anbiao.accounts.models import Region
@@ -295,7 +296,8 @@ def import_ledger(
 
     A dry run reads only. On a real run the communities the file names under the officer's own
     镇街 are created first (they are listed in the check as 将新增社区), then the rows are
-    written, all in one transaction. Raises ImportFileError when the file cannot be read.
+    written in batches of `ANBIAO_IMPORT_WRITE_BATCH_ROWS`, each one transaction. Raises
+    ImportFileError when the file cannot be read.
     """
 
     table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
@@ -320,13 +322,28 @@ def import_ledger(
             )
             for name in outcome.new_communities
         }
-        for row in valid:
-            if row.values.get("new_community"):
-                row.values["region"] = created[row.values["new_community"]]
-        outcome.created, outcome.updated, outcome.unchanged = ledger_upsert(
-            actor=user, rows=[r.values for r in valid], effective_on=effective_on
-        )
-        outcome.written = True
+    for row in valid:
+        if row.values.get("new_community"):
+            row.values["region"] = created[row.values["new_community"]]
+    # Written in batches, each its own transaction: SQLite has one writer at a time, and a
+    # province's ledger written in one transaction held the write lock longer than other users'
+    # logins wait (docs/import-ledger.md, "Other users while a file is checked or imported").
+    # The import is keyed by USCC, so one stopped between two batches is completed by running it
+    # again: what was written is found unchanged, nothing is written twice.
+    size = settings.ANBIAO_IMPORT_WRITE_BATCH_ROWS
+    for start in range(0, len(valid), size):
+        with transaction.atomic():
+            counts = ledger_upsert(
+                actor=user,
+                rows=[r.values for r in valid[start : start + size]],
+                effective_on=effective_on,
+            )
+        outcome.created += counts[0]
+        outcome.updated += counts[1]
+        outcome.unchanged += counts[2]
+        if progress is not None:
+            progress(start + size)
+    outcome.written = True
     return outcome
 
 

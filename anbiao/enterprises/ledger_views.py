@@ -1,7 +1,7 @@
 """The 应创台账 as of a date, and its 附件3 export."""
 
 from django import forms
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -9,12 +9,12 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require, requires
 from anbiao.accounts.scope import regions_for
 from anbiao.core.forms import StyledForm
-from anbiao.core.official_forms import official_form_response
+from anbiao.core.official_forms import official_form_response, write_official_form
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import SaneDateField
-from anbiao.enterprises import ledger
+from anbiao.enterprises import export_jobs, ledger
 from anbiao.enterprises.ledger_export import ledger_form
-from anbiao.enterprises.models import Enterprise
+from anbiao.enterprises.models import Enterprise, ExportJob
 
 VIEWS = (
     ("eligible", "应创企业"),
@@ -43,14 +43,18 @@ LEDGER_DENIED = "您没有查看台账的权限"
 
 
 def _ledger(request):
-    require(request.user, perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
-    form = LedgerForm(request.GET or None, user=request.user)
+    return _ledger_for(request.user, request.GET)
+
+
+def _ledger_for(user, params):
+    require(user, perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
+    form = LedgerForm(params or None, user=user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     on = data.get("as_of") or timezone.localdate()
     region = data.get("region")
     view = data.get("view") or "eligible"
-    scoped = Enterprise.objects.restrict(request.user, "view")
-    baseline = ledger.baseline_for(region or request.user.region)
+    scoped = Enterprise.objects.restrict(user, "view")
+    baseline = ledger.baseline_for(region or user.region)
     if view == "scope":
         qs = ledger.in_scope(scoped, on, region)
     else:
@@ -82,18 +86,38 @@ def ledger_page(request):
     )
 
 
+def _attachment3(user, params):
+    """The 附件3 form of the ledger page's filters, its file name and its number of rows."""
+    form, on, region, view, _, baseline = _ledger_for(user, params)
+    unit_region = region or user.region
+    unit = f"{unit_region.name}安监站" if unit_region and user.region_id else "安全生产标准化专班"
+    scoped = Enterprise.objects.restrict(user, "view")
+    form_spec = ledger_form(scoped, on=on, region=region, unit=unit, baseline=baseline)
+    return form_spec, f"附件3-应创台账-{on:%Y%m%d}.xlsx", ledger.eligible(scoped, on, region)
+
+
+def build_attachment3(user, params, path: str, counted) -> int:
+    """The background worker's build of a large 附件3 (enterprises/export_jobs.py)."""
+    form_spec, _, _ = _attachment3(user, params)
+    form_spec.rows = counted(form_spec.rows)
+    return write_official_form(path, form_spec)
+
+
+export_jobs.register(ExportJob.Kind.ATTACHMENT3, build_attachment3)
+
+
 @require_GET
 @requires(perms.ENTERPRISE_EXPORT, message="您没有导出台账的权限")
 def ledger_export(request):
-    form, on, region, view, _, baseline = _ledger(request)
-    user = request.user
-    unit_region = region or user.region
-    unit = f"{unit_region.name}安监站" if unit_region and user.region_id else "安全生产标准化专班"
-    form_spec = ledger_form(
-        Enterprise.objects.restrict(user, "view"),
-        on=on,
-        region=region,
-        unit=unit,
-        baseline=baseline,
-    )
-    return official_form_response(f"附件3-应创台账-{on:%Y%m%d}.xlsx", form_spec)
+    form_spec, filename, eligible = _attachment3(request.user, request.GET)
+    rows = eligible.count()
+    if not export_jobs.inline(rows):
+        job = export_jobs.export_job_create(
+            actor=request.user,
+            kind=ExportJob.Kind.ATTACHMENT3,
+            params=request.GET,
+            filename=filename,
+            total_rows=rows,
+        )
+        return redirect("enterprises:export_job", pk=job.pk)
+    return official_form_response(filename, form_spec)

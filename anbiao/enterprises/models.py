@@ -190,3 +190,59 @@ class LedgerSpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.starts_on}–{self.ends_on or ''}"
+
+
+class ExportJob(models.Model):
+    """A large export (the registry, or 附件3) built by the background worker with progress,
+    then kept for download: an export of more than `ANBIAO_EXPORT_INLINE_ROWS` rows does not
+    tie up a web worker (docs/enterprises.md, "Exports"). The request's filters are kept in
+    `params`; the file is built with the scope of the user who asked for it. Who may see the
+    job: `export_jobs.visible_jobs` (the requester's region, like the import records)."""
+
+    class Kind(models.TextChoices):
+        REGISTRY = "registry", "企业台账"
+        ATTACHMENT3 = "attachment3", "附件3 应创台账"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导出中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default="queued")
+    params = models.JSONField("筛选条件", default=dict)
+    filename = models.CharField("文件名", max_length=200)
+    file = models.FileField("文件", upload_to="exports/%Y/%m/", blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name="导出范围",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    total_rows = models.PositiveIntegerField("数据行", default=0)
+    error = models.TextField("失败原因", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导出人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -2,20 +2,23 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires, requires_any, requires_login
-from anbiao.core.excel import xlsx_response
+from anbiao.core.excel import write_table, xlsx_response
 from anbiao.core.filtering import describe_filters
 from anbiao.core.forms import apply_errors
+from anbiao.core.official_forms import XLSX
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import parse_float, parse_int
-from anbiao.enterprises import selectors, services
+from anbiao.enterprises import export_jobs, selectors, services
 from anbiao.enterprises.exports import export_table
 from anbiao.enterprises.forms import EnterpriseForm, ProfileForm, StatusForm
+from anbiao.enterprises.models import ExportJob
 from anbiao.enterprises.sizing import classify_size
 
 
@@ -41,8 +44,59 @@ def enterprise_list(request):
 @requires(perms.ENTERPRISE_EXPORT)
 def enterprise_export(request):
     filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
+    filename = f"企业台账-{timezone.localdate():%Y%m%d}.xlsx"
+    rows = qs.count()
+    if not export_jobs.inline(rows):
+        job = export_jobs.export_job_create(
+            actor=request.user,
+            kind=ExportJob.Kind.REGISTRY,
+            params=request.GET,
+            filename=filename,
+            total_rows=rows,
+        )
+        return redirect("enterprises:export_job", pk=job.pk)
     table = export_table(qs, user=request.user, description=describe_filters(filterset))
-    return xlsx_response(f"企业台账-{timezone.localdate():%Y%m%d}.xlsx", **table)
+    return xlsx_response(filename, **table)
+
+
+def build_registry(user, params, path: str, counted) -> int:
+    """The background worker's build of a large registry export (enterprises/export_jobs.py)."""
+    filterset, qs = selectors.enterprise_list(user=user, params=params)
+    table = export_table(qs, user=user, description=describe_filters(filterset))
+    table["rows"] = counted(table["rows"])
+    return write_table(path, **table)
+
+
+export_jobs.register(ExportJob.Kind.REGISTRY, build_registry)
+
+
+@require_GET
+@requires(perms.ENTERPRISE_EXPORT)
+def export_job(request, pk: int):
+    """A background export: its progress while it runs (the bar polls this page with htmx),
+    then its download."""
+    job = export_jobs.job_for(request.user, pk)
+    progress = export_jobs.job_progress(job) if job.running else None
+    if request.htmx:
+        if not job.running:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(
+            request, "enterprises/_export_progress.html", {"job": job, "progress": progress}
+        )
+    return render(request, "enterprises/export_job.html", {"job": job, "progress": progress})
+
+
+@require_GET
+@requires(perms.ENTERPRISE_EXPORT)
+def export_download(request, pk: int):
+    job = export_jobs.job_for(request.user, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404("导出文件尚未生成")
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=XLSX
+    )
 
 
 @require_GET

@@ -8,7 +8,12 @@ from datetime import date, datetime
 import openpyxl
 from django.core.exceptions import ValidationError
 
+from anbiao.core.imports.reader import ImportFileError, inspect_file
 from anbiao.supervision.choices import RiskColour
+
+# A checklist has about a hundred items and an enterprise tens of risk points; a sheet of more
+# rows is not one of them (and must not be loaded: see docs/supervision.md).
+MAX_ROWS = 5000
 
 CHECKLIST_HEADERS = {
     "section": ("检查类别", "类别", "检查项目"),
@@ -45,7 +50,16 @@ YES = {"是", "Y", "y", "yes", "1", "√", "重大"}
 
 
 def _rows(upload, headers: dict, required: tuple[str, ...]) -> list[dict]:
-    """Rows of the first sheet as {field: text, "_row": excel row number}."""
+    """Rows of the first sheet as {field: text, "_row": excel row number}. The workbook is
+    measured from its zip index first (unpacked size, row count), as every import is."""
+    try:
+        rows = inspect_file(upload, "sheet.xlsx")  # openpyxl reads only .xlsx, whatever its name
+    except ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    finally:
+        upload.seek(0)
+    if rows > MAX_ROWS:
+        raise ValidationError({"file": f"工作表有{rows}行,超过{MAX_ROWS}行的上限,请确认选择的文件"})
     try:
         book = openpyxl.load_workbook(io.BytesIO(upload.read()), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same message

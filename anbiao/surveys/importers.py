@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from anbiao.core.excel import Column as ExportColumn
+from anbiao.core.imports.batches import try_in_rolled_back_batches
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -178,47 +179,53 @@ def import_findings(
     if outcome.invalid and not skip_invalid:
         return outcome
     bad_rows = {e.row for e in outcome.errors}
-    with transaction.atomic():
-        for plan in plans:
-            if plan.row_number in bad_rows:
-                continue
-            # Blank cells mean "not filled in", never "clear what was recorded".
-            found = {k: plan.values[k] for k in FOUND if plan.values.get(k) not in (None, "")}
-            try:
-                with transaction.atomic():
-                    if plan.finding is None:
-                        services.survey_finding_add_new(
-                            actor=user,
-                            survey_round=survey_round,
-                            data={
-                                "new_name": plan.values["name"],
-                                "new_uscc": plan.values["uscc"],
-                                "new_industry": plan.values["industry"],
-                                "new_region": plan.values["region"],
-                                **found,
-                            },
-                        )
-                        outcome.created += 1
+
+    def attempt(plan: _Plan) -> None:
+        # Blank cells mean "not filled in", never "clear what was recorded".
+        found = {k: plan.values[k] for k in FOUND if plan.values.get(k) not in (None, "")}
+        try:
+            with transaction.atomic():
+                if plan.finding is None:
+                    services.survey_finding_add_new(
+                        actor=user,
+                        survey_round=survey_round,
+                        data={
+                            "new_name": plan.values["name"],
+                            "new_uscc": plan.values["uscc"],
+                            "new_industry": plan.values["industry"],
+                            "new_region": plan.values["region"],
+                            **found,
+                        },
+                    )
+                    outcome.created += 1
+                else:
+                    before = [getattr(plan.finding, k) for k in FOUND]
+                    services.survey_finding_record(actor=user, finding=plan.finding, data=found)
+                    after = [getattr(plan.finding, k) for k in FOUND]
+                    if before == after:
+                        outcome.unchanged += 1
                     else:
-                        before = [getattr(plan.finding, k) for k in FOUND]
-                        services.survey_finding_record(actor=user, finding=plan.finding, data=found)
-                        after = [getattr(plan.finding, k) for k in FOUND]
-                        if before == after:
-                            outcome.unchanged += 1
-                        else:
-                            outcome.updated += 1
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    outcome.errors.append(_row_error(plan.row_number, field, messages))
-                outcome.invalid += 1
-        if outcome.invalid and not skip_invalid:
-            transaction.set_rollback(True)
-            outcome.created = outcome.updated = outcome.unchanged = 0
-            return outcome
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            outcome.written = True
+                        outcome.updated += 1
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                outcome.errors.append(_row_error(plan.row_number, field, messages))
+            outcome.invalid += 1
+
+    to_try = [plan for plan in plans if plan.row_number not in bad_rows]
+    if dry_run:
+        # Rows are independent (a USCC twice in the file is caught above), so the check tries
+        # them in short rolled-back transactions and never holds the write lock for long.
+        try_in_rolled_back_batches(to_try, attempt)
+    else:
+        with transaction.atomic():
+            for plan in to_try:
+                attempt(plan)
+            if outcome.invalid and not skip_invalid:
+                transaction.set_rollback(True)
+            else:
+                outcome.written = True
+    if outcome.invalid and not skip_invalid:
+        outcome.created = outcome.updated = outcome.unchanged = 0
     return outcome
 
 

@@ -161,3 +161,14 @@ def test_new_enterprises_are_broken_down_by_why_they_are_new(arrivals):
         ("规模变化", 1, 1),  # read from the ledger: it was 中型 the day before
         ("摸排补录", 1, 0),  # eligibility confirmed by a survey after the baseline
     ]
+
+
+def test_reasons_are_read_in_chunks_of_ids_with_the_same_result(arrivals, monkeypatch):
+    """A province has tens of thousands of new enterprises: reasons are looked up in chunks of
+    ids (one OR term per enterprise overflowed SQLite's expression depth past ~1,000), and a
+    chunk of one gives what one chunk of all gives."""
+    from anbiao.campaigns import metrics as engine
+
+    whole = new_by_reason(scope_on(date(2025, 12, 31)))
+    monkeypatch.setattr(engine, "ID_CHUNK", 1)
+    assert new_by_reason(scope_on(date(2025, 12, 31))) == whole

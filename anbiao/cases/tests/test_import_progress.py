@@ -494,3 +494,54 @@ def test_state_machine_rules_stay_errors_in_a_history(station_officer, minan_ent
     outcome = import_progress(workbook(tmp_path / "y.xlsx", rows), user=station_officer)
     assert (outcome.written, outcome.invalid, outcome.warnings) == (False, 1, [])
     assert outcome.errors[0].message.endswith("取得证书之前须有“评审通过”记录")
+
+
+def test_the_check_tries_enterprise_by_enterprise_in_rolled_back_transactions(
+    station_officer, minan_enterprise, minan_two, tmp_path, settings
+):
+    """The check never holds the write lock for the whole file (core/imports/batches.py): with
+    batches of 0 ms every enterprise is tried in its own transaction, and the check still finds
+    exactly what the import then does, and writes nothing."""
+    settings.ANBIAO_IMPORT_CHECK_BATCH_MS = 0
+    third = make_enterprise()
+    a, b, c = minan_enterprise.uscc, minan_two.uscc, third.uscc
+    rows = [
+        [a, "申请评审", date(2025, 1, 5), "", "", "", "", ""],
+        [b, "启动创建", date(2025, 1, 6), "", "", "", "", ""],
+        [a, "取得证书", date(2025, 2, 5), "", "X-1", "", "", ""],  # no passed review
+        [c, "申请评审", date(2025, 1, 7), "", "", "", "", ""],
+        [c, "评审通过", date(2025, 2, 7), "小微达标", "", "", "", ""],
+        [c, "取得证书", date(2025, 3, 7), "", "X-2", "", "", ""],
+        [b, "完成自评", date(2025, 2, 6), "", "", "", 65, ""],
+    ]
+    path = workbook(tmp_path / "分批.xlsx", rows)
+    before = counts()
+    check = import_progress(path, user=station_officer, dry_run=True, skip_invalid=True)
+    assert counts() == before
+    done = import_progress(path, user=station_officer, skip_invalid=True)
+    assert (check.created, check.invalid, where(check)) == (6, 1, [(5, "事项")])
+    assert (done.created, done.invalid, where(done), done.written) == (6, 1, [(5, "事项")], True)
+
+
+def test_one_certificate_number_for_two_enterprises_is_refused_by_the_check(
+    station_officer, minan_enterprise, minan_two, tmp_path
+):
+    """Certificate numbers are unique across enterprises: the check, which tries enterprises
+    in separate transactions, finds a number used twice in the file from the file itself."""
+    rows = [
+        [uscc, kind, on, grade, number, "", "", ""]
+        for uscc in (minan_enterprise.uscc, minan_two.uscc)
+        for kind, on, grade, number in (
+            ("申请评审", date(2025, 1, 5), "", ""),
+            ("评审通过", date(2025, 2, 5), "小微达标", ""),
+            ("取得证书", date(2025, 3, 5), "", "XA-2025-001"),
+        )
+    ]
+    path = workbook(tmp_path / "重号.xlsx", rows)
+    for dry_run in (True, False):
+        outcome = import_progress(path, user=station_officer, dry_run=dry_run)
+        assert [(e.row, e.column, e.message) for e in outcome.errors] == [
+            (8, "证书编号", "证书编号“XA-2025-001”与第5行重复")
+        ]
+        assert not outcome.written
+    assert not Certificate.objects.exists()

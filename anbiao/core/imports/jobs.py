@@ -6,7 +6,9 @@ Files above `ANBIAO_IMPORT_INLINE_ROWS` rows are checked and imported by the bac
 worker writes its progress to a small file beside the media (not the database: the import is
 one transaction and its progress must be readable while it runs) and touches it every few
 seconds; a job whose progress file went quiet for `ANBIAO_IMPORT_LEASE_SECONDS` lost its worker
-and is marked 失败 — its transaction never committed, so nothing of it was written. See
+and is marked 失败 — what it had not committed is not written (a ledger writes in batches, each
+committed whole; the other kinds in one transaction), and running it again completes it without
+writing anything twice (every import kind is idempotent). See
 docs/import-ledger.md and docs/operations.md.
 """
 
@@ -35,6 +37,7 @@ MAX_ERRORS_KEPT = 2000
 S = ImportJob.Status
 LOCKED_MESSAGE = "数据库正忙(其他用户正在写入大量数据),已重试仍未成功,请稍后再试"
 INTERRUPTED = "导入进程已中断(后台任务进程停止或服务器重启),可重新导入"
+UNFINISHED = "导入时发生内部错误,导入未完成;可重新导入(已写入的不会重复写入),如仍失败请联系管理员"
 
 
 def check_upload(upload: UploadedFile) -> int:
@@ -139,7 +142,8 @@ class _Heartbeat:
 
 def expire_if_abandoned(job: ImportJob) -> ImportJob:
     """Mark a running job whose worker stopped beating as failed (its transaction was never
-    committed, so the database is as it was). A job still waiting in the queue is left alone."""
+    committed, or only its whole batches; running it again completes it). A job still waiting in
+    the queue is left alone."""
     if job.status not in (S.CHECKING, S.IMPORTING) or job.started_at is None:
         return job
     path = _progress_path(job.pk)
@@ -249,10 +253,10 @@ def run_check(job_id: int) -> None:
 
 
 def _write(job: ImportJob, beat: _Heartbeat) -> ImportOutcome:
-    # The runner writes in one transaction of its own, after reading and checking the file
-    # outside it, so the write lock is held only while rows are written. A worker killed before
-    # that transaction commits leaves nothing; killed in the instant after it, the job is
-    # marked 失败 and running it again changes nothing (every import kind is idempotent).
+    # The runner writes in transactions of its own (one, or batches for a ledger) after reading
+    # and checking the file outside them, so the write lock is held only while rows are written.
+    # A worker killed mid-import leaves what it committed (nothing, or whole batches); the job is
+    # marked 失败 and running it again completes it (every import kind is idempotent).
     outcome = _run(job, dry_run=False, progress=beat.update)
     _store(job, outcome)
     job.status = S.DONE if outcome.written else S.FAILED
@@ -262,7 +266,7 @@ def _write(job: ImportJob, beat: _Heartbeat) -> ImportOutcome:
 
 
 def run_import(job_id: int) -> None:
-    """导入中 → 已完成 / 失败: the import itself, all or nothing."""
+    """导入中 → 已完成 / 失败: the import itself (one transaction, or whole batches)."""
     job = ImportJob.objects.select_related("created_by", "region").get(pk=job_id)
     if job.status != S.IMPORTING:
         return
@@ -275,7 +279,7 @@ def run_import(job_id: int) -> None:
         _fail(job, S.FAILED, str(exc))
     except Exception:
         log.exception("import %s: import failed", job_id)
-        _fail(job, S.FAILED, "导入时发生内部错误,数据未作任何修改,请联系管理员")
+        _fail(job, S.FAILED, UNFINISHED)
 
 
 @task()

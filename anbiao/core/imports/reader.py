@@ -302,7 +302,7 @@ def choice_parser(
 # ---------------------------------------------------------------- bounds, before reading
 
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
-ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>]")
+SHEET_DATA = re.compile(rb"<(\w+:)?sheetData[\s>]")
 
 
 def _first_sheet(book: zipfile.ZipFile) -> str | None:
@@ -325,21 +325,26 @@ def _first_sheet(book: zipfile.ZipFile) -> str | None:
 
 def _sheet_rows(book: zipfile.ZipFile, name: str) -> int:
     """Rows of a sheet part: its <dimension> when present, else its <row> tags counted while
-    streaming (memory stays at one chunk)."""
+    streaming (memory stays at one chunk; bytes.count, not a regex, so 1M rows take a second)."""
     with book.open(name) as stream:
         head = stream.read(65536)
         found = DIMENSION.search(head)
         if found:
             return int(found.group(1))
-        # A tag may straddle two chunks: count the tags that start before the last few bytes
-        # and carry those bytes over to the next chunk.
+        # The tag as this sheet spells it: <row, or <x:row under a namespace prefix.
+        prefix = SHEET_DATA.search(head)
+        name = b"<" + ((prefix.group(1) or b"") if prefix else b"") + b"row"
+        tags = [name + end for end in (b" ", b">", b"\n", b"\r", b"\t")]
+        # A tag may straddle two chunks: the last few bytes are carried over; they are too short
+        # to hold a whole tag, so no tag is counted twice.
+        carry = len(tags[0]) - 1
         count, buffer = 0, head
-        while chunk := stream.read(1 << 20):
-            buffer += chunk
-            keep = len(buffer) - 16
-            count += sum(1 for m in ROW_TAG.finditer(buffer) if m.start() < keep)
-            buffer = buffer[keep:]
-        return count + len(ROW_TAG.findall(buffer))
+        while True:
+            count += sum(buffer.count(tag) for tag in tags)
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                return count
+            buffer = buffer[-carry:] + chunk
 
 
 def inspect_file(source, filename: str) -> int:

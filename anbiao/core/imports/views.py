@@ -185,7 +185,7 @@ def import_confirm(request, pk: int):
                 f"无变化 {job.unchanged_count}",
             )
         elif job.status == S.FAILED:
-            messages.error(request, "导入失败,数据未作任何修改,请查看原因")
+            messages.error(request, "导入未完成,请查看原因;重新导入不会重复写入")
     return redirect("imports:detail", pk=job.pk)
 
 

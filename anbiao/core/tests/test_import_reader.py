@@ -99,3 +99,9 @@ def test_a_mapping_reads_a_header_the_reader_does_not_know(tmp_path):
     table = read_table(path, columns, mapping={"网格": "grid"})
     assert (table.ignored, table.rows[0].values["grid"]) == ([], "东")
     assert read_table(path, columns, mapping={"网格": ""}).ignored == []
+
+
+def test_rows_under_a_namespace_prefix_are_counted_without_an_index(tmp_path):
+    rows = "".join(f'<x:row r="{n}"><x:c r="A{n}"><x:v>{n}</x:v></x:c></x:row>' for n in (1, 2, 3))
+    sheet = f'<x:worksheet xmlns:x="urn:x"><x:sheetData>{rows}</x:sheetData></x:worksheet>'
+    assert check_upload(upload(xlsx(tmp_path / "前缀.xlsx", sheet_xml=sheet.encode()))) == 3

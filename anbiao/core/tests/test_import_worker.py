@@ -1,6 +1,8 @@
 """Imports through a real `anbiao db-worker`: a web import of a few thousand rows is checked and
-imported in the background with progress, and a worker killed with SIGKILL mid-import leaves the
-database as it was and the job 失败 (then it can be run again).
+imported in the background with progress, and a worker killed with SIGKILL early in the import
+(while it reads the file, before its first batch of rows is committed) leaves the database as it
+was and the job 失败; running it again imports every row once. (Killed later, a ledger keeps the
+whole batches it committed, and running it again completes it: see test_import_ledger.py.)
 
 The web process and the worker must share one database, which the test database of the other
 tests (in memory) cannot be; so this module builds its own site in a scratch directory (an

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -20,6 +21,7 @@ from anbiao.accounts.models import User
 from anbiao.agencies.models import AgencyAssignment
 from anbiao.core.imports.jobs import import_job_create
 from anbiao.core.models import ChangeLog, ImportJob
+from anbiao.enterprises.export_jobs import export_job_create, run_export
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.surveys.models import SurveyFinding, SurveyRound
 from anbiao.surveys.services import survey_round_create
@@ -94,6 +96,25 @@ def import_job(w, target):
         officer = w["station_officer" if target == "minan" else "other_station_officer"]
         upload = ledger_upload(name=f"厦门矩阵{target}机械有限公司")["file"]
         w[key] = import_job_create(actor=officer, kind="ledger", upload=upload)
+    return w[key]
+
+
+def export_job(w, target):
+    """A finished background registry export asked for by the station officer of `target`'s
+    街道 (built here, as the worker would)."""
+    key = f"export-{target}"
+    if key not in w:
+        officer = w["station_officer" if target == "minan" else "other_station_officer"]
+        job = export_job_create(
+            actor=officer,
+            kind="registry",
+            params=QueryDict(),
+            filename="企业台账.xlsx",
+            total_rows=1,
+        )
+        run_export(job.pk)
+        job.refresh_from_db()
+        w[key] = job
     return w[key]
 
 
@@ -185,6 +206,8 @@ ROUTES = {
     # --- ledger as of a date, imports and survey rounds (issue 3)
     "enterprises:ledger": Route(ALL),
     "enterprises:ledger_export": Route(EXPORTERS),
+    "enterprises:export_job": Route(EXPORTERS, obj="export"),
+    "enterprises:export_download": Route(EXPORTERS, obj="export"),
     "imports:list": Route(EXPORTERS),
     "imports:upload": Route(STATIONS, obj="kind", post=lambda w, p, t: ledger_upload()),
     "imports:template": Route(STATIONS, obj="kind"),
@@ -269,6 +292,7 @@ OBJECTS = {
     "user": {"victim": lambda w: {"pk": w["victim"].pk}},
     "kind": {None: lambda w: {"kind": "ledger"}},
     "import": {t: lambda w, t=t: {"pk": import_job(w, t).pk} for t in ("minan", "xindian")},
+    "export": {t: lambda w, t=t: {"pk": export_job(w, t).pk} for t in ("minan", "xindian")},
     "survey": {t: lambda w, t=t: {"pk": survey_round(w, t).pk} for t in ("minan", "xindian")},
     "finding": {
         t: lambda w, t=t: {

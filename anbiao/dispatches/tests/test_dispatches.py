@@ -336,3 +336,31 @@ def test_a_hazard_is_put_under_dispatch_from_its_page_and_linked(
     )
     assert refused.status_code == 200 and "hazards" in refused.context["form"].errors
     assert Dispatch.objects.count() == 1
+
+
+def test_the_dashboard_counts_open_and_overdue_dispatches_the_user_sees(
+    client, station_officer, other_station_officer, minan_enterprise
+):
+    """The campaign dashboard's 需要跟进 names the 督办单 still open and those overdue, each
+    opening the filtered 督办 list; another 街道's officer sees none of them."""
+    for deadline in (date(2026, 1, 20), date(2099, 1, 1)):
+        dispatch_issue(
+            actor=station_officer,
+            recipient_kind="enterprise",
+            enterprise=minan_enterprise,
+            subject="整改督办",
+            content="请整改",
+            deadline=deadline,
+            on=date(2026, 1, 5),
+        )
+    client.force_login(station_officer)
+    page = client.get(reverse("home")).content.decode()
+    list_url = reverse("dispatches:list")
+    assert f'href="{list_url}?status=open">督办未办结<span' in page
+    assert ">2</span>" in page.split("督办未办结", 1)[1][:120]
+    assert ">1</span>" in page.split("督办逾期", 1)[1][:120]
+
+    client.force_login(other_station_officer)
+    other = client.get(reverse("home")).content.decode()
+    if "督办逾期" in other:  # the other 街道's home, campaign or not
+        assert ">0</span>" in other.split("督办逾期", 1)[1][:120]

@@ -331,3 +331,24 @@ def test_the_import_list_groups_its_buttons_under_two_menus(login, station_offic
     assert 'id="new-import"' in actions and 'id="import-templates"' in actions
     assert actions.count('class="btn') == 2  # two menus, not a button per kind
     assert "导入企业台账" in actions and reverse("imports:upload", args=["ledger"]) in actions
+
+
+def test_a_ledger_is_written_in_batches_and_a_stopped_import_is_completed_by_running_it_again(
+    station_officer, tmp_path, settings
+):
+    """Each batch of ANBIAO_IMPORT_WRITE_BATCH_ROWS rows is its own transaction (other writers
+    get the lock between them); an import stopped after its first batch is completed by the
+    same file again, which writes the rest and finds the first batch unchanged."""
+    settings.ANBIAO_IMPORT_WRITE_BATCH_ROWS = 2
+    header = "企业名称,统一社会信用代码,行业,企业规模\n"
+    lines = [f"厦门分批{n}号机械有限公司,{make_uscc(900_000 + n)},机械,小型\n" for n in range(5)]
+    first = tmp_path / "first.csv"
+    first.write_text(header + "".join(lines[:2]), encoding="utf-8")  # what one batch wrote
+    whole = tmp_path / "whole.csv"
+    whole.write_text(header + "".join(lines), encoding="utf-8")
+    assert import_ledger(first, user=station_officer, effective_on=ON).created == 2
+    again = import_ledger(whole, user=station_officer, effective_on=ON)
+    assert (again.created, again.unchanged, again.written) == (3, 2, True)
+    assert Enterprise.objects.filter(name__startswith="厦门分批").count() == 5
+    logs = ChangeLog.objects.filter(object_repr__startswith="厦门分批", action="create")
+    assert logs.count() == 5  # nothing written twice

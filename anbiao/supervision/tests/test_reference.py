@@ -124,3 +124,27 @@ def test_plan_months_spread_evenly():
     assert services.plan_months(1, 0) == [1]
     assert services.plan_months(4, 1) == [2, 5, 8, 11]
     assert services.plan_months(12, 7) == list(range(1, 13))
+
+
+def test_an_oversized_sheet_is_refused_before_it_is_read(settings):
+    """A checklist or risk-point workbook is measured from its zip index like every import: too
+    many rows, or an unpacked size above the cap, is refused with a Chinese message."""
+    long_sheet = xlsx(
+        [["风险点", "风险等级", "管控措施", "管控责任人"]] + [["a", "红", "b", "c"]] * 5001
+    )
+    with pytest.raises(ValidationError) as exc:
+        importers.read_risk_points(long_sheet)
+    assert "超过5000行的上限" in str(exc.value)
+    settings.ANBIAO_IMPORT_MAX_UNPACKED_MB = 0
+    with pytest.raises(ValidationError) as exc:
+        importers.read_checklist(
+            xlsx([["检查类别", "编号", "检查内容"], ["甲", "B1", "有内容"]]),
+            code="big",
+            version=1,
+            name="大表",
+        )
+    assert "超过0MB的上限" in str(exc.value)
+    not_excel = SimpleUploadedFile("表.xlsx", b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValidationError) as exc:
+        importers.read_risk_points(not_excel)
+    assert "无法读取该Excel文件" in str(exc.value)
