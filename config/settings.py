@@ -235,6 +235,9 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# django-filter's blank choices ("---------"): its translations have no zh-hans catalogue.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+FILTERS_NULL_CHOICE_LABEL = "(空)"
 
 # --- Static assets: our own under static/, third-party ones from node_modules (installed by
 # `npm ci` in the set-up step), all served by the app itself through WhiteNoise.

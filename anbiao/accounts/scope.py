@@ -16,11 +16,13 @@ from anbiao.accounts.models import DepartmentIndustry, Region
 NOTHING = Q(pk__in=[])
 
 
-def enterprise_scope_q(user, prefix: str = "") -> Q:
+def enterprise_scope_q(user, prefix: str = "", *, regional: bool = False) -> Q:
     """A filter selecting the enterprises `user` may see.
 
     `prefix` is the lookup path from the queried model to its enterprise, ending in "__"
     ("" when querying Enterprise itself, "enterprise__" for records that belong to one).
+    `regional` marks a record owned by a region rather than an enterprise (a survey round, a
+    training session): it has no industry, so a 行业部门 sees those of its region.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
@@ -29,7 +31,7 @@ def enterprise_scope_q(user, prefix: str = "") -> Q:
         if user.region_id is None:
             return Q() if user.role == Role.ADMIN else NOTHING
         region = Q(**{f"{prefix}region__path__startswith": user.region.path})
-        if user.role == Role.DEPARTMENT:
+        if user.role == Role.DEPARTMENT and not regional:
             return region & Q(**{f"{prefix}industry__in": department_industries(user)})
         return region
     if user.role == Role.ENTERPRISE:

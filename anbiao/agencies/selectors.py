@@ -196,9 +196,17 @@ def expert_get(*, user, pk: int) -> Expert:
 def expert_reviews(*, user, expert: Expert) -> QuerySet:
     if not expert.user_id:
         return _assessments().none()
+    # The day the review was assigned is the date of its 开始评审 step, not the row's creation
+    # (a review entered later, or by the demo, was created on another day).
+    assigned = (
+        apps.get_model("cases", "CaseEvent")
+        .objects.filter(assessment=OuterRef("pk"), kind="review_start")
+        .values("on")[:1]
+    )
     return (
         _reviews(user)
         .filter(experts=expert.user_id)
+        .annotate(assigned_on=Subquery(assigned))
         .select_related("case__enterprise", "agency")
         .order_by("-created_at")
     )

@@ -136,11 +136,15 @@ def benchmark_detail(request, pk: int):
     benchmark = selectors.benchmark_get(user=request.user, pk=pk)
     can_manage = _can_manage(request.user) and not benchmark.is_withdrawn
     order = Stage.order()
+    index = order[benchmark.stage]
+    next_stage = Stage.values[index + 1] if index + 1 < len(Stage.values) else None
     return render(
         request,
         "benchmarks/detail.html",
         {
             "b": benchmark,
+            # The primary action is the next stage of the road; an established one has none.
+            "next_stage": Stage(next_stage).label if next_stage else None,
             "events": selectors.benchmark_events(benchmark),
             "stages": [
                 (value, label, order[value] <= order[benchmark.stage])

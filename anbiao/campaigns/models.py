@@ -77,10 +77,9 @@ class Campaign(models.Model):
 
     @property
     def scope_label(self) -> str:
-        """范围 in words, e.g. 非火炬高新区 小型、微型 工贸企业."""
-
+        """范围 in words, e.g. 非火炬高新区小型、微型工贸企业 (Chinese runs on without spaces)."""
         sizes = "、".join(dict(Size.choices).get(s, s) for s in self.sizes)
-        zone = "非火炬高新区 " if self.exclude_torch_zone else ""
+        zone = "非火炬高新区" if self.exclude_torch_zone else ""
         return f"{zone}{sizes}工贸企业"
 
 

@@ -119,6 +119,51 @@ def supervision_figures(user, scope: metrics.Scope) -> list[dict] | None:
     ]
 
 
+@dataclass
+class Workbench:
+    """The landing page of an officer whose area has no campaign yet: the ledger's figures,
+    where the cases stand, what falls due, and supervision once it has data."""
+
+    states: list[tuple[str, str, int]]
+    follow_up: list[tuple[str, str, int]]
+    supervision: list[dict] | None
+
+
+def workbench(*, user, on: date) -> Workbench:
+    """Every figure of the campaign-less 工作台, within the user's scope, as of `on`."""
+    enterprises = Enterprise.objects.restrict(user, "view")
+    states = dict(
+        Case.objects.restrict(user, "view").values_list("state").annotate(n=Count("pk")).order_by()
+    )
+    board = annotate_board(enterprises)
+    follow_up = [
+        (key, label, board.filter(special_list_q(key, today=on, days=90)).count())
+        for key, label in (
+            ("expiring", "证书 90 天内到期"),
+            ("expired", "证书过期未换证"),
+            ("annual_overdue", "年度自评逾期"),
+            ("rectifying", "整改未销项"),
+        )
+    ]
+    supervision = None
+    if perms.has_perm(user, perms.SUPERVISION_VIEW):
+        figures = supervision_metrics.supervision_metrics(enterprises, on)
+        if any(figures.values()):  # hide the block until supervision has data
+            supervision = [
+                {
+                    "label": supervision_metrics.LABELS[key],
+                    "text": supervision_metrics.display(key, figures[key]),
+                    "url": supervision_metrics.drilldown_url(key, on),
+                }
+                for key in supervision_metrics.KEYS
+            ]
+    return Workbench(
+        states=[(value, label, states.get(value, 0)) for value, label in CaseState.choices],
+        follow_up=follow_up,
+        supervision=supervision,
+    )
+
+
 def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> Dashboard:
     scope = scope_for(user, campaign, on, region)
     store = CachedMetrics(user)

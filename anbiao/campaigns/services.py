@@ -3,17 +3,22 @@ responsible department or the station). One transaction each, audited."""
 
 from datetime import date
 
+import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
+from anbiao.accounts.models import Region
+from anbiao.accounts.scope import regions_for
 from anbiao.campaigns.choices import TaskStatus
+from anbiao.campaigns.loader import load_campaign
 from anbiao.campaigns.models import Campaign, Task, TaskFile, TaskUpdate
 from anbiao.core import audit
 from anbiao.core.evidence import check_upload
 from anbiao.core.models import ChangeLog
+from anbiao.core.reference_data import REFERENCE_DIR
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -117,3 +122,45 @@ def task_update(
         note=note[:200],
     )
     return update
+
+
+def template_path(campaign: Campaign):
+    """The plan file a campaign was loaded from (reference_data/campaigns/<slug>.yaml), if any:
+    only a campaign with one can serve as a template."""
+    path = REFERENCE_DIR / "campaigns" / f"{campaign.slug}.yaml"
+    return path if path.is_file() else None
+
+
+@transaction.atomic
+def campaign_from_template(*, actor, template: Campaign, region: Region) -> Campaign:
+    """A campaign for another 镇街 with the phases, targets and tasks of `template`'s plan (the
+    shipped 民安 plan): its names say the new 镇街, its dates are the template's, and the
+    district edits what differs in the UI. The division of work (分工表) is not copied: it
+    decides what a 行业部门 sees and is set per 镇街."""
+    require(actor, perms.CAMPAIGN_MANAGE, message="您没有创建专项行动的权限")
+    if actor is not None and not regions_for(actor).filter(pk=region.pk).exists():
+        raise ValidationError({"region": "该区域不在您的管辖范围内"})
+    if region.level != "subdistrict":
+        raise ValidationError({"region": "请选择一个镇街"})
+    path = template_path(template)
+    if path is None:
+        raise ValidationError({"template": "该专项行动没有方案文件,不能作为模板"})
+    slug = f"{region.code}-{template.starts_on.year}"
+    if Campaign.objects.filter(slug=slug).exists():
+        raise ValidationError({"region": f"{region.name}已有以该模板创建的专项行动"})
+    data = yaml.safe_load(path.read_bytes()) or {}
+    old, new = template.region.name, region.name
+    for key in ("name", "plan_title", "issuer", "summary"):
+        if isinstance(data.get(key), str):
+            data[key] = data[key].replace(old, new)
+    data.update(slug=slug, region=region.code)
+    data.pop("division", None)
+    load_campaign(data)
+    campaign = Campaign.objects.get(slug=slug)
+    audit.record(
+        actor=actor,
+        action=ChangeLog.Action.CREATE,
+        instance=campaign,
+        note=f"以“{template.name}”为模板创建",
+    )
+    return campaign

@@ -69,6 +69,21 @@ def forecast(value, past_value, on: date, threshold: float) -> date | None:
     return on + timedelta(days=math.ceil((threshold - value) / pace))
 
 
+def forecast_line(
+    start: date, value: float, reached_on: date, threshold: float, until: date
+) -> tuple[list[tuple[date, float]], str]:
+    """The burn-up chart's forecast: the straight line from today's value (`start`, `value`) to
+    the threshold on `reached_on`, cut at `until` (the campaign's last deadline) so a forecast
+    years away never stretches the chart's time axis; and its legend text, which names the
+    month it would be reached when that lies beyond the chart ("按当前进度预计 2035-07 达成")."""
+    month = reached_on.strftime("%Y-%m")
+    if reached_on <= until or until <= start:
+        return [(start, value), (reached_on, threshold)], f"按当前进度预计 {month} 达成"
+    share = (until - start).days / (reached_on - start).days
+    at_end = value + (threshold - value) * share
+    return [(start, value), (until, at_end)], f"按当前进度预计 {month} 达成(超出图表)"
+
+
 class MetricCache:
     """Computes each (date) once: one target list asks the same dates several times.
     `store` (campaigns/cache.py) keeps values across requests."""

@@ -6,6 +6,7 @@ app_name = "campaigns"
 urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("new/", views.campaign_edit, name="create"),
+    path("new/from-template/", views.campaign_from_template, name="from_template"),
     path("<slug:slug>/", views.campaign_detail, name="detail"),
     path("<slug:slug>/edit/", views.campaign_edit, name="edit"),
     path("<slug:slug>/dashboard/", views.campaign_dashboard, name="dashboard"),

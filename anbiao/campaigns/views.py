@@ -1,8 +1,10 @@
 """Campaign pages: the dashboard, the plan, tasks, the enterprises behind a number, reports."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +25,11 @@ from anbiao.campaigns.forms import (
 from anbiao.campaigns.models import Campaign, Target, Task
 from anbiao.campaigns.reports import progress_report_response
 from anbiao.campaigns.summary_docx import summary_docx
+from anbiao.campaigns.targets import forecast_line
 from anbiao.core.files import stored_file_response
 from anbiao.core.forms import apply_errors
 from anbiao.core.pagination import paginate, querystring_without
+from anbiao.core.parsing import parse_id
 from anbiao.enterprises.choices import Industry
 
 INDUSTRY_LABELS = dict(Industry.choices)
@@ -60,6 +64,9 @@ def dashboard(request, campaign: Campaign | None = None):
     query = querystring_without(request)
     for result in board.targets:
         result.link = target_link(campaign, result.target.metric, query)
+    # The chart ends at the campaign's last deadline (or today, if later): a forecast beyond it
+    # is cut there and named in the legend instead.
+    chart_end = max([campaign.ends_on, on, *(t.target.deadline for t in board.targets)])
     return render(
         request,
         "campaigns/dashboard.html",
@@ -71,13 +78,14 @@ def dashboard(request, campaign: Campaign | None = None):
             "query": query,
             "chart": {
                 "series": board.series,
+                "axis_end": chart_end.isoformat(),
                 "targets": [
                     {
                         "metric": t.target.metric,
                         "label": t.target.metric_label,
                         "threshold": t.threshold,
                         "deadline": t.target.deadline.isoformat(),
-                        "forecast": t.forecast_date.isoformat() if t.forecast_date else None,
+                        **burnup_forecast(t, board.series, chart_end),
                     }
                     for t in board.targets
                     if t.target.metric in ("completion_rate", "start_rate")
@@ -94,6 +102,28 @@ def dashboard(request, campaign: Campaign | None = None):
     )
 
 
+def burnup_forecast(result, series: list[dict], until) -> dict:
+    """The forecast line of a rate target for the burn-up chart, cut at `until`, with its
+    legend text; nothing when the target is met, past or never reached at the current pace."""
+    last = series[-1] if series else None
+    if (
+        result.forecast_date is None
+        or result.status == "met"
+        or last is None
+        or last.get(result.target.metric) is None
+    ):
+        return {"forecast": None}
+    start = date.fromisoformat(last["date"])
+    points, legend = forecast_line(
+        start, last[result.target.metric], result.forecast_date, result.threshold, until
+    )
+    return {
+        "forecast": result.forecast_date.isoformat(),
+        "forecast_points": [[day.isoformat(), value] for day, value in points],
+        "forecast_legend": legend,
+    }
+
+
 def target_link(campaign: Campaign, metric: str, query: str) -> str:
     """What a click on a target card opens: the enterprises behind its number (the list its
     registry entry names), or the page of what it counts."""
@@ -107,14 +137,52 @@ def target_link(campaign: Campaign, metric: str, query: str) -> str:
 @require_GET
 @requires(perms.CAMPAIGN_VIEW)
 def campaign_list(request):
+    campaigns = list(selectors.campaigns_for(request.user))
+    can_manage = perms.has_perm(request.user, perms.CAMPAIGN_MANAGE)
+    templates, uncovered = [], []
+    if can_manage:
+        # 镇街 without a campaign of their own, and the plans a new one can start from.
+        templates = [c for c in campaigns if services.template_path(c)]
+        covered = {c.region_id for c in Campaign.objects.all()}
+        uncovered = [
+            r
+            for r in regions_for(request.user).filter(level="subdistrict").order_by("code")
+            if r.pk not in covered
+        ]
     return render(
         request,
         "campaigns/list.html",
         {
-            "campaigns": selectors.campaigns_for(request.user),
-            "can_manage": perms.has_perm(request.user, perms.CAMPAIGN_MANAGE),
+            "campaigns": campaigns,
+            "can_manage": can_manage,
+            "templates": templates,
+            "uncovered": uncovered,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(perms.CAMPAIGN_MANAGE, message="您没有创建专项行动的权限")
+def campaign_from_template(request):
+    """Create a 镇街's campaign from another's plan (the list page's form)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    template = Campaign.objects.filter(slug=str(request.POST.get("template", ""))[:60]).first()
+    region = regions_for(request.user).filter(pk=parse_id(request.POST.get("region"))).first()
+    if template is None or region is None:
+        messages.error(request, "请选择模板方案和镇街")
+        return redirect("campaigns:list")
+    try:
+        campaign = services.campaign_from_template(
+            actor=request.user, template=template, region=region
+        )
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+        return redirect("campaigns:list")
+    messages.success(
+        request, f"已为{region.name}创建“{campaign.name}”,请核对名称、日期、目标和任务"
+    )
+    return redirect("campaigns:detail", slug=campaign.slug)
 
 
 @require_GET

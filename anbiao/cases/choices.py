@@ -51,6 +51,15 @@ class AssessmentKind(models.TextChoices):
     ANNUAL = "annual", "年度自评"
 
 
+class Verdict(models.TextChoices):
+    """The answer an assessor gives an item. An item nobody has answered yet has none: it is
+    neither full marks nor a deduction, and an assessment with such items cannot be submitted."""
+
+    CONFORM = "conform", "符合"
+    DEDUCT = "deduct", "扣分"
+    NOT_APPLICABLE = "na", "空项"
+
+
 class AssessmentStatus(models.TextChoices):
     DRAFT = "draft", "填写中"
     SUBMITTED = "submitted", "已提交"

@@ -53,6 +53,11 @@ def rectification_days() -> int:
     return int(_setting("ANBIAO_RECTIFICATION_DAYS", env_int, 30))
 
 
+def review_days() -> int:
+    """Days a review team has to submit its review after it was assigned (评审期限)."""
+    return int(_setting("ANBIAO_REVIEW_DAYS", env_int, 30))
+
+
 def default_standard_code() -> str:
     """The standard a new assessment uses (its newest version)."""
     return str(_setting("ANBIAO_DEFAULT_STANDARD", env_str, "gm-xiaowei"))

@@ -6,6 +6,7 @@ left alone. Every step goes through the real services, so the histories obey the
 """
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,16 +23,6 @@ from anbiao.cases.models import Case, CaseEvent, StandardItem
 from anbiao.enterprises.choices import OperatingStatus
 from anbiao.enterprises.models import Enterprise
 
-REASONS = [
-    "制度未按年度修订",
-    "培训记录不完整",
-    "现场防护罩缺失一处",
-    "隐患台账未闭环",
-    "应急演练无评估记录",
-    "风险告知卡未张贴",
-    "配电箱未上锁",
-    "劳保用品佩戴不规范",
-]
 # Share of the demo enterprises at each end point (the rest stay 未开展).
 PLAN = [
     ("in_progress", 30),
@@ -57,6 +48,19 @@ def _day(rng: random.Random, start: date, spread: int, limit: date) -> date:
     return min(start + timedelta(days=rng.randint(0, spread)), limit)
 
 
+def reason_for(item: StandardItem, rng: random.Random) -> str:
+    """A deduction reason that matches its item: one clause of the item's 扣分标准 as a
+    finding ("未分解扣1分" → "现场核查:未分解"), else a finding about the item's text."""
+    clauses = [
+        re.sub(r"[,,]?(每[^,,]*)?扣[\d.]+分.*$", "", c).strip()
+        for c in re.split(r"[;;。]", item.method or "")
+    ]
+    clauses = [c for c in clauses if c and "否决" not in c]
+    if clauses:
+        return f"现场核查:{rng.choice(clauses)}"[:300]
+    return f"现场核查:{item.text.rstrip('。')}不到位"[:300]
+
+
 def _assess(rng, assessment, on: date, deductions: int) -> None:
     items = list(StandardItem.objects.filter(standard=assessment.standard))
     for item in rng.sample(items, k=min(deductions, len(items))):
@@ -76,8 +80,9 @@ def _assess(rng, assessment, on: date, deductions: int) -> None:
             assessment=assessment,
             item=item,
             deducted=min(item.points, Decimal(rng.choice([1, 1, 2, 3]))),
-            reason=rng.choice(REASONS),
+            reason=reason_for(item, rng),
         )
+    services.assessment_conform_rest(actor=None, assessment=assessment)
     services.assessment_submit(actor=None, assessment=assessment, on=on)
 
 

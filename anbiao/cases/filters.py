@@ -12,6 +12,7 @@ from anbiao.cases import certificates, conf
 from anbiao.cases.certificates import add_months
 from anbiao.cases.choices import CaseState, EventKind
 from anbiao.cases.models import CaseEvent
+from anbiao.core.filtering import ChineseOrderingFilter
 from anbiao.core.forms import StyledForm
 from anbiao.enterprises.choices import Industry, OperatingStatus
 from anbiao.enterprises.filters import search_q
@@ -82,24 +83,16 @@ class BoardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label="经营状态", choices=OperatingStatus.choices, empty_label="全部"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = ChineseOrderingFilter(
         label="排序",
         fields=(
-            ("name_pinyin", "name"),
-            ("region__path", "region"),
-            ("case_state", "state"),
-            ("case_since", "since"),
-            ("last_score", "score"),
-            ("cert_expires", "expires"),
+            ("name_pinyin", "name", "名称"),
+            ("region__path", "region", "区域"),
+            ("case_state", "state", "状态"),
+            ("case_since", "since", "状态日期"),
+            ("last_score", "score", "最近得分"),
+            ("cert_expires", "expires", "有效期至"),
         ),
-        field_labels={
-            "name": "名称",
-            "region": "区域",
-            "state": "状态",
-            "since": "状态日期",
-            "score": "最近得分",
-            "expires": "有效期至",
-        },
     )
 
     class Meta:

@@ -8,6 +8,7 @@ case's events (`transitions.replay`), kept for fast lists.
 from django.conf import settings
 from django.db import models
 
+from anbiao.cases import conf
 from anbiao.cases.choices import (
     AssessmentKind,
     AssessmentStatus,
@@ -15,6 +16,7 @@ from anbiao.cases.choices import (
     EventKind,
     PublicityOutcome,
     RectificationStatus,
+    Verdict,
 )
 from anbiao.core.models import StoredFile
 from anbiao.core.querysets import ScopedQuerySet
@@ -167,7 +169,15 @@ class Case(models.Model):
         return f"{self.enterprise} · {self.get_state_display()}"
 
 
-class Assessment(models.Model):
+class GradeLabelMixin:
+    """Grades are codes whose names live in the grade rules (docs/cases.md): the change log
+    shows 二级, never level2 (`anbiao.core.audit.display_value` asks for this label)."""
+
+    def get_grade_label(self) -> str:
+        return conf.grade_name(self.grade)
+
+
+class Assessment(GradeLabelMixin, models.Model):
     """A self-evaluation, external review or annual self-evaluation, scored item by item."""
 
     case = models.ForeignKey(
@@ -235,7 +245,8 @@ class Assessment(models.Model):
 
 
 class ItemScore(models.Model):
-    """The score of one item in one assessment: points deducted with a reason, or 空项."""
+    """The score of one item in one assessment: its verdict (符合, 扣分 with the points and a
+    reason, or 空项); blank while nobody has answered it (an evidence file may come first)."""
 
     assessment = models.ForeignKey(
         Assessment, verbose_name="评定", on_delete=models.CASCADE, related_name="scores"
@@ -243,6 +254,7 @@ class ItemScore(models.Model):
     item = models.ForeignKey(
         StandardItem, verbose_name="评定项", on_delete=models.PROTECT, related_name="+"
     )
+    verdict = models.CharField("评定结论", max_length=8, choices=Verdict.choices, blank=True)
     deducted = models.DecimalField("扣分", max_digits=5, decimal_places=1, default=0)
     not_applicable = models.BooleanField("空项", default=False)
     veto_failed = models.BooleanField("否决项不符合", default=False)
@@ -268,7 +280,7 @@ class ItemScore(models.Model):
         return f"{self.item.code} -{self.deducted}"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(GradeLabelMixin, models.Model):
     """A dated, append-only step of a case: the source of truth for its history and state.
     A wrong entry is cancelled by a later CORRECTION event that `reverses` it."""
 
@@ -332,7 +344,7 @@ class CaseEvent(models.Model):
         return bool(self.proxy_for)
 
 
-class Certificate(models.Model):
+class Certificate(GradeLabelMixin, models.Model):
     """A grade certificate. Its status on a date is computed (`certificates.status_on`) from
     its dates, its end (revoked/downgraded) and its successor."""
 

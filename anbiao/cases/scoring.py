@@ -1,7 +1,8 @@
 """Scoring (docs/cases.md, "Assessments and scoring"): percentage = earned ÷ (total − points
 of 空项) × 100, one decimal, half up; an item never earns less than zero; a failed veto item
 (否决项) fails the assessment whatever the score. The grade is the highest configured rule the
-result satisfies."""
+result satisfies. An item nobody has answered yet earns nothing and withholds the score: an
+untouched form is not 100 points."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,12 +16,14 @@ ONE_DECIMAL = Decimal("0.1")
 
 @dataclass(frozen=True)
 class Line:
-    """One item as scored: its points, points deducted, 空项, and (veto items) failed."""
+    """One item as scored: its points, points deducted, 空项, (veto items) failed, and whether
+    anyone answered it."""
 
     points: Decimal
     deducted: Decimal = ZERO
     not_applicable: bool = False
     veto_failed: bool = False
+    answered: bool = True
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,9 @@ class Result:
     not_applicable: Decimal
     applicable: Decimal
     earned: Decimal
-    score: Decimal | None  # None when every item is 空项
+    score: Decimal | None  # None when every item is 空项, or while any item is unanswered
     veto_failed: bool
+    unanswered: int = 0
 
 
 def one_decimal(value: Decimal) -> Decimal:
@@ -40,17 +44,21 @@ def one_decimal(value: Decimal) -> Decimal:
 def compute(lines: Iterable[Line]) -> Result:
     total = na = earned = ZERO
     veto_failed = False
+    unanswered = 0
     for line in lines:
         points = Decimal(line.points)
         total += points
+        if not line.answered:
+            unanswered += 1
+            continue
         if line.not_applicable:
             na += points
             continue
         earned += max(ZERO, points - max(ZERO, Decimal(line.deducted)))
         veto_failed = veto_failed or line.veto_failed
     applicable = total - na
-    score = one_decimal(earned / applicable * 100) if applicable > 0 else None
-    return Result(total, na, applicable, one_decimal(earned), score, veto_failed)
+    score = one_decimal(earned / applicable * 100) if applicable > 0 and not unanswered else None
+    return Result(total, na, applicable, one_decimal(earned), score, veto_failed, unanswered)
 
 
 def rules_of(standard) -> tuple:

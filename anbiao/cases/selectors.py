@@ -1,7 +1,7 @@
 """Scoped reads of cases. Every read a user triggers comes through here."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -12,6 +12,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -32,12 +33,14 @@ from anbiao.cases.choices import (
     CertificateStatus,
     EventKind,
     RectificationStatus,
+    Verdict,
 )
 from anbiao.cases.filters import BoardFilter
 from anbiao.cases.independence import consulted
 from anbiao.cases.models import (
     Assessment,
     Case,
+    CaseEvent,
     Certificate,
     EvidenceFile,
     ItemScore,
@@ -145,6 +148,11 @@ class CaseView:
     allowed_kinds: list
     current_certificate: Certificate | None
 
+    @property
+    def next_kind(self) -> str | None:
+        """The step the case waits for: the one primary button of the 下一步 card."""
+        return rules.next_kind(self.progress.state, self.progress.certified_before)
+
 
 def case_of(*, user, enterprise: Enterprise) -> Case | None:
     """The enterprise's current case, if it has one (the enterprise is already scoped)."""
@@ -235,25 +243,42 @@ def can_edit(actor, assessment: Assessment) -> bool:
 
 
 def assessment_result(assessment: Assessment) -> scoring.Result:
+    """The running result. In a draft an item nobody answered yet counts in `unanswered` and
+    earns nothing: the score is only given once every item is answered. (Assessments submitted
+    before items had verdicts listed only their deductions: a missing item there is 符合.)"""
     saved = {s.item_id: s for s in assessment.scores.all()}
     lines = []
     for item in assessment.standard.items.all():
         s = saved.get(item.pk)
+        answered = bool(s and s.verdict) or not assessment.is_draft
         lines.append(
             scoring.Line(
                 points=item.points,
                 deducted=s.deducted if s else Decimal(0),
                 not_applicable=bool(s and s.not_applicable),
                 veto_failed=bool(s and s.veto_failed),
+                answered=answered,
             )
         )
     return scoring.compute(lines)
 
 
 def incomplete_items(assessment: Assessment) -> list[str]:
-    """Items whose deduction, 空项 or veto failure lacks its reason."""
+    """What keeps a draft from being submitted: items not answered yet, a 扣分 without its
+    points, and a deduction, 空项 or veto failure without its reason."""
     missing = []
+    saved = {s.item_id: s for s in assessment.scores.all()}
+    unanswered = [
+        item.code
+        for item in assessment.standard.items.all()
+        if not (saved.get(item.pk) and saved[item.pk].verdict)
+    ]
+    if unanswered:
+        shown = "、".join(unanswered[:8]) + ("等" if len(unanswered) > 8 else "")
+        missing.append(f"{len(unanswered)} 项尚未评定({shown})")
     for s in assessment.scores.select_related("item").order_by("item__sort_order"):
+        if s.verdict == Verdict.DEDUCT and s.deducted <= 0 and not s.veto_failed:
+            missing.append(f"第{s.item.code}项选择了扣分但未填写扣分分值")
         if (s.deducted > 0 or s.not_applicable or s.veto_failed) and not s.reason:
             what = "空项" if s.not_applicable else "扣分"
             missing.append(f"第{s.item.code}项{what}未填写理由")
@@ -355,9 +380,15 @@ def rectification_get(*, user, pk: int) -> Rectification:
 
 
 def my_reviews(*, user) -> QuerySet[Assessment]:
-    """Draft reviews assigned to an agency or expert user."""
-    qs = Assessment.objects.restrict(user, "view").filter(
-        kind=AssessmentKind.REVIEW, status=AssessmentStatus.DRAFT
+    """Draft reviews assigned to an agency or expert user, with the day each was assigned
+    (its 开始评审 step: the row may have been created on another day)."""
+    assigned = CaseEvent.objects.filter(
+        assessment=OuterRef("pk"), kind=EventKind.REVIEW_START
+    ).values("on")[:1]
+    qs = (
+        Assessment.objects.restrict(user, "view")
+        .filter(kind=AssessmentKind.REVIEW, status=AssessmentStatus.DRAFT)
+        .annotate(assigned_on=Subquery(assigned))
     )
     if user.role == Role.AGENCY:
         return qs.filter(agency_id=user.agency_id)
@@ -373,3 +404,44 @@ def standards_list(*, user) -> QuerySet:
 
     require(user, perms.STANDARD_MANAGE)
     return Standard.objects.annotate(item_count=Count("items")).order_by("code", "-version")
+
+
+@dataclass
+class ReviewerDesk:
+    """A reviewer's reviews: those waiting for them (oldest first, with the deadline) and the
+    latest they submitted. Dates are those of the case: the day the review was assigned."""
+
+    waiting: list
+    done: list
+
+
+def reviewer_desk(*, user, on: date | None = None, done_limit: int = 10) -> ReviewerDesk:
+    """The reviews assigned to an expert (or to the user's agency) within their scope."""
+    on = on or timezone.localdate()
+    mine = Q(experts=user.pk)
+    if user.agency_id:
+        mine |= Q(agency_id=user.agency_id)
+    assigned = CaseEvent.objects.filter(
+        assessment=OuterRef("pk"), kind=EventKind.REVIEW_START
+    ).values("on")[:1]
+    reviews = (
+        Assessment.objects.restrict(user, "view")
+        .filter(mine, kind=AssessmentKind.REVIEW)
+        .distinct()
+        .annotate(assigned_on=Subquery(assigned))
+        .select_related("case__enterprise__region", "agency")
+    )
+    days = conf.review_days()
+    waiting = list(reviews.filter(status=AssessmentStatus.DRAFT).order_by("assigned_on", "pk"))
+    for review in waiting:
+        start = review.assigned_on or review.created_at.date()
+        review.due_on = start + timedelta(days=days)
+        review.days_left = (review.due_on - on).days
+    done = list(
+        reviews.filter(status=AssessmentStatus.SUBMITTED).order_by("-submitted_on", "-pk")[
+            :done_limit
+        ]
+    )
+    for review in done:
+        review.grade_name = conf.grade_name(review.grade) if review.grade else ""
+    return ReviewerDesk(waiting=waiting, done=done)

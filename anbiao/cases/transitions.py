@@ -41,6 +41,20 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     K.PUBLICITY: (frozenset({S.PASSED}), None),
 }
 
+# The step a case in each state is waiting for: the page offers it as the primary button, the
+# other legal steps (a failed review, a revocation, …) as secondary ones.
+NEXT_STEP: dict[str, str] = {
+    S.NOT_STARTED: K.START,
+    S.IN_PROGRESS: K.SELF_ASSESSED,
+    S.SELF_ASSESSED: K.APPLY,
+    S.APPLIED: K.REVIEW_START,
+    S.UNDER_REVIEW: K.REVIEW_PASS,
+    S.PASSED: K.CERTIFICATE,
+    S.CERTIFIED: K.ANNUAL,
+    S.EXPIRED: K.START,
+    S.REVOKED: K.START,
+}
+
 # Steps that are the grading authority's (定级部门) decisions. A station records them only on its
 # behalf ("街道代录", naming the issuer) or from the history import.
 GRADING_KINDS = frozenset(
@@ -94,10 +108,22 @@ def label(kind: str) -> str:
     return K(kind).label
 
 
+def next_kind(state: str, certified_before: bool) -> str | None:
+    """The step the case is waiting for (a renewal instead of a first certificate when it held
+    one before)."""
+    kind = NEXT_STEP.get(state)
+    if kind == K.CERTIFICATE and certified_before:
+        return K.RENEWAL
+    return kind
+
+
 def allowed_kinds(state: str, certified_before: bool) -> list[str]:
-    """The steps that may be recorded next, in lifecycle order."""
+    """The steps that may be recorded next: the expected next step first, then the others in
+    lifecycle order."""
     kinds = [k for k, (sources, _) in TRANSITIONS.items() if state in sources]
-    return [k for k in kinds if k != K.RENEWAL or certified_before]
+    kinds = [k for k in kinds if k != K.RENEWAL or certified_before]
+    expected = next_kind(state, certified_before)
+    return sorted(kinds, key=lambda k: k != expected)
 
 
 def advance(progress: Progress, kind: str, on: date) -> Progress:

@@ -360,6 +360,7 @@ def assessment_item(request, pk: int):
             actor=user,
             assessment=assessment,
             item=item,
+            verdict=request.POST.get("verdict", ""),
             deducted=request.POST.get("deducted") or 0,
             not_applicable=bool(request.POST.get("not_applicable")),
             veto_failed=bool(request.POST.get("veto_failed")),

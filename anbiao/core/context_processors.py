@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from anbiao.accounts import permissions as perms
+from anbiao.accounts.choices import Role
 
 # Sidebar: (label, icon, url name, permission needed or None, url prefix that marks it active)
 NAVIGATION = (
@@ -46,21 +47,68 @@ NAVIGATION = (
 )
 
 
+# An enterprise user works on one enterprise: lists of the whole registry (a one-row 企业台账
+# with its filter panel, an empty 应创台账) mean nothing to them. Their menu names their own
+# things: (label, icon, url name, url kwargs from the user, permission, active prefix).
+ENTERPRISE_NAVIGATION = (
+    ("工作台", "ti-layout-dashboard", "home", None, None, "/$"),
+    (
+        "本企业",
+        "ti-building-factory-2",
+        "enterprises:detail",
+        lambda u: {"pk": u.enterprise_id},
+        perms.ENTERPRISE_VIEW,
+        "/enterprises/",
+    ),
+    (
+        "创建进度",
+        "ti-timeline",
+        "cases:detail",
+        lambda u: {"pk": u.enterprise_id},
+        perms.CASE_VIEW,
+        "/cases/",
+    ),
+    (
+        "隐患整改",
+        "ti-tool",
+        "supervision:hazards",
+        None,
+        perms.HAZARD_VIEW,
+        "/supervision/hazards/",
+    ),
+    (
+        "风险管控",
+        "ti-alert-triangle",
+        "supervision:risks",
+        None,
+        perms.RISK_VIEW,
+        "/supervision/risks/",
+    ),
+    ("督办", "ti-speakerphone", "dispatches:list", None, perms.DISPATCH_VIEW, "/dispatches/"),
+    ("消息提醒", "ti-bell", "notifications:list", None, perms.NOTIFICATION_VIEW, "/notifications/"),
+)
+
+
+def _entries(user) -> list[tuple[str, str, str, dict, str]]:
+    """(label, icon, url, permission, active prefix) of the user's menu."""
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        return [
+            (label, icon, reverse(name, kwargs=kwargs(user) if kwargs else None), perm, prefix)
+            for label, icon, name, kwargs, perm, prefix in ENTERPRISE_NAVIGATION
+        ]
+    return [
+        (label, icon, reverse(name), perm, prefix) for label, icon, name, perm, prefix in NAVIGATION
+    ]
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
         path = request.path
-        matches = [p for *_, p in NAVIGATION if p != "/$" and path.startswith(p)]
+        entries = [e for e in _entries(user) if e[3] is None or perms.has_perm(user, e[3])]
+        matches = [p for *_, p in entries if p != "/$" and path.startswith(p)]
         current = max(matches, key=len) if matches else ("/$" if path == "/" else None)
-        for label, icon, name, perm, prefix in NAVIGATION:
-            if perm is None or perms.has_perm(user, perm):
-                items.append(
-                    {
-                        "label": label,
-                        "icon": icon,
-                        "url": reverse(name),
-                        "active": prefix == current,
-                    }
-                )
+        for label, icon, url, _, prefix in entries:
+            items.append({"label": label, "icon": icon, "url": url, "active": prefix == current})
     return {"nav_items": items, "deployment_name": settings.ANBIAO_DEPLOYMENT_NAME}

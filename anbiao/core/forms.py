@@ -1,10 +1,21 @@
 from django import forms
 
+EMPTY_CHOICE = "---------"  # Django's blank choice, which means nothing to a user
+
 
 def style_fields(form: forms.BaseForm) -> None:
-    """Give every widget its Bootstrap/Tabler class, and mark invalid fields."""
+    """Give every widget its Bootstrap/Tabler class, mark invalid fields, and word the blank
+    choice of a select "请选择" instead of Django's dashes."""
     for name, field in form.fields.items():
         widget = field.widget
+        if getattr(field, "empty_label", None) == EMPTY_CHOICE:
+            field.empty_label = "请选择"
+        elif isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and not isinstance(
+            field, forms.ModelChoiceField
+        ):
+            choices = list(field.choices)
+            if any(label == EMPTY_CHOICE for _, label in choices):
+                field.choices = [(v, "请选择" if b == EMPTY_CHOICE else b) for v, b in choices]
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
             widget.attrs.setdefault("class", "form-check-input")
             continue

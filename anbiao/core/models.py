@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 
@@ -61,6 +62,14 @@ class ChangeLog(models.Model):
         if not self._state.adding:
             raise ValueError("变更记录只能追加,不能修改")
         super().save(*args, **kwargs)
+
+    @property
+    def object_label(self) -> str:
+        """The Chinese name of the changed object's kind (评定, 证书 …)."""
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return ""
 
 
 class ImportJob(models.Model):

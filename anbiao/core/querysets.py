@@ -19,4 +19,10 @@ class ScopedQuerySet(models.QuerySet):
         perm = action if "." in action else f"{self.model.scope_object}.{action}"
         if not has_perm(user, perm):
             return self.none()
-        return self.filter(enterprise_scope_q(user, self.model.scope_prefix))
+        prefix = self.model.scope_prefix
+        # A record scoped by its own region (prefix "") and without an industry of its own is a
+        # region's record (a survey round, a training session), not an enterprise.
+        regional = prefix == "" and not any(
+            f.name == "industry" for f in self.model._meta.get_fields()
+        )
+        return self.filter(enterprise_scope_q(user, prefix, regional=regional))

@@ -20,6 +20,7 @@ from anbiao.benchmarks.demo import build_benchmarks_demo
 from anbiao.campaigns.models import Task
 from anbiao.campaigns.services import task_update
 from anbiao.cases.demo import build_cases_demo
+from anbiao.core import audit
 from anbiao.core.uscc import ALPHABET, check_character
 from anbiao.enterprises import services
 from anbiao.enterprises.choices import EntryReason, FactSource, Industry, OperatingStatus
@@ -334,7 +335,7 @@ def _users(summary: DemoSummary) -> list[User]:
             full_name=f"{first.name} 安全管理员" if first else "企业用户",
         ),
         _user("jigou", summary=summary, role=Role.AGENCY, agency=agency, full_name="安泰 郭海峰"),
-        _user("zhuanjia", summary=summary, role=Role.EXPERT, full_name="专家 曾国庆"),
+        _user("zhuanjia", summary=summary, role=Role.EXPERT, full_name="曾国庆"),
     ]
 
 
@@ -366,7 +367,11 @@ def _survey(rng: random.Random, station: User) -> None:
                 "eligible": eligible,
                 "eligibility_reason": "" if eligible else rng.choice(NOT_ELIGIBLE_REASONS),
                 "surveyor": rng.choice(["林志明", "陈晓东"]),
-                "surveyed_on": date(2026, 7, 1) + timedelta(days=rng.randint(0, 140)),
+                # a survey date is never in the future (a demo built before November)
+                "surveyed_on": min(
+                    date(2026, 7, 1) + timedelta(days=rng.randint(0, 140)),
+                    date.today(),  # noqa: DTZ011 - demo data follows the calendar day
+                ),
             },
         )
 
@@ -408,6 +413,11 @@ def _task_progress(station: User) -> None:
 @transaction.atomic
 def build_demo(seed: int = 2025) -> tuple[DemoSummary, list[User]]:
     """Create (or complete) the demo data set; returns what was added and the demo users."""
+    with audit.source("演示数据"):
+        return _build_demo(seed)
+
+
+def _build_demo(seed: int) -> tuple[DemoSummary, list[User]]:
     rng = random.Random(seed)
     summary = DemoSummary()
     communities = _communities(summary)

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from anbiao.accounts.scope import regions_for
 from anbiao.core import uscc as uscc_rules
+from anbiao.core.filtering import ChineseOrderingFilter
 from anbiao.core.forms import StyledForm
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
@@ -60,28 +61,18 @@ class EnterpriseFilter(django_filters.FilterSet):
         field_name="risk_tags",
         empty_label="全部风险",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = ChineseOrderingFilter(
         label="排序",
         fields=(
-            ("name_pinyin", "name"),
-            ("uscc", "uscc"),
-            ("region__path", "region"),
-            ("industry", "industry"),
-            ("size", "size"),
-            ("status", "status"),
-            ("employees", "employees"),
-            ("updated_at", "updated"),
+            ("name_pinyin", "name", "名称"),
+            ("uscc", "uscc", "信用代码"),
+            ("region__path", "region", "区域"),
+            ("industry", "industry", "行业"),
+            ("size", "size", "规模"),
+            ("status", "status", "状态"),
+            ("employees", "employees", "从业人数"),
+            ("updated_at", "updated", "更新时间"),
         ),
-        field_labels={
-            "name": "名称",
-            "uscc": "信用代码",
-            "region": "区域",
-            "industry": "行业",
-            "size": "规模",
-            "status": "状态",
-            "employees": "从业人数",
-            "updated": "更新时间",
-        },
     )
 
     class Meta:

@@ -460,7 +460,7 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
                 enterprise.name[:200],
                 enterprise.pk,
                 [],
-                "台账导入",
+                audit.with_source("台账导入")[:200],
             )
         )
     insert_rows(EnterpriseFact, FACT_COLUMNS, facts)
@@ -534,7 +534,7 @@ def _ledger_update(rows, existing, effective_on, actor, source, *, dry_run=False
                 object_repr=enterprise.name[:200],
                 enterprise=enterprise,
                 changes=changes,
-                note="台账导入",
+                note=audit.with_source("台账导入")[:200],
             )
         )
     if dry_run:  # the instances were changed in memory only

@@ -12,6 +12,10 @@ ELIGIBLE_CHOICES = ((None, "未确认"), (True, "符合"), (False, "不符合"))
 
 
 class RoundForm(StyledModelForm):
+    allow_overlap = forms.BooleanField(
+        label="我已知晓仍有进行中的摸排,确认同时开启新一轮", required=False
+    )
+
     class Meta:
         model = SurveyRound
         fields = ["name", "region", "period_start", "period_end", "surveyors"]
@@ -24,6 +28,15 @@ class RoundForm(StyledModelForm):
         self.fields["region"].empty_label = "请选择镇街"
         if user.region_id and user.region.level == "subdistrict":
             self.fields["region"].initial = user.region_id
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and start > timezone.localdate():
+            self.add_error("period_start", "开始日期不能晚于今天:摸排开始时再开启本轮")
+        if start and end and end < start:
+            self.add_error("period_end", "结束日期不能早于开始日期")
+        return data
 
 
 class FindingForm(StyledModelForm):

@@ -6,6 +6,8 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
@@ -45,16 +47,47 @@ def _check_round(actor, survey_round: SurveyRound) -> None:
         raise ValidationError("该摸排轮次已结束,不能再修改")
 
 
+def open_rounds_overlapping(region) -> list[SurveyRound]:
+    """Rounds still 进行中 over `region`, a region inside it or one containing it: a second
+    round there would record the same enterprises twice."""
+    ancestors = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/"]
+    return list(
+        SurveyRound.objects.filter(status=SurveyRound.Status.OPEN)
+        .filter(Q(region__path__startswith=region.path) | Q(region__path__in=ancestors))
+        .select_related("region")
+        .order_by("period_start")
+    )
+
+
+class OverlappingRound(ValidationError):
+    """A round is already 进行中 over the same enterprises; the user may confirm anyway."""
+
+
 @transaction.atomic
 def survey_round_create(
-    *, actor, name: str, region, period_start: date, period_end: date, surveyors: str = ""
+    *,
+    actor,
+    name: str,
+    region,
+    period_start: date,
+    period_end: date,
+    surveyors: str = "",
+    allow_overlap: bool = False,
 ) -> SurveyRound:
-    """Open a round over `region`; it lists every enterprise there that is not closed."""
+    """Open a round over `region`; it lists every enterprise there that is not closed. While
+    another round over the same enterprises is 进行中 it is refused with `OverlappingRound`
+    unless the user confirmed (`allow_overlap`)."""
     require(actor, perms.SURVEY_CHANGE, message="您没有组织摸排的权限")
     if actor is not None and not regions_for(actor).filter(pk=region.pk).exists():
         raise ValidationError({"region": "摸排区域不在您的管辖范围内"})
     if period_end < period_start:
         raise ValidationError({"period_end": "结束日期不能早于开始日期"})
+    overlapping = open_rounds_overlapping(region)
+    if overlapping and not allow_overlap:
+        names = "、".join(f"“{r.name}”({r.region.name})" for r in overlapping)
+        raise OverlappingRound(
+            f"{names}仍在进行中,新一轮会重复摸排同一批企业。建议先结束该轮;确需同时进行请勾选确认后再提交。"
+        )
     survey_round = SurveyRound.objects.create(
         name=name.strip(),
         region=region,
@@ -88,6 +121,8 @@ def _validate_finding(finding: SurveyFinding) -> None:
     if finding.eligible:
         finding.eligibility_reason = ""
     survey_round = finding.round
+    if finding.surveyed_on and finding.surveyed_on > timezone.localdate():
+        raise ValidationError({"surveyed_on": "摸排日期不能晚于今天"})
     if finding.surveyed_on and not (
         survey_round.period_start <= finding.surveyed_on <= survey_round.period_end
     ):
@@ -170,6 +205,8 @@ def survey_round_close(*, actor, survey_round: SurveyRound, on: date) -> list[di
     _check_round(actor, survey_round)
     if on < survey_round.period_start:
         raise ValidationError({"on": "结束日期不能早于本轮开始日期"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "结束日期不能晚于今天:摸排结果自该日起计入台账"})
     report: list[dict] = []
     findings = survey_round.findings.filter(recorded=True).select_related(
         "enterprise", "new_region"

@@ -70,9 +70,13 @@ def round_list(request):
 @requires(perms.SURVEY_CHANGE, message="您没有组织摸排的权限")
 def round_create(request):
     form = RoundForm(request.POST or None, user=request.user)
+    overlap = False
     if request.method == "POST" and form.is_valid():
         try:
             survey_round = services.survey_round_create(actor=request.user, **form.cleaned_data)
+        except services.OverlappingRound as exc:
+            overlap = True
+            form.add_error("allow_overlap", exc.messages)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -80,7 +84,19 @@ def round_create(request):
                 request, f"已开始“{survey_round.name}”,列入 {survey_round.findings.count()} 家企业"
             )
             return redirect("surveys:detail", pk=survey_round.pk)
-    return render(request, "surveys/round_form.html", {"form": form})
+    # Warn before anyone fills the form: a round still 进行中 in the user's area.
+    open_rounds = SurveyRound.objects.restrict(request.user, "view").filter(
+        status=SurveyRound.Status.OPEN
+    )
+    return render(
+        request,
+        "surveys/round_form.html",
+        {
+            "form": form,
+            "overlap": overlap,
+            "open_rounds": list(open_rounds.select_related("region")),
+        },
+    )
 
 
 @require_GET

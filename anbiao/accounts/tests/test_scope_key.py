@@ -46,3 +46,29 @@ def test_users_share_a_scope_key_only_when_they_see_the_same_enterprises(
         for b in users:
             same_key = scope_key(a) == scope_key(b)
             assert same_key == (visible(a) == visible(b)), (a.username, b.username)
+
+
+@pytest.mark.django_db
+def test_a_department_opens_the_region_owned_lists_of_its_region(reference, client):
+    """Survey rounds, training sessions, visits and inspection plans belong to a region, not to
+    an enterprise with an industry: a 行业部门 sees those of its region (they gave it a 500)."""
+    from datetime import date
+
+    from anbiao.surveys.models import SurveyRound
+    from anbiao.testing.factories import make_session
+
+    DepartmentIndustry.objects.create(
+        region=region(MINAN), department="工信局", industry=Industry.MACHINERY, source="test"
+    )
+    user = department_user("gxj", "工信局")
+    make_session(MINAN)
+    SurveyRound.objects.create(
+        name="民安摸排",
+        region=region(MINAN),
+        period_start=date(2025, 7, 1),
+        period_end=date(2025, 8, 31),
+    )
+    client.force_login(user)
+    for url in ("/surveys/", "/training/", "/benchmarks/visits/", "/supervision/plans/"):
+        assert client.get(url).status_code == 200, url
+    assert "民安摸排" in client.get("/surveys/").content.decode()

@@ -121,3 +121,20 @@ def test_a_cross_learning_visit_is_recorded_with_our_enterprises(
     assert response.status_code == 302, response.content.decode()[:2000]
     visit = CrossVisit.objects.get()
     assert list(visit.enterprises.all()) == [minan_enterprise]
+
+
+def test_the_primary_button_moves_a_benchmark_to_its_next_stage_and_none_once_established(
+    login, station_officer, minan_enterprise
+):
+    client = login(station_officer)
+    benchmark = choose_benchmark(minan_enterprise, date(2025, 10, 1))
+    url = reverse("benchmarks:detail", kwargs={"pk": benchmark.pk})
+    page = client.get(url).content.decode()
+    assert "进入“创建试点”阶段" in page and 'id="next-stage"' in page
+    established = choose_benchmark(
+        make_enterprise(name="厦门已建成标杆有限公司"),
+        date(2025, 10, 1),
+        *STEPS,
+    )
+    page = client.get(reverse("benchmarks:detail", kwargs={"pk": established.pk})).content.decode()
+    assert 'id="next-stage"' not in page and 'class="btn" id="adjust-stage"' in page

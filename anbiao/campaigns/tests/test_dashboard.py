@@ -102,6 +102,7 @@ def test_the_summary_draft_is_a_word_document_with_the_targets_and_the_lists(
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "工作总结" in text and "应创企业4家" in text and "开展率50.0%" in text
+    assert "非火炬高新区小型、微型工贸企业" in text  # no stray space in the Chinese
     targets, _, pending, _ = doc.tables
     assert len(targets.rows) == 1 + 8
     assert len(pending.rows) == 1 + 2  # the two enterprises not started
@@ -201,3 +202,20 @@ def test_the_progress_report_has_the_supervision_section(
     assert "已完成检查2次(计划完成率66.7%)" in line
     assert "发现隐患3项,已销号2项(整改率66.7%)" in line and "中位数20天" in line
     assert "逾期未整改隐患2项,挂牌督办重大隐患1项" in line
+
+
+def test_a_far_forecast_is_cut_at_the_campaigns_end_and_named_in_the_legend(login, station_officer):
+    import json
+    import re
+
+    enterprises = [make_enterprise(ledger_since=date(2025, 2, 28)) for _ in range(40)]
+    for e, on in ((enterprises[0], date(2025, 9, 1)), (enterprises[1], date(2026, 5, 1))):
+        cases.case_record_event(actor=None, enterprise=e, kind="start", on=on)
+    page = login(station_officer).get(reverse("home"), {"as_of": "2026-06-30"}).content.decode()
+    data = json.loads(re.search(r'id="dashboard-data"[^>]*>(.*?)</script>', page, re.S)[1])
+    assert data["axis_end"] == "2026-12-31"  # the campaign's last deadline
+    start = next(t for t in data["targets"] if t["metric"] == "start_rate")
+    assert start["forecast"] > "2030"  # years away at this pace
+    assert start["forecast_points"][-1][0] == "2026-12-31"  # but drawn only to the axis end
+    assert start["forecast_legend"].startswith("按当前进度预计 20")
+    assert start["forecast_legend"].endswith("达成(超出图表)")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from anbiao.campaigns.models import Campaign, Target
-from anbiao.campaigns.targets import PACE_DAYS, MetricCache, evaluate, forecast
+from anbiao.campaigns.targets import PACE_DAYS, MetricCache, evaluate, forecast, forecast_line
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 9, 30)
@@ -95,6 +95,22 @@ def test_a_not_applicable_value_is_never_behind(reference):
     assert evaluate(target("renewal_rate", 1), NoneDue(TODAY, 5)).status == "on_track"
     late = date(2026, 3, 1)
     assert evaluate(target("renewal_rate", 1), NoneDue(late, 5)).status == "met"
+
+
+def test_a_forecast_beyond_the_campaign_is_cut_at_its_last_deadline_and_named():
+    start, end = date(2026, 11, 30), date(2027, 12, 31)
+    points, legend = forecast_line(start, 0.2, date(2035, 7, 10), 0.8, end)
+    assert points[0] == (start, 0.2)
+    assert points[-1][0] == end  # the time axis never reaches 2035
+    share = (end - start).days / (date(2035, 7, 10) - start).days
+    assert points[-1][1] == pytest.approx(0.2 + 0.6 * share)
+    assert legend == "按当前进度预计 2035-07 达成(超出图表)"
+
+
+def test_a_forecast_within_the_campaign_is_drawn_to_the_threshold():
+    points, legend = forecast_line(TODAY, 0.4, date(2025, 11, 15), 0.5, date(2025, 12, 31))
+    assert points == [(TODAY, 0.4), (date(2025, 11, 15), 0.5)]
+    assert legend == "按当前进度预计 2025-11 达成"
 
 
 def test_the_2025_benchmark_target_is_met_by_a_pilot_with_its_site_meeting(reference):

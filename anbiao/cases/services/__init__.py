@@ -9,6 +9,7 @@ The names below are the package's public surface, so callers write `services.cas
 """
 
 from anbiao.cases.services.assessments import (
+    assessment_conform_rest,
     assessment_save_item,
     assessment_start,
     assessment_submit,
@@ -28,6 +29,7 @@ from anbiao.cases.services.record import (
 from anbiao.cases.services.standards import standard_import
 
 __all__ = [
+    "assessment_conform_rest",
     "CERTIFICATE_KINDS",
     "MANUAL_KINDS",
     "REASON_REQUIRED",

@@ -12,7 +12,13 @@ from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.choices import Role
 from anbiao.cases import conf, independence, scoring, standards
 from anbiao.cases import transitions as rules
-from anbiao.cases.choices import AssessmentKind, AssessmentStatus, EventKind, RectificationStatus
+from anbiao.cases.choices import (
+    AssessmentKind,
+    AssessmentStatus,
+    EventKind,
+    RectificationStatus,
+    Verdict,
+)
 from anbiao.cases.models import Assessment, Case, ItemScore, Rectification, StandardItem
 from anbiao.cases.selectors import assessment_result, can_edit, incomplete_items
 from anbiao.cases.services.record import current_case, record_step, today
@@ -121,24 +127,49 @@ def assessment_save_item(
     actor,
     assessment: Assessment,
     item: StandardItem,
+    verdict: str = "",
     deducted=0,
     not_applicable: bool = False,
     veto_failed: bool = False,
     reason: str = "",
 ) -> ItemScore:
-    """Autosave one item of a draft. Incomplete input (a deduction without its reason yet) is
-    kept; `assessment_submit` insists on completeness."""
+    """Autosave one item of a draft: its verdict (符合 / 扣分 / 空项), the points deducted and
+    the reason. Without a verdict it follows from the input (a deduction, 空项) or stays
+    unanswered. Incomplete input (a deduction without its reason yet) is kept;
+    `assessment_submit` insists on completeness. A deduction above the item's points is refused
+    at once (docs/cases.md, "Assessments and scoring")."""
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     check_edit(actor, assessment)
     if item.standard_id != assessment.standard_id:
         raise ValidationError({"item": "评定项不属于该评定所用的标准"})
+    if verdict and verdict not in Verdict.values:
+        raise ValidationError({"verdict": f"第{item.code}项的评定结论无效"})
     deducted = _decimal(deducted, "deducted")
+    if verdict == Verdict.NOT_APPLICABLE:
+        not_applicable = True
+    elif verdict:
+        not_applicable = False
+    if not verdict:
+        verdict = (
+            Verdict.NOT_APPLICABLE
+            if not_applicable
+            else Verdict.DEDUCT
+            if deducted > 0 or veto_failed
+            else ""
+        )
+    if verdict == Verdict.CONFORM:
+        deducted = Decimal(0)
+    if deducted > item.points:
+        raise ValidationError(
+            {"deducted": f"第{item.code}项扣分 {deducted} 超过该项标准分 {item.points} 分"}
+        )
     if not_applicable and not item.na_allowed:
         raise ValidationError({"not_applicable": f"第{item.code}项不允许标为空项"})
     industry = assessment.case.enterprise.industry
     if veto_failed and not item.is_veto_for(industry):
         raise ValidationError({"veto_failed": f"第{item.code}项对该企业所在行业不是否决项"})
     score, _ = ItemScore.objects.get_or_create(assessment=assessment, item=item)
+    score.verdict = verdict
     score.deducted = Decimal(0) if not_applicable else deducted
     score.not_applicable = not_applicable
     score.veto_failed = veto_failed and not not_applicable
@@ -146,6 +177,28 @@ def assessment_save_item(
     score.updated_by = actor_or_none(actor)
     score.save()
     return score
+
+
+@transaction.atomic
+def assessment_conform_rest(*, actor, assessment: Assessment) -> int:
+    """Answer every item nobody has answered yet 符合 (a paper form that lists only its
+    deductions: the demo data, a transcription); returns how many items it answered."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    check_edit(actor, assessment)
+    blank = assessment.scores.filter(verdict="")
+    count = blank.update(verdict=Verdict.CONFORM, deducted=0, not_applicable=False)
+    existing = set(assessment.scores.values_list("item_id", flat=True))
+    rows = [
+        ItemScore(
+            assessment=assessment,
+            item=item,
+            verdict=Verdict.CONFORM,
+            updated_by=actor_or_none(actor),
+        )
+        for item in assessment.standard.items.exclude(pk__in=existing)
+    ]
+    ItemScore.objects.bulk_create(rows)
+    return count + len(rows)
 
 
 @transaction.atomic

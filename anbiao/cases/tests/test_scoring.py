@@ -87,3 +87,13 @@ def test_grade_rules_come_from_the_configured_file(settings, tmp_path):
     settings.ANBIAO_GRADE_RULES_FILE = str(path)
     assert grade_for(D("74.9"), False) is None
     assert grade_for(D("75.0"), False).name == "达标"
+
+
+def test_an_unanswered_item_withholds_the_score_instead_of_counting_full_marks():
+    lines = [Line(points=D(10)), Line(points=D(10), answered=False)]
+    result = compute(lines)
+    assert result.score is None and result.unanswered == 1
+    assert result.earned == D(10)
+    assert grade_for(result.score, result.veto_failed) is None
+    answered = compute([Line(points=D(10)), Line(points=D(10), deducted=D(2))])
+    assert answered.score == D("90.0") and answered.unanswered == 0

@@ -74,7 +74,7 @@ def test_an_excel_standard_scores_an_assessment_exactly_as_the_yaml_one(referenc
         items = {i.code: i for i in standard.items.all()}
         for code, kw in {
             "1.1.1": {"deducted": "1.5", "reason": "未分解"},
-            "2.2.1": {"deducted": "9", "reason": "缺制度"},  # more than its points
+            "2.2.1": {"deducted": "4", "reason": "缺制度"},  # all its points
             "7.1.1": {"not_applicable": True, "reason": "未发生事故"},
             "3.2.1": {"veto_failed": True, "reason": "未经考核"},  # a veto for 冶金
         }.items():

@@ -107,3 +107,19 @@ def test_the_command_loads_a_file(reference, tmp_path, capsys):
     call_command("load_standard", str(path))
     assert "新增" in capsys.readouterr().out
     assert standards.current("t-std").items.count() == 2
+
+
+def test_demo_deduction_reasons_match_their_items(reference):
+    import random
+
+    from anbiao.cases import standards
+    from anbiao.cases.demo import reason_for
+
+    items = {i.code: i for i in standards.current("gm-xiaowei").items.all()}
+    rng = random.Random(1)
+    assert reason_for(items["1.1.1"], rng) in ("现场核查:未制定目标", "现场核查:未分解")
+    for item in items.values():
+        reason = reason_for(item, rng)
+        clause = reason.removeprefix("现场核查:")
+        in_method = clause in item.method
+        assert clause and (in_method or clause.removesuffix("不到位") in item.text), reason

@@ -242,3 +242,29 @@ def test_replay_ignores_corrected_events():
         E(3, K.CORRECTION, date(2025, 2, 2), reverses_id=2),
     ]
     assert rules.replay(events).state == CaseState.IN_PROGRESS
+
+
+@pytest.mark.parametrize(
+    ("state", "certified_before", "expected"),
+    [
+        (CaseState.NOT_STARTED, False, K.START),
+        (CaseState.IN_PROGRESS, False, K.SELF_ASSESSED),
+        (CaseState.SELF_ASSESSED, False, K.APPLY),  # not 完成自评 again
+        (CaseState.APPLIED, False, K.REVIEW_START),
+        (CaseState.UNDER_REVIEW, False, K.REVIEW_PASS),
+        (CaseState.PASSED, False, K.CERTIFICATE),
+        (CaseState.PASSED, True, K.RENEWAL),
+        (CaseState.CERTIFIED, True, K.ANNUAL),  # not 申请评审
+        (CaseState.EXPIRED, True, K.START),
+        (CaseState.REVOKED, True, K.START),
+    ],
+)
+def test_the_next_step_of_the_state_machine_comes_first(state, certified_before, expected):
+    allowed = rules.allowed_kinds(state, certified_before)
+    assert rules.next_kind(state, certified_before) == expected
+    assert allowed[0] == expected
+    assert set(allowed) == {
+        k
+        for k, (sources, _) in rules.TRANSITIONS.items()
+        if state in sources and (k != K.RENEWAL or certified_before)
+    }

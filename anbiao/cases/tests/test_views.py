@@ -170,24 +170,66 @@ def test_self_evaluation_autosaves_each_item_and_submits_a_score(
         reverse("cases:self_assessment", kwargs={"pk": minan_enterprise.pk}), {"kind": "self"}
     )
     assessment = Assessment.objects.get()
-    assert response["Location"] == reverse("cases:assessment", kwargs={"pk": assessment.pk})
+    page_url = reverse("cases:assessment", kwargs={"pk": assessment.pk})
+    assert response["Location"] == page_url
     items = list(StandardItem.objects.filter(standard=assessment.standard))
-    na_item = next(i for i in items if i.na_allowed)
+    na_item = next(i for i in items if i.na_allowed and i != items[0])
     url = reverse("cases:assessment_item", kwargs={"pk": assessment.pk})
     saved = client.post(url, {"item": items[0].pk, "deducted": "1"}, HTTP_HX_REQUEST="true")
     assert "已保存" in saved.content.decode() and 'id="score-summary"' in saved.content.decode()
     submit = reverse("cases:assessment_submit", kwargs={"pk": assessment.pk})
     client.post(submit)
     assessment.refresh_from_db()
-    assert assessment.is_draft  # the deduction has no reason yet
-    client.post(url, {"item": items[0].pk, "deducted": "1", "reason": "目标未分解"})
-    client.post(url, {"item": na_item.pk, "not_applicable": "1", "reason": "不涉及"})
+    assert assessment.is_draft  # the deduction has no reason yet, and most items are unanswered
+    client.post(
+        url, {"item": items[0].pk, "verdict": "deduct", "deducted": "1", "reason": "目标未分解"}
+    )
+    client.post(url, {"item": na_item.pk, "verdict": "na", "reason": "不涉及"})
+    for item in items:
+        if item not in (items[0], na_item):
+            client.post(url, {"item": item.pk, "verdict": "conform"})
     client.post(submit)
     assessment.refresh_from_db()
     total = sum(i.points for i in items)
     expected = round((total - na_item.points - 1) / (total - na_item.points) * 100, 1)
     assert not assessment.is_draft and assessment.score == expected
     assert services.current_case(minan_enterprise).state == CaseState.SELF_ASSESSED
+
+
+def test_an_untouched_form_has_no_score_and_cannot_be_submitted(
+    login, enterprise_user, minan_enterprise
+):
+    client = login(enterprise_user)
+    assessment = services.assessment_start(
+        actor=enterprise_user, enterprise=minan_enterprise, kind="self"
+    )
+    count = assessment.standard.items.count()
+    page = client.get(reverse("cases:assessment", kwargs={"pk": assessment.pk})).content.decode()
+    assert '<div class="display-6 fw-bold" id="score-value">—</div>' in page
+    assert f"尚有 {count} 项未评定" in page and "全部评定后给出" in page
+    assert '<span class="text-secondary">全部评定后给出</span>' in page  # not 100.0 / 一级
+    response = client.post(reverse("cases:assessment_submit", kwargs={"pk": assessment.pk}))
+    assessment.refresh_from_db()
+    assert assessment.is_draft
+    message = client.get(response["Location"]).content.decode()
+    assert f"不能提交:{count} 项尚未评定" in message
+
+
+def test_a_deduction_above_the_items_points_is_refused_at_once(
+    login, enterprise_user, minan_enterprise
+):
+    client = login(enterprise_user)
+    assessment = services.assessment_start(
+        actor=enterprise_user, enterprise=minan_enterprise, kind="self"
+    )
+    item = assessment.standard.items.order_by("points").first()
+    url = reverse("cases:assessment_item", kwargs={"pk": assessment.pk})
+    too_much = item.points + 1
+    answer = client.post(
+        url, {"item": item.pk, "verdict": "deduct", "deducted": str(too_much), "reason": "x"}
+    ).content.decode()
+    assert f"第{item.code}项扣分 {too_much:.1f} 超过该项标准分 {item.points} 分" in answer
+    assert not assessment.scores.filter(item=item).exists()  # nothing saved, nothing capped
 
 
 def test_a_review_shows_the_self_evaluation_beside_it(
@@ -198,6 +240,7 @@ def test_a_review_shows_the_self_evaluation_beside_it(
     services.assessment_save_item(
         actor=None, assessment=own, item=item, deducted=1, reason="自查发现目标未分解"
     )
+    services.assessment_conform_rest(actor=None, assessment=own)
     services.assessment_submit(actor=None, assessment=own, on=date(2025, 4, 1))
     record_steps(minan_enterprise, ("apply", date(2025, 5, 1)))
     review = services.review_assign(
@@ -225,3 +268,25 @@ def test_evidence_upload_checks_content_and_downloads_only_in_scope(
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     assert login(station_officer).get(download).status_code == 200
     assert login(other_station_officer).get(download).status_code == 404
+
+
+def test_the_next_step_card_offers_the_state_machines_next_step_as_primary(
+    login, station_officer, minan_enterprise
+):
+    client = login(station_officer)
+    url = reverse("cases:detail", kwargs={"pk": minan_enterprise.pk})
+    record_steps(minan_enterprise, ("start", date(2025, 3, 1)), ("self_assessed", date(2025, 4, 1)))
+    page = client.get(url).content.decode()
+    assert 'class="btn w-100 mb-2 btn-primary next-step-apply"' in page
+    assert 'class="btn w-100 mb-2 next-step-self_assessed"' in page  # still legal, secondary
+    certify(make_enterprise(name="厦门已定级机械有限公司"), date(2025, 6, 1))
+    certified = Certificate.objects.get().case.enterprise
+    page = client.get(reverse("cases:detail", kwargs={"pk": certified.pk})).content.decode()
+    assert 'class="btn w-100 mb-2 btn-primary next-step-annual"' in page
+    assert 'class="btn w-100 mb-2 next-step-apply"' in page
+    assert "btn-primary next-step-revoke" not in page
+
+
+def test_the_board_states_its_population(login, station_officer):
+    page = login(station_officer).get(reverse("cases:board")).content.decode()
+    assert 'id="population">统计范围:辖区内全部登记企业' in page

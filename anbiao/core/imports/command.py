@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.models import User
+from anbiao.core import audit
 from anbiao.core.imports import registry
 from anbiao.core.imports.jobs import retry_when_locked
 from anbiao.core.imports.reader import CellError, ImportFileError, header_key, parse_date
@@ -97,17 +98,18 @@ class Command(BaseCommand):
             self.fail(f"--effective-date:{exc}", options)
         mapping = parse_mapping(options["map"], kind)
         try:
-            outcome = retry_when_locked(
-                spec.runner,
-                path,
-                user=user,
-                filename=path.name,
-                dry_run=options["dry_run"],
-                skip_invalid=options["skip_invalid"],
-                effective_on=on or timezone.localdate(),
-                target_id=options["target"],
-                mapping=mapping or None,
-            )
+            with audit.source(f"命令行导入({path.name})"[:60]):
+                outcome = retry_when_locked(
+                    spec.runner,
+                    path,
+                    user=user,
+                    filename=path.name,
+                    dry_run=options["dry_run"],
+                    skip_invalid=options["skip_invalid"],
+                    effective_on=on or timezone.localdate(),
+                    target_id=options["target"],
+                    mapping=mapping or None,
+                )
         except ImportFileError as exc:
             self.fail(str(exc), options)
         if options["json"]:

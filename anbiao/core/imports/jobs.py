@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from anbiao.accounts.access import require
+from anbiao.core import audit
 from anbiao.core.imports import registry
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import SUPPORTED, ImportFileError, RowError, inspect_file
@@ -167,6 +168,11 @@ def expire_if_abandoned(job: ImportJob) -> ImportJob:
 
 def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportOutcome:
     spec = registry.get(job.kind)
+    with audit.source(f"导入第 {job.pk} 号({job.original_name})"[:60]):
+        return _call(spec, job, dry_run=dry_run, progress=progress)
+
+
+def _call(spec, job: ImportJob, *, dry_run: bool, progress=None) -> ImportOutcome:
     return spec.runner(
         job.file.path,
         user=job.created_by,
@@ -364,6 +370,27 @@ def import_job_remap(*, actor, job: ImportJob, mapping: dict[str, str]) -> Impor
                     header=header,
                     defaults={"column": column, "updated_by": actor},
                 )
+    job.refresh_from_db()
+    if _inline(job):
+        run_check(job.pk)
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: check_import.enqueue(job.pk))
+    return job
+
+
+def import_job_skip_invalid(*, actor, job: ImportJob) -> ImportJob:
+    """Check a file that failed on invalid rows again, skipping them: the preview then shows
+    what the valid rows would create and update, and 确认导入 imports only those."""
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied("只能调整自己上传的导入")
+    require(actor, registry.get(job.kind).permission, message="您没有此导入的权限")
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(
+            pk=job.pk, status__in=(S.CHECKED, S.CHECK_FAILED)
+        ).update(status=S.CHECKING, skip_invalid=True, started_at=None)
+        if not changed:
+            raise ValidationError("该导入已确认或正在处理,不能再调整")
     job.refresh_from_db()
     if _inline(job):
         run_check(job.pk)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
     path("<int:pk>/columns/", views.import_remap, name="remap"),
+    path("<int:pk>/skip-invalid/", views.import_skip_invalid, name="skip_invalid"),
     path("<int:pk>/cancel/", views.import_cancel, name="cancel"),
     path("<int:pk>/file/", views.import_file, name="file"),
 ]

@@ -138,6 +138,7 @@ def import_detail(request, pk: int):
             "own": own,
             "can_confirm": job.status == S.CHECKED and own,
             "can_remap": own and job.status in (S.CHECKED, S.CHECK_FAILED),
+            "can_skip_invalid": own and job.status == S.CHECK_FAILED and job.invalid_count > 0,
             "can_retry": own and job.status == S.FAILED and job.started_at is not None,
             "progress": jobs.job_progress(job) if job.running else None,
             "mapping_rows": _mapping_rows(job),
@@ -185,6 +186,20 @@ def import_confirm(request, pk: int):
             )
         elif job.status == S.FAILED:
             messages.error(request, "导入未完成,请查看原因;重新导入不会重复写入")
+    return redirect("imports:detail", pk=job.pk)
+
+
+@requires(perms.IMPORT_VIEW)
+def import_skip_invalid(request, pk: int):
+    """Check the file again skipping its invalid rows, to preview and import the valid ones."""
+    job = _job(request.user, pk)
+    _require_runner_permission(request.user, job)
+    if request.method != "POST":  # after the permission: a user without it learns nothing
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        jobs.import_job_skip_invalid(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
     return redirect("imports:detail", pk=job.pk)
 
 

@@ -216,6 +216,7 @@ ROUTES = {
     "imports:confirm": Route(STATIONS, obj="import", get=405, post={}),
     "imports:progress": Route(EXPORTERS, obj="import", get=204),
     "imports:remap": Route(STATIONS, obj="import", get=405, post={}),
+    "imports:skip_invalid": Route(STATIONS, obj="import", get=405, post={}),
     "imports:cancel": Route(STATIONS, obj="import", get=405, post={}),
     "surveys:list": Route(EXPORTERS),
     "surveys:create": Route(STATIONS, post=lambda w, p, t: survey_form(p)),
@@ -376,8 +377,10 @@ def assessment_filled(w, t):
     from anbiao.cases.models import ItemScore
 
     assessment = case_object(w, t, "assessment")
-    item = assessment.standard.items.first()
-    ItemScore.objects.get_or_create(assessment=assessment, item=item)
+    for item in assessment.standard.items.all():  # every item answered: it can be submitted
+        ItemScore.objects.get_or_create(
+            assessment=assessment, item=item, defaults={"verdict": "conform"}
+        )
 
 
 OBJECTS.update(
@@ -416,7 +419,9 @@ def _cases(write: bool = False):
             continue
         if write and route.post is None:
             continue
-        for target in OBJECTS[route.obj]:
+        # Sorted: targets built from a set iterate in a per-process order, and pytest-xdist's
+        # workers must collect the same tests in the same order.
+        for target in sorted(OBJECTS[route.obj], key=str):
             for persona in PERSONAS:
                 yield pytest.param(name, persona, target, id=f"{name}-{persona}-{target}")
 
@@ -538,6 +543,11 @@ ROUTES.update(
     {
         "campaigns:list": Route(CAMPAIGN_VIEWERS),
         "campaigns:create": Route(DISTRICT, post=lambda w, p, t: campaign_form()),
+        "campaigns:from_template": Route(
+            DISTRICT,
+            get=405,
+            post=lambda w, p, t: {"template": "minan-2025", "region": region(XINDIAN).pk},
+        ),
         "campaigns:detail": Route(CAMPAIGN_VIEWERS, obj="campaign"),
         "campaigns:edit": Route(
             DISTRICT,

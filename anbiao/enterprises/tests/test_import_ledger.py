@@ -289,6 +289,50 @@ def test_an_existing_enterprise_blank_cells_do_not_clear_data(station_officer, t
     assert enterprise.principal_phone == "13812345678"
 
 
+def test_the_preview_offers_to_skip_the_invalid_rows_and_shows_what_they_would_leave(
+    login, station_officer, messy
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from anbiao.core.models import ImportJob
+
+    path, codes = messy
+    client = login(station_officer)
+    client.post(
+        reverse("imports:upload", args=["ledger"]),
+        {"file": SimpleUploadedFile("台账.xlsx", path.read_bytes()), "effective_on": ON},
+    )
+    job = ImportJob.objects.get()
+    assert job.status == "check_failed"
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'id="skip-invalid-form"' in page and "跳过错误行,预览其余的行" in page
+    assert 'id="confirm-form"' not in page
+    client.post(reverse("imports:skip_invalid", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.skip_invalid, job.created_count, job.invalid_count) == (
+        "checked",
+        True,
+        3,
+        2,
+    )
+    assert not Enterprise.objects.exists()  # a preview writes nothing
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "跳过这些行,将新增 3、更新 0" in page and "跳过错误行并导入" in page
+    client.post(reverse("imports:confirm", args=[job.pk]))
+    assert Enterprise.objects.count() == 3
+
+
+def test_the_import_list_groups_its_buttons_under_two_menus(login, station_officer):
+    from django.urls import reverse
+
+    page = login(station_officer).get(reverse("imports:list")).content.decode()
+    actions = page.split('class="btn-list"')[1].split("</div></div>", 1)[0]
+    assert 'id="new-import"' in actions and 'id="import-templates"' in actions
+    assert actions.count('class="btn') == 2  # two menus, not a button per kind
+    assert "导入企业台账" in actions and reverse("imports:upload", args=["ledger"]) in actions
+
+
 def test_a_ledger_is_written_in_batches_and_a_stopped_import_is_completed_by_running_it_again(
     station_officer, tmp_path, settings
 ):

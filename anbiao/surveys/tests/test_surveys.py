@@ -209,3 +209,69 @@ def test_the_report_exports(login, station_officer):
         [1, "规模变化", "厦门丙机械有限公司", Enterprise.objects.get().uscc, "小型 → 微型"]
     ]
     assert SurveyRound.objects.get().status == "closed"
+
+
+def test_findings_and_closing_dates_in_the_future_are_refused(station_officer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_enterprise()
+    survey_round = services.survey_round_create(
+        actor=station_officer,
+        name="本年摸排",
+        region=region("350213007"),
+        period_start=today - timedelta(days=30),
+        period_end=today + timedelta(days=30),
+    )
+    finding = survey_round.findings.get()
+    tomorrow = today + timedelta(days=1)
+    with pytest.raises(ValidationError, match="摸排日期不能晚于今天"):
+        services.survey_finding_record(
+            actor=station_officer, finding=finding, data={"surveyed_on": tomorrow}
+        )
+    with pytest.raises(ValidationError, match="结束日期不能晚于今天"):
+        services.survey_round_close(actor=station_officer, survey_round=survey_round, on=tomorrow)
+    survey_round.refresh_from_db()
+    assert survey_round.is_open and not survey_round.findings.filter(recorded=True).exists()
+
+
+def test_a_second_round_while_one_is_open_is_warned_and_needs_confirmation(login, station_officer):
+    make_enterprise()
+    first = open_round(station_officer)
+    client = login(station_officer)
+    url = reverse("surveys:create")
+    form = client.get(url).content.decode()
+    assert 'id="open-rounds"' in form and "“2025年下半年摸排”" in form
+    data = {
+        "name": "第二轮",
+        "region": region("350213007").pk,
+        "period_start": "2025-09-01",
+        "period_end": "2025-09-30",
+    }
+    page = client.post(url, data).content.decode()
+    assert "仍在进行中,新一轮会重复摸排同一批企业" in page
+    assert 'name="allow_overlap"' in page
+    assert SurveyRound.objects.count() == 1
+    response = client.post(url, data | {"allow_overlap": "on"})
+    assert response.status_code == 302
+    assert SurveyRound.objects.exclude(pk=first.pk).get().name == "第二轮"
+
+
+def test_a_round_cannot_start_in_the_future(login, station_officer):
+    page = (
+        login(station_officer)
+        .post(
+            reverse("surveys:create"),
+            {
+                "name": "明年摸排",
+                "region": region("350213007").pk,
+                "period_start": "2099-01-01",
+                "period_end": "2099-06-30",
+            },
+        )
+        .content.decode()
+    )
+    assert "开始日期不能晚于今天" in page
+    assert not SurveyRound.objects.exists()

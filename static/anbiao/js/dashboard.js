@@ -34,20 +34,20 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
   data.targets.forEach((t) => {
     const line = lines.find((l) => l.key === t.metric);
-    const last = data.series[data.series.length - 1];
-    if (!line || !t.forecast || !last || last[t.metric] === null) return;
+    if (!line || !t.forecast_points) return;
+    // The server cuts the forecast at the campaign's last deadline; the legend names the month.
     series.push({
-      name: `${line.name}预测`, type: "line", color: line.color, symbol: "none",
+      name: `${line.name}:${t.forecast_legend}`, type: "line", color: line.color, symbol: "none",
       lineStyle: { type: "dotted", width: 2 },
-      data: [[last.date, percent(last[t.metric])], [t.forecast, t.threshold * 100]],
+      data: t.forecast_points.map(([day, value]) => [day, percent(value)]),
     });
   });
   make("chart-burnup", {
     ...base,
     tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "不适用" : `${v}%`) },
-    legend: { top: 0 },
+    legend: { top: 0, type: "scroll" },
     grid: { left: 48, right: 140, top: 40, bottom: 32 },
-    xAxis: { type: "time", min: dates[0] },
+    xAxis: { type: "time", min: dates[0], max: data.axis_end },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     series,
   });
