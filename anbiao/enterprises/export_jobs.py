@@ -9,7 +9,6 @@ by the progress bar) and a job whose file went quiet for `ANBIAO_IMPORT_LEASE_SE
 worker and is marked 失败 (asking again starts a new one).
 """
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +25,7 @@ from django_tasks import task
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import require
 from anbiao.accounts.choices import Role
+from anbiao.core.progress import progress_path, read_progress, write_progress
 from anbiao.enterprises.models import ExportJob
 
 log = logging.getLogger(__name__)
@@ -93,37 +93,21 @@ def export_job_create(
 
 
 def _progress_path(job_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "exports" / "progress" / f"{job_id}.json"
+    return progress_path("exports", job_id)
 
 
 def _write_progress(job_id: int, done: int) -> None:
-    path = _progress_path(job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"done": done}))
-    tmp.replace(path)
+    write_progress(_progress_path(job_id), done=done)
 
 
 def job_progress(job: ExportJob) -> dict:
     """Rows written / total, elapsed and estimated seconds left (for the bar)."""
-    path = _progress_path(job.pk)
-    done = 0
-    if path.exists():
-        try:
-            done = json.loads(path.read_text()).get("done", 0)
-        except (ValueError, OSError):
-            done = 0
-    total = max(job.total_rows, done, 1)
-    elapsed = (timezone.now() - job.started_at).total_seconds() if job.started_at else 0
-    left = elapsed * (total - done) / done if done else None
-    return {
-        "queued": job.status == S.QUEUED,
-        "done": done,
-        "total": total,
-        "percent": int(done * 100 / total),
-        "elapsed": int(elapsed),
-        "left": int(left) if left is not None else None,
-    }
+    return read_progress(
+        _progress_path(job.pk),
+        total_rows=job.total_rows,
+        started_at=job.started_at,
+        queued=job.status == S.QUEUED,
+    )
 
 
 def expire_if_abandoned(job: ExportJob) -> ExportJob:

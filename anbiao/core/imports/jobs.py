@@ -12,7 +12,6 @@ writing anything twice (every import kind is idempotent). See
 docs/import-ledger.md and docs/operations.md.
 """
 
-import json
 import logging
 import threading
 import time
@@ -31,6 +30,7 @@ from anbiao.core.imports import registry
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import SUPPORTED, ImportFileError, RowError, inspect_file
 from anbiao.core.models import ImportJob, ImportMapping
+from anbiao.core.progress import progress_path, read_progress, write_progress
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 2000
@@ -74,37 +74,19 @@ def check_upload(upload: UploadedFile) -> int:
 
 
 def _progress_path(job_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job_id}.json"
+    return progress_path("imports", job_id)
 
 
 def _write_progress(job_id: int, **values) -> None:
-    path = _progress_path(job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(values))
-    tmp.replace(path)
+    write_progress(_progress_path(job_id), **values)
 
 
 def job_progress(job: ImportJob) -> dict:
     """Rows done / total, elapsed and estimated seconds left of a running job (for the bar)."""
     path = _progress_path(job.pk)
-    done = 0
-    if path.exists():
-        try:
-            done = json.loads(path.read_text()).get("done", 0)
-        except (ValueError, OSError):
-            done = 0
-    total = max(job.total_rows, done, 1)
-    elapsed = (timezone.now() - job.started_at).total_seconds() if job.started_at else 0
-    left = elapsed * (total - done) / done if done else None
-    return {
-        "queued": not path.exists(),
-        "done": done,
-        "total": total,
-        "percent": int(done * 100 / total),
-        "elapsed": int(elapsed),
-        "left": int(left) if left is not None else None,
-    }
+    return read_progress(
+        path, total_rows=job.total_rows, started_at=job.started_at, queued=not path.exists()
+    )
 
 
 class _Heartbeat:
