@@ -125,9 +125,18 @@ TEMPLATES = [
 
 # --- Database: SQLite (WAL) under var/ by default, anything dj-database-url reads otherwise.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'anbiao.sqlite3'}")
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    }
+except ValueError as error:  # dj_database_url.ParseError: a password with # / @ : unquoted
+    raise ImproperlyConfigured(
+        "DATABASE_URL 无法解析:密码中的 # @ / : 等字符须写成 %23 %40 %2F %3A,"
+        "或把密码放在 DATABASE_PASSWORD 中、DATABASE_URL 里不写密码。See docs/configuration.md."
+    ) from error
+# The password on its own, so a strong one needs no URL quoting (docs/operations.md, step 5).
+if env_str("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (

@@ -20,10 +20,13 @@ pytestmark = pytest.mark.django_db
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
-def settings_in_env(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly these ANBIAO_* variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ANBIAO_")}
-    code = "import config.settings as s; print(s.CSRF_TRUSTED_ORIGINS, s.SECURE_SSL_REDIRECT)"
+def settings_in_env(
+    code: str = "print(s.CSRF_TRUSTED_ORIGINS, s.SECURE_SSL_REDIRECT)", **env
+) -> subprocess.CompletedProcess:
+    """Import the settings (as `s`) in a fresh interpreter with exactly these ANBIAO_* and
+    DATABASE_* variables, then run `code`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANBIAO_", "DATABASE_"))}
+    code = "import config.settings as s; " + code
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], env=clean | env, cwd=ROOT, capture_output=True, text=True
     )
@@ -44,6 +47,29 @@ def test_development_and_https_settings_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert "['https://anbiao.xa.gov.cn', 'https://*.xiangan.cn'] True" in result.stdout
+
+
+def test_a_strong_database_password_needs_no_url_quoting():
+    """The install guide's password may hold # @ / :. In the URL unquoted, the app refuses to
+    start with a Chinese message saying how to write it; DATABASE_PASSWORD takes it as it is."""
+    show = "print(s.DATABASES['default']['PASSWORD'], s.DATABASES['default']['NAME'])"
+    unquoted = settings_in_env(
+        show, ANBIAO_DEV="1", DATABASE_URL="postgres://anbiao:Pw#2026@127.0.0.1:5432/anbiao"
+    )
+    assert unquoted.returncode != 0
+    assert "DATABASE_URL 无法解析" in unquoted.stderr
+    assert "DATABASE_PASSWORD" in unquoted.stderr
+    quoted = settings_in_env(
+        show, ANBIAO_DEV="1", DATABASE_URL="postgres://anbiao:Pw%232026@127.0.0.1:5432/anbiao"
+    )
+    assert quoted.stdout.split() == ["Pw#2026", "anbiao"], quoted.stderr
+    separate = settings_in_env(
+        show,
+        ANBIAO_DEV="1",
+        DATABASE_URL="postgres://anbiao@127.0.0.1:5432/anbiao",
+        DATABASE_PASSWORD="a/b@c:d#e",
+    )
+    assert separate.stdout.split() == ["a/b@c:d#e", "anbiao"], separate.stderr
 
 
 @override_settings(
