@@ -120,6 +120,7 @@ class Site:
                     str(web_workers),
                     "--timeout",
                     "120",
+                    "--no-control-socket",
                 ],
                 env=self.env,
                 stdout=log,
