@@ -139,9 +139,24 @@ def table_counts(conn, engine: str) -> dict[str, int]:
 
 
 # --- backup
+def _check_writable(folder: Path) -> None:
+    """Before the dump, not after it: the backup folder must exist (or be creatable) and be
+    writable by the user the command runs as (the guide runs it as `anbiao`)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"无法创建备份目录 {folder}:{exc.strerror}") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BackupError(
+            f"备份目录 {folder} 不可写:当前用户没有写权限(安装指南中该目录属于 anbiao 用户)"
+        )
+
+
 def backup(out: Path, *, using: str = "default", media_root: Path | None = None) -> Manifest:
     """Write the database and the media folder of `using` to the archive `out` (.tar.gz)."""
     media_root = Path(media_root or settings.MEDIA_ROOT)
+    out = Path(out)
+    _check_writable(out.parent)
     connection = connections[using]
     db = connection.settings_dict
     engine = _engine(db)
@@ -183,8 +198,6 @@ def backup(out: Path, *, using: str = "default", media_root: Path | None = None)
             database_sha256=_sha256(db_file),
         )
         (work / MANIFEST).write_text(manifest.as_json(), encoding="utf-8")
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(work / MANIFEST, MANIFEST)
@@ -223,6 +236,22 @@ def _check_empty(db: dict, engine: str, media_root: Path) -> None:
         raise BackupError(f"目标文件目录 {media_root} 不是空的:只能恢复到空目录")
 
 
+def _extract_safely(archive: tarfile.TarFile, into: Path) -> None:
+    """Extract only plain files and folders that stay inside `into`. Python 3.11.4+ does this
+    with tarfile's "data" filter; Debian 12's own Python is 3.11.2, which has no filters, so
+    the same rule is applied here by hand."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(into, filter="data")
+        return
+    root = into.resolve()
+    members = archive.getmembers()
+    for member in members:
+        target = (root / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise BackupError(f"归档中有不安全的条目:{member.name}")
+    archive.extractall(root, members=members)  # noqa: S202 - every member checked above
+
+
 def restore(
     archive_path: Path, *, database: dict | None = None, media_root: Path | None = None
 ) -> Manifest:
@@ -238,7 +267,7 @@ def restore(
     with tempfile.TemporaryDirectory(prefix="anbiao-restore-") as tmp:
         work = Path(tmp)
         with tarfile.open(archive_path, "r:gz") as archive:
-            archive.extractall(work, filter="data")  # refuses absolute paths and links out
+            _extract_safely(archive, work)
         db_file = work / (SQLITE_FILE if engine == "sqlite" else PG_FILE)
         if _sha256(db_file) != manifest.database_sha256:
             raise BackupError("备份文件中的数据库与校验值不符:备份文件已损坏")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from anbiao.cases.services import evidence_add
@@ -100,3 +100,44 @@ def test_restore_refuses_a_damaged_archive(data, tmp_path, empty_database):
             dst.addfile(member, io.BytesIO(content))
     with pytest.raises(BackupError, match="校验值不符"):
         restore(damaged, database=empty_database, media_root=tmp_path / "m")
+
+
+def test_a_backup_folder_that_cannot_be_written_is_named_before_anything_is_dumped(tmp_path):
+    """The guide's first backup failed with an English traceback after the whole dump, because
+    the folder belonged to root; now the command stops first and names the folder."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(CommandError, match="无法创建备份目录"):
+        call_command("backup", "-o", str(blocker / "anbiao.tar.gz"))
+    assert list(tmp_path.iterdir()) == [blocker]
+
+
+@pytest.mark.parametrize("with_filters", [True, False], ids=["python-3.11.4+", "python-3.11.2"])
+def test_an_archive_with_a_path_out_of_the_folder_is_refused(tmp_path, monkeypatch, with_filters):
+    """Restore extracts only plain files inside its work folder, on every Python 3.11 (Debian
+    12's own 3.11.2 has no tarfile filters; the guide's restore drill crashed on it)."""
+    import tarfile
+
+    from anbiao.core.backup import _extract_safely
+
+    if not with_filters:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    evil = tmp_path / "evil.tar.gz"
+    payload = tmp_path / "payload"
+    payload.write_text("x")
+    with tarfile.open(evil, "w:gz") as archive:
+        archive.add(payload, "media/ok.txt")
+        archive.add(payload, "../escaped.txt")
+    work = tmp_path / "work"
+    work.mkdir()
+    with tarfile.open(evil, "r:gz") as archive, pytest.raises(Exception) as refused:
+        _extract_safely(archive, work)
+    assert not (tmp_path / "escaped.txt").exists()
+    if not with_filters:
+        assert "不安全的条目" in str(refused.value)
+    good = tmp_path / "good.tar.gz"
+    with tarfile.open(good, "w:gz") as archive:
+        archive.add(payload, "media/ok.txt")
+    with tarfile.open(good, "r:gz") as archive:
+        _extract_safely(archive, work)
+    assert (work / "media" / "ok.txt").read_text() == "x"
