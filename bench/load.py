@@ -4,9 +4,14 @@ DATABASE_URL names a database that may be dropped, else on a scratch SQLite file
 in once, then reads (dashboard, enterprise list, a search, an enterprise's page, case board,
 notifications) or, with probability WRITE_SHARE, writes (a station officer edits an enterprise,
 others save their notification settings or mark all read). Optionally the site first imports
-ROWS more enterprises (the demo has ~200).
+ROWS more enterprises (the demo has ~200). Between two actions each user pauses a random
+time in THINK seconds (default 1-5, like a locust user with `wait_time = between(1, 5)`: a
+person reads a page before the next click); `--think=0` sends the next request at once, which
+measures the server's saturation rather than users' experience. Users log in 5 a second; the
+SECONDS of reads and writes are measured once all of them have (logins are reported apart: a
+password check is deliberately slow, PBKDF2 with 1,000,000 iterations).
 
-    .venv/bin/python bench/load.py [USERS] [SECONDS] [--writes=0.2] [--rows=N]
+    .venv/bin/python bench/load.py [USERS] [SECONDS] [--writes=0.2] [--rows=N] [--think=1-5]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME .venv/bin/python bench/load.py 50 120
 
 Prints p50/p95 of reads and writes, requests/s and the errors; budget (issue 13): p95 < 300 ms
@@ -34,6 +39,8 @@ def main() -> None:
     seconds = numbers[1] if len(numbers) > 1 else 120
     writes = float(options.get("writes", 0.2))
     rows = int(options.get("rows", 0))
+    low, _, high = options.get("think", "1-5").partition("-")
+    think = (float(low), float(high or low))
     root = Path(tempfile.mkdtemp(prefix="anbiao-load-"))
     site = Site(root, os.environ.get("DATABASE_URL"))
     engine = "PostgreSQL" if site.postgres else "SQLite"
@@ -48,14 +55,14 @@ def main() -> None:
     print(f"site ready in {time.perf_counter() - started:.0f} s ({rows:,} rows imported)")
     site.start()
     try:
-        recorder = mixed_load(site, users=users, seconds=seconds, write_share=writes)
+        recorder = mixed_load(site, users=users, seconds=seconds, write_share=writes, think=think)
     finally:
         site.stop(drop=True)
         locked = (root / "gunicorn.log").read_text(errors="replace").count("database is locked")
         shutil.rmtree(root, ignore_errors=True)
     print(
-        f"{users} users, {seconds} s, {writes:.0%} writes: {recorder.count():,} requests "
-        f"({recorder.count() / seconds:.1f}/s)"
+        f"{users} users, {seconds} s, {writes:.0%} writes, think {think[0]:g}-{think[1]:g} s: "
+        f"{recorder.count():,} requests ({recorder.count() / seconds:.1f}/s)"
     )
     print(recorder.report())
     summary = recorder.summary()

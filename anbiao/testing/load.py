@@ -513,10 +513,14 @@ def mixed_user(
     *,
     write_share: float,
     seed: int,
+    think: tuple[float, float] = (0.0, 0.0),
+    ready: threading.Barrier | None = None,
 ) -> None:
     """Log in once, then until `stop`: mostly read pages (the dashboard, lists, a search, an
     enterprise's page), sometimes write (an enterprise's principal's phone for a station officer,
-    otherwise the notification settings; and 全部已读)."""
+    otherwise the notification settings; and 全部已读). Between two actions the user reads the
+    page for a random time in `think` (seconds; (0, 0) hammers the server). With `ready`, the
+    user waits there after logging in until every user has (the measured steady state)."""
 
     rng = random.Random(seed)  # noqa: S311 - a repeatable workload, not a secret
     client = Client(site.base)
@@ -526,9 +530,16 @@ def mixed_user(
         ok=lambda a: a.status == 302 and "/accounts/login" not in a.location,
         what=username,
     )
-    listing = client.get("/enterprises/")
-    enterprises = ENTERPRISE_LINK.findall(listing.body) or []
+    try:
+        enterprises = ENTERPRISE_LINK.findall(client.get("/enterprises/").body)
+    except OSError as exc:  # counted, and the user still joins the others at `ready`
+        with recorder.lock:
+            recorder.errors.append(f"{username} /enterprises/: {exc!r}")
+        enterprises = []
     station = username in ("minan", "xindian")
+    if ready is not None:
+        ready.wait()
+        stop.wait(rng.uniform(*think))  # not all on the same millisecond
     while not stop.is_set():
         try:
             if rng.random() < write_share:
@@ -569,25 +580,41 @@ def mixed_user(
             with recorder.lock:
                 recorder.errors.append(f"{username}: {exc!r}")
             time.sleep(1)
+        if think[1] > 0:
+            stop.wait(rng.uniform(*think))
 
 
 def mixed_load(
-    site: Site, *, users: int, seconds: float, write_share: float = 0.2, usernames=BROWSERS
+    site: Site,
+    *,
+    users: int,
+    seconds: float,
+    write_share: float = 0.2,
+    usernames=BROWSERS,
+    think: tuple[float, float] = (0.0, 0.0),
+    spawn_rate: float = 5.0,
 ) -> Recorder:
-    """`users` concurrent users (round robin over `usernames`) for `seconds`."""
+    """`users` concurrent users (round robin over `usernames`) for `seconds`, each pausing a
+    random time in `think` between actions. Users log in `spawn_rate` per second, as people
+    arrive at work one by one; the `seconds` of mixed reads and writes start once all have
+    logged in (like locust's --reset-stats after spawning), so logins (timed as "login") and
+    the steady state are reported apart."""
     recorder = Recorder()
     stop = threading.Event()
+    ready = threading.Barrier(users + 1)
     threads = [
         threading.Thread(
             target=mixed_user,
             args=(site, stop, recorder, usernames[n % len(usernames)]),
-            kwargs={"write_share": write_share, "seed": n},
+            kwargs={"write_share": write_share, "seed": n, "think": think, "ready": ready},
             daemon=True,
         )
         for n in range(users)
     ]
     for thread in threads:
         thread.start()
+        time.sleep(1 / spawn_rate)
+    ready.wait(timeout=600)
     time.sleep(seconds)
     stop.set()
     for thread in threads:
