@@ -37,7 +37,8 @@ chmod -R a+rX "$work/var/static"
 DJANGO_SUPERUSER_PASSWORD='Smoke#2025pw' .venv/bin/anbiao createsuperuser --no-input \
   --username smoke --email smoke@example.invalid
 
-.venv/bin/gunicorn config.wsgi --bind "unix:$work/gunicorn.sock" --workers 2 --no-control-socket \
+.venv/bin/gunicorn config.wsgi --bind "unix:$work/gunicorn.sock" --workers 2 \
+  --config python:config.gunicorn \
   --pid "$work/gunicorn.pid" --daemon --error-logfile "$work/gunicorn.log"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
