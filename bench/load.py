@@ -7,15 +7,16 @@ others save their notification settings or mark all read). Optionally the site f
 ROWS more enterprises (the demo has ~200). Between two actions each user pauses a random
 time in THINK seconds (default 1-5, like a locust user with `wait_time = between(1, 5)`: a
 person reads a page before the next click); `--think=0` sends the next request at once, which
-measures the server's saturation rather than users' experience. Users log in 5 a second; the
-SECONDS of reads and writes are measured once all of them have (logins are reported apart: a
-password check is deliberately slow, PBKDF2 with 1,000,000 iterations).
+measures the server's saturation rather than users' experience. Users log in SPAWN a second
+(default 2); the SECONDS of reads and writes are measured once all of them have (logins are
+reported apart: a password check is deliberately slow, PBKDF2 with 1,000,000 iterations).
 
-    .venv/bin/python bench/load.py [USERS] [SECONDS] [--writes=0.2] [--rows=N] [--think=1-5]
+    .venv/bin/python bench/load.py [USERS] [SECONDS] [--writes=0.2] [--rows=N]
+        [--think=1-5] [--spawn=2]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME .venv/bin/python bench/load.py 50 120
 
 Prints p50/p95 of reads and writes, requests/s and the errors; budget (issue 13): p95 < 300 ms
-for reads, < 800 ms for writes, 0 errors. `--writes=1 --users=10` on SQLite is the "10
+for reads, < 800 ms for writes, 0 errors. `10 60 --writes=1` on SQLite is the "10
 concurrent writers never see database is locked" check: the gunicorn log is searched for it.
 """
 
@@ -41,6 +42,7 @@ def main() -> None:
     rows = int(options.get("rows", 0))
     low, _, high = options.get("think", "1-5").partition("-")
     think = (float(low), float(high or low))
+    spawn = float(options.get("spawn", 2))
     root = Path(tempfile.mkdtemp(prefix="anbiao-load-"))
     site = Site(root, os.environ.get("DATABASE_URL"))
     engine = "PostgreSQL" if site.postgres else "SQLite"
@@ -55,7 +57,9 @@ def main() -> None:
     print(f"site ready in {time.perf_counter() - started:.0f} s ({rows:,} rows imported)")
     site.start()
     try:
-        recorder = mixed_load(site, users=users, seconds=seconds, write_share=writes, think=think)
+        recorder = mixed_load(
+            site, users=users, seconds=seconds, write_share=writes, think=think, spawn_rate=spawn
+        )
     finally:
         site.stop(drop=True)
         locked = (root / "gunicorn.log").read_text(errors="replace").count("database is locked")
