@@ -21,14 +21,19 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from anbiao.cases import conf, scoring, services
+from anbiao.accounts import permissions as perms
+from anbiao.accounts.access import actor_or_none
+from anbiao.cases import conf, scoring, services, steps
 from anbiao.cases.choices import EventKind
-from anbiao.cases.models import Case
+from anbiao.cases.models import Certificate
 from anbiao.cases.selectors import visible_enterprises
-from anbiao.core.imports.batches import try_in_rolled_back_batches
+from anbiao.cases.services import history as history_services
+from anbiao.cases.transitions import GRADING_KINDS
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -45,6 +50,7 @@ from anbiao.enterprises.importers import parse_uscc
 from anbiao.enterprises.models import Enterprise
 
 K = EventKind
+CHUNK = 500  # enterprises read at once (SQLite allows 999 parameters a query)
 # The steps a progress file may carry, in lifecycle order (开始评审, 滑坡, 过期, 降级 and
 # corrections are recorded in the system, or by the daily expiry job).
 IMPORT_KINDS = (
@@ -219,50 +225,75 @@ def _enterprises(rows: list[ParsedRow], user) -> dict[str, Enterprise]:
     return {code: found[code] for code in allowed}
 
 
-def _already_recorded(enterprise: Enterprise, kind: str, on: date) -> bool:
-    """The step is in the enterprise's current case already (a reversed one counts too: a
-    re-import must not bring back what an officer withdrew)."""
-    case = Case.objects.filter(enterprise=enterprise).order_by("-cycle").first()
-    return (
-        case is not None
-        and case.events.filter(kind=kind, on=on).exclude(kind=K.CORRECTION).exists()
-    )
+class _Replayer:
+    """What every row of one import shares: who records (and whether they are the grading
+    authority), the grade names, today, and the certificate numbers already registered."""
 
+    def __init__(self, user) -> None:
+        self.user = user
+        self.actor_id = getattr(actor_or_none(user), "pk", None)
+        self.grading = perms.has_perm(user, perms.CASE_GRADE)
+        self.names = steps.grade_names()
+        self.today = timezone.localdate()
+        self.taken: dict[str, set[int]] = {}
 
-def _record(row: ParsedRow, enterprise: Enterprise, user) -> bool:
-    """Record one row through the case service; its refusal becomes the row's errors."""
-    values = row.values
-    certificate = None
-    if values["kind"] in services.CERTIFICATE_KINDS:
-        certificate = services.CertificateData(
-            number=values.get("number") or "",
-            grade=values.get("grade") or "",
-            expires_on=values.get("expires_on"),
-            issuer=values.get("issuer") or "",
-        )
-    try:
-        services.case_record_event(
-            actor=user,
-            enterprise=enterprise,
-            kind=values["kind"],
+    def read_numbers(self, rows: list[ParsedRow]) -> None:
+        """The registered certificates among the numbers these rows give, in one query."""
+        numbers = sorted({(r.values.get("number") or "").strip() for r in rows} - {""})
+        self.taken = defaultdict(set)
+        for start in range(0, len(numbers), CHUNK):
+            found = Certificate.objects.filter(
+                number__in=numbers[start : start + CHUNK], void=False
+            ).values_list("number", "pk")
+            for number, pk in found:
+                self.taken[number].add(pk)
+
+    def number_taken(self, number: str, keeping) -> bool:
+        kept = keeping.pk if keeping is not None else None
+        return any(pk != kept for pk in self.taken.get(number, ()))
+
+    def plan(self, history: steps.CaseHistory, row: ParsedRow) -> steps.PlannedStep:
+        """The row as `case_record_event` would record it (the same decisions on who decided
+        and which review a result belongs to), checked by the same rules."""
+        values = row.values
+        kind = values["kind"]
+        certificate = None
+        if kind in services.CERTIFICATE_KINDS:
+            certificate = services.CertificateData(
+                number=values.get("number") or "",
+                grade=values.get("grade") or "",
+                expires_on=values.get("expires_on"),
+                issuer=values.get("issuer") or "",
+            )
+        proxy_for = (values.get("issuer") or "").strip()
+        if kind in GRADING_KINDS and self.grading:
+            proxy_for = ""  # the grading authority records its own decision
+        elif self.user is not None and kind in GRADING_KINDS and not proxy_for:
+            proxy_for = "历史导入"
+        review = history.review if kind in (K.REVIEW_PASS, K.REVIEW_FAIL) else None
+        return history.plan(
+            kind=kind,
             on=values["on"],
+            today=self.today,
+            names=self.names,
+            number_taken=self.number_taken,
+            actor_id=self.actor_id,
             note=values.get("note") or "",
             grade=values.get("grade") or "",
             score=values.get("score"),
             certificate=certificate,
+            assessment=review,
             source="import",
-            proxy_for=values.get("issuer") or "",
+            proxy_for=proxy_for,
         )
-    except ValidationError as exc:
-        problems = exc.message_dict if hasattr(exc, "error_dict") else {"kind": exc.messages}
-        for key, messages in problems.items():
-            for message in messages:
-                row.error(key if key in row.labels else "kind", message)
-        return False
-    except PermissionDenied as exc:
-        row.error("uscc", str(exc))
-        return False
-    return True
+
+
+def _refuse(row: ParsedRow, exc: ValidationError) -> None:
+    """A refused step becomes the row's errors, on the column the rule names."""
+    problems = exc.message_dict if hasattr(exc, "error_dict") else {"kind": exc.messages}
+    for key, messages in problems.items():
+        for message in messages:
+            row.error(key if key in row.labels else "kind", message)
 
 
 UNRECORDED_REASON = "历史记录未注明原因"
@@ -301,22 +332,54 @@ def _assume_what_history_left_out(ordered: list[ParsedRow]) -> None:
             row.warn("grade", "未填写评定等级,且无法由得分或证书推定,记为“等级未记录”")
 
 
-def _replay(rows: list[ParsedRow], enterprise: Enterprise, user, outcome: ImportOutcome) -> None:
-    """One enterprise's rows in date order; after its first wrong row, the rest are not tried."""
+def _replay(
+    rows: list[ParsedRow],
+    history: steps.CaseHistory,
+    replayer: _Replayer,
+    outcome: ImportOutcome,
+) -> list[steps.PlannedStep]:
+    """One enterprise's rows in date order, in memory; after its first wrong row, the rest are
+    not tried. Returns the steps to write."""
     broken_at: int | None = None
     ordered = sorted(rows, key=lambda r: (r.values.get("on") or date.min, r.number))
     _assume_what_history_left_out(ordered)
+    planned = []
     for row in ordered:
         if broken_at is not None:
             row.error("kind", f"同一企业的第{broken_at}行有误,该企业此后的记录未予处理")
         elif not row.valid:
             broken_at = row.number
-        elif _already_recorded(enterprise, row.values["kind"], row.values["on"]):
+        elif history.has(row.values["kind"], row.values["on"]):
             outcome.unchanged += 1
-        elif _record(row, enterprise, user):
-            outcome.created += 1
         else:
-            broken_at = row.number
+            try:
+                step = replayer.plan(history, row)
+            except ValidationError as exc:
+                _refuse(row, exc)
+                broken_at = row.number
+                continue
+            history.apply(step)
+            planned.append(step)
+            outcome.created += 1
+    return planned
+
+
+def _write(planned: list, user) -> None:
+    """Batches of about `ANBIAO_IMPORT_WRITE_BATCH_ROWS` steps (an enterprise's steps never
+    split), each its own transaction, so SQLite's write lock is held briefly."""
+    size = settings.ANBIAO_IMPORT_WRITE_BATCH_ROWS
+    batch: list = []
+    rows = 0
+    for item in planned:
+        batch.append(item)
+        rows += len(item[1])
+        if rows >= size:
+            with transaction.atomic():
+                history_services.write_planned(batch, actor=user)
+            batch, rows = [], 0
+    if batch:
+        with transaction.atomic():
+            history_services.write_planned(batch, actor=user)
 
 
 def import_progress(
@@ -344,25 +407,23 @@ def import_progress(
         if row.values.get("uscc") in enterprises:
             by_enterprise[row.values["uscc"]].append(row)
     outcome = ImportOutcome.for_table(table)
-    if dry_run:  # tried enterprise by enterprise, in short rolled-back transactions
-        try_in_rolled_back_batches(
-            by_enterprise.items(),
-            lambda item: _replay(item[1], enterprises[item[0]], user, outcome),
-        )
-        outcome.invalid = sum(1 for row in table.rows if not row.valid)
-        refused = bool(outcome.invalid) and not skip_invalid
-    else:
-        with transaction.atomic():
-            for code, rows in by_enterprise.items():
-                _replay(rows, enterprises[code], user, outcome)
-            outcome.invalid = sum(1 for row in table.rows if not row.valid)
-            refused = bool(outcome.invalid) and not skip_invalid
-            if refused:
-                transaction.set_rollback(True)
-            else:
-                outcome.written = True
+    replayer = _Replayer(user)
+    planned = []
+    codes = list(by_enterprise)
+    for start in range(0, len(codes), CHUNK):  # replayed in memory, a few queries a chunk
+        chunk = codes[start : start + CHUNK]
+        histories = history_services.load_histories([enterprises[c] for c in chunk])
+        replayer.read_numbers([row for code in chunk for row in by_enterprise[code]])
+        for code in chunk:
+            history = histories[enterprises[code].pk]
+            planned.append((history, _replay(by_enterprise[code], history, replayer, outcome)))
+    outcome.invalid = sum(1 for row in table.rows if not row.valid)
+    refused = bool(outcome.invalid) and not skip_invalid
     if refused:
         outcome.created = outcome.unchanged = 0  # nothing is written, as the ledger reports it
+    elif not dry_run:
+        _write(planned, user)
+        outcome.written = True
     outcome.errors = table.errors
     return outcome
 

@@ -84,7 +84,7 @@ def diff(instance: models.Model, before: dict[str, str]) -> list[dict[str, str]]
     return changes
 
 
-def record(
+def entry(
     *,
     actor,
     action: str,
@@ -93,10 +93,11 @@ def record(
     enterprise=None,
     note: str = "",
 ) -> ChangeLog:
-    """Append one change-log entry for `instance`; a creation notes where it came from."""
+    """One change-log entry for `instance`, not saved: `record` saves it, a bulk writer (the
+    progress import) saves a batch of them with one INSERT."""
     if action == ChangeLog.Action.CREATE:
         note = with_source(note)
-    return ChangeLog.objects.create(
+    return ChangeLog(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=instance._meta.label_lower,
@@ -107,3 +108,25 @@ def record(
         note=note[:200],
         ip_address=request_address.get(),
     )
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    changes: list[dict[str, str]] | None = None,
+    enterprise=None,
+    note: str = "",
+) -> ChangeLog:
+    """Append one change-log entry for `instance`; a creation notes where it came from."""
+    log = entry(
+        actor=actor,
+        action=action,
+        instance=instance,
+        changes=changes,
+        enterprise=enterprise,
+        note=note,
+    )
+    log.save()
+    return log
