@@ -234,6 +234,7 @@ class _Replayer:
         self.actor_id = getattr(actor_or_none(user), "pk", None)
         self.grading = perms.has_perm(user, perms.CASE_GRADE)
         self.names = steps.grade_names()
+        self.rules = conf.grade_rules()
         self.today = timezone.localdate()
         self.taken: dict[str, set[int]] = {}
 
@@ -299,12 +300,12 @@ def _refuse(row: ParsedRow, exc: ValidationError) -> None:
 UNRECORDED_REASON = "历史记录未注明原因"
 
 
-def _assume_what_history_left_out(ordered: list[ParsedRow]) -> None:
+def _assume_what_history_left_out(ordered: list[ParsedRow], rules: tuple) -> None:
     """Stations' history sheets leave out what the system asks of a new entry: a 评审通过 keeps
     its score but not its grade (the grade is on the certificate row), a 评审不通过 has no
     reason. Fill in what can be known and warn on the row; the state machine's own rules
     (order, a certificate after a passed review) are not relaxed."""
-    grade_names = {rule.code: rule.name for rule in conf.grade_rules()}
+    grade_names = {rule.code: rule.name for rule in rules}
     for index, row in enumerate(ordered):
         values = row.values
         if not row.valid:
@@ -314,7 +315,7 @@ def _assume_what_history_left_out(ordered: list[ParsedRow]) -> None:
             row.warn("note", f"评审不通过未写明原因,记为“{UNRECORDED_REASON}”")
         if values.get("kind") != K.REVIEW_PASS or values.get("grade"):
             continue
-        rule = scoring.grade_for(values.get("score"), False)
+        rule = scoring.grade_for(values.get("score"), False, rules)
         if rule is not None:
             values["grade"] = rule.code
             row.warn("grade", f"未填写评定等级,按得分{values['score']}推定为“{rule.name}”")
@@ -342,7 +343,7 @@ def _replay(
     not tried. Returns the steps to write."""
     broken_at: int | None = None
     ordered = sorted(rows, key=lambda r: (r.values.get("on") or date.min, r.number))
-    _assume_what_history_left_out(ordered)
+    _assume_what_history_left_out(ordered, replayer.rules)
     planned = []
     for row in ordered:
         if broken_at is not None:

@@ -6,7 +6,9 @@ what is written — events, certificates, the case's stored state, one change-lo
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import partial
 
+from django.db import connection, models
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -18,6 +20,60 @@ from anbiao.core import audit
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 
+CASE_COLUMNS = (
+    "enterprise",
+    "cycle",
+    "state",
+    "state_since",
+    "started_on",
+    "flagged",
+    "flag_reason",
+    "created_at",
+    "updated_at",
+)
+EVENT_COLUMNS = (
+    "case",
+    "kind",
+    "on",
+    "actor",
+    "note",
+    "state_after",
+    "assessment",
+    "grade",
+    "score",
+    "source",
+    "proxy_for",
+    "ends_on",
+    "outcome",
+    "recorded_at",
+)
+CERTIFICATE_COLUMNS = (
+    "case",
+    "event",
+    "number",
+    "grade",
+    "issuer",
+    "issued_on",
+    "expires_on",
+    "replaces",
+    "ended_on",
+    "end_kind",
+    "end_reason",
+    "end_event",
+    "void",
+)
+LOG_COLUMNS = (
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "enterprise",
+    "changes",
+    "note",
+    "ip_address",
+)
 CASE_FIELDS = ("state", "state_since", "flagged")  # what the change log compares, as sync_case
 STORED = ("state", "state_since", "started_on", "flagged", "flag_reason", "updated_at")
 Fingerprint = tuple
@@ -128,11 +184,16 @@ def write_planned(planned: Sequence[tuple[CaseHistory, list[PlannedStep]]], *, a
         raise HistoryChanged(
             "导入期间有企业的创建进度被修改,本批未写入;请重新导入(已写入的不会重复写入)"
         )
-    Case.objects.bulk_create([h.case for h, _ in planned if h.case.pk is None])
+    stamp = timezone.now()
+    new_cases = [h.case for h, _ in planned if h.case.pk is None]
+    for case in new_cases:
+        case.created_at = case.updated_at = stamp
+    _insert(new_cases, CASE_COLUMNS)
     events = [step.event for _, steps in planned for step in steps]
     for event in events:
         event.case_id = event.case.pk
-    CaseEvent.objects.bulk_create(events)
+        event.recorded_at = stamp
+    _insert(events, EVENT_COLUMNS)
     _write_certificates([s for _, steps in planned for s in steps])
     for _, steps in planned:
         for step in steps:
@@ -141,7 +202,7 @@ def write_planned(planned: Sequence[tuple[CaseHistory, list[PlannedStep]]], *, a
                 Rectification.objects.filter(
                     assessment_id=event.assessment_id, event__isnull=True
                 ).update(event=event)
-    _write_cases_and_log(planned, actor=actor)
+    _write_cases_and_log(planned, actor=actor, stamp=stamp)
 
 
 def _write_certificates(steps: list[PlannedStep]) -> None:
@@ -157,39 +218,156 @@ def _write_certificates(steps: list[PlannedStep]) -> None:
             certificate.replaces_id = certificate.replaces.pk if certificate.replaces else None
             if certificate.end_event is not None:
                 certificate.end_event_id = certificate.end_event.pk
-        Certificate.objects.bulk_create(ready)
+        _insert(ready, CERTIFICATE_COLUMNS)
         pending = [c for c in pending if c.pk is None]
     ended = {id(s.ends): s.ends for s in steps if s.ends is not None and s.ends.pk is not None}
     for certificate in ended.values():
         certificate.end_event_id = certificate.end_event.pk
-    if ended:
-        Certificate.objects.bulk_update(
-            list(ended.values()), ["ended_on", "end_kind", "end_reason", "end_event"]
-        )
+    _update(list(ended.values()), ("ended_on", "end_kind", "end_reason", "end_event_id"))
 
 
-def _write_cases_and_log(planned, *, actor) -> None:
+def _write_cases_and_log(planned, *, actor, stamp) -> None:
     """Each case's state after each step, for its change-log entry (the diff `sync_case`
-    writes), then the final state once per case."""
-    actor = actor_or_none(actor)
-    stamp = timezone.now()
-    logs: list[ChangeLog] = []
+    writes, see `audit.record`), then the final state once per case."""
+    actor_id = getattr(actor_or_none(actor), "pk", None)
+    address = audit.request_address.get()
+    differ = audit.Differ(Case, CASE_FIELDS)
+    logs = []
     for history, steps in planned:
         case = history.case
+        before = differ.readable(vars(case))
+        names: dict[str, str] = {}  # state → str(case), the entry's object name
         for step in steps:
-            before = audit.snapshot(case, CASE_FIELDS)
-            for name, value in step.after.items():
-                setattr(case, name, value)
+            after = differ.readable(step.after)
+            case.state = step.after["state"]
+            if case.state not in names:
+                names[case.state] = str(case)[:200]
+            event = step.event
+            note = f"{EventKind(event.kind).label} {event.on.isoformat()}"
             logs.append(
-                audit.entry(
-                    actor=actor,
-                    action=ChangeLog.Action.STATUS,
-                    instance=case,
-                    enterprise=case.enterprise,
-                    changes=audit.diff(case, before),
-                    note=f"{EventKind(step.event.kind).label} {step.event.on.isoformat()}",
+                (
+                    stamp,
+                    actor_id,
+                    ChangeLog.Action.STATUS,
+                    "cases.case",
+                    str(case.pk),
+                    names[case.state],
+                    case.enterprise_id,
+                    differ.diff(before, after),
+                    note[:200],
+                    address,
                 )
             )
+            before = after
+        for name, value in steps[-1].after.items():
+            setattr(case, name, value)
         case.updated_at = stamp
-    Case.objects.bulk_update([h.case for h, _ in planned], STORED)
-    ChangeLog.objects.bulk_create(logs)
+    _update([h.case for h, _ in planned], STORED)
+    _insert_rows(ChangeLog, LOG_COLUMNS, logs, ids=False)
+
+
+def _converters(model, columns: Sequence[str]) -> list:
+    """Per column: the attribute to read and how its value goes to the driver, decided once
+    (dates, decimals, JSON and addresses need the backend's form; the rest pass as they are)."""
+    ops = connection.ops
+    prepared = []
+    for name in columns:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.JSONField):
+            convert = partial(_json, field)
+        elif isinstance(field, models.DateTimeField):  # the batch's one time stamp
+            convert = _last(ops.adapt_datetimefield_value)
+        elif isinstance(field, models.DateField):
+            convert = ops.adapt_datefield_value
+        elif isinstance(field, models.DecimalField):
+            convert = partial(
+                _decimal, ops.adapt_decimalfield_value, field.max_digits, field.decimal_places
+            )
+        elif isinstance(field, models.GenericIPAddressField):
+            convert = ops.adapt_ipaddressfield_value
+        else:
+            convert = None
+        prepared.append((field.attname, convert))
+    return prepared
+
+
+def _last(convert):
+    """`convert`, remembering its last answer: a batch stamps every row with the same time."""
+    memo = [object(), None]
+
+    def converted(value):
+        if value is not memo[0]:
+            memo[0], memo[1] = value, convert(value)
+        return memo[1]
+
+    return converted
+
+
+def _json(field, value):
+    return field.get_db_prep_save(value, connection)
+
+
+def _decimal(adapt, digits, places, value):
+    return None if value is None else adapt(value, digits, places)
+
+
+def _insert(objs: list, columns: Sequence[str]) -> None:
+    """INSERT model instances (one model) and give each its primary key."""
+    if not objs:
+        return
+    model = type(objs[0])
+    attnames = [model._meta.get_field(c).attname for c in columns]
+    rows = [[getattr(obj, name) for name in attnames] for obj in objs]
+    for obj, pk in zip(objs, _insert_rows(model, columns, rows), strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+
+
+def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True) -> list:
+    """Multi-row INSERTs of raw values; with `ids`, the new primary keys in order (RETURNING,
+    on SQLite ≥ 3.35 and PostgreSQL alike). `bulk_create` does the same but compiles every
+    value through the ORM: most of the import's time, for a plain append."""
+    opts = model._meta
+    quote = connection.ops.quote_name
+    convert = [(i, c) for i, (_, c) in enumerate(_converters(model, columns)) if c is not None]
+    names = ", ".join(quote(opts.get_field(c).column) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    size = max(1, min(500, 900 // len(columns)))  # SQLite: at most 999 parameters
+    returning = f" RETURNING {quote(opts.pk.column)}" if ids else ""
+    keys = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params = []
+            for row in chunk:
+                row = list(row)
+                for i, c in convert:
+                    row[i] = c(row[i])
+                params.extend(row)
+            values = ", ".join([one] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {quote(opts.db_table)} ({names}) VALUES {values}{returning}",  # noqa: S608
+                params,
+            )
+            if ids:
+                keys.extend(pk for (pk,) in cursor.fetchall())
+    return keys
+
+
+def _update(objs: list, columns: Sequence[str]) -> None:
+    """One UPDATE statement by primary key, executed for every object (executemany)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    opts = model._meta
+    quote = connection.ops.quote_name
+    prepared = _converters(model, columns)
+    sets = ", ".join(f"{quote(opts.get_field(c).column)} = %s" for c in columns)
+    sql = f"UPDATE {quote(opts.db_table)} SET {sets} WHERE {quote(opts.pk.column)} = %s"  # noqa: S608
+    rows = []
+    for obj in objs:
+        row = [getattr(obj, name) for name, _ in prepared]
+        rows.append([c(v) if c else v for v, (_, c) in zip(row, prepared, strict=True)])
+        rows[-1].append(obj.pk)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
