@@ -3,13 +3,14 @@
 
 Files above `ANBIAO_IMPORT_INLINE_ROWS` rows are checked and imported by the background worker
 (`anbiao db-worker`, django-tasks); smaller ones run inside the request. While a job runs, the
-worker writes its progress to a small file beside the media (not the database: the import is
-one transaction and its progress must be readable while it runs) and touches it every few
-seconds; a job whose progress file went quiet for `ANBIAO_IMPORT_LEASE_SECONDS` lost its worker
-and is marked 失败 — what it had not committed is not written (a ledger writes in batches, each
-committed whole; the other kinds in one transaction), and running it again completes it without
-writing anything twice (every import kind is idempotent). See
-docs/import-ledger.md and docs/operations.md.
+worker writes its progress to a small file beside the media (not the database: an import's
+transactions are not visible to others while they run, and its progress must be readable) and
+touches it every few seconds; a job whose progress file went quiet for
+`ANBIAO_IMPORT_LEASE_SECONDS` lost its worker and is marked 失败 — what it had not committed is
+not written (a ledger and a progress file write in batches, each committed whole; the other
+kinds in one transaction), and running it again completes it without writing anything twice
+(every import kind is idempotent). See docs/import-ledger.md, docs/cases.md and
+docs/operations.md.
 """
 
 import logging
@@ -235,7 +236,8 @@ def run_check(job_id: int) -> None:
 
 
 def _write(job: ImportJob, beat: _Heartbeat) -> ImportOutcome:
-    # The runner writes in transactions of its own (one, or batches for a ledger) after reading
+    # The runner writes in transactions of its own (one, or batches for a ledger and a progress
+    # file) after reading
     # and checking the file outside them, so the write lock is held only while rows are written.
     # A worker killed mid-import leaves what it committed (nothing, or whole batches); the job is
     # marked 失败 and running it again completes it (every import kind is idempotent).
