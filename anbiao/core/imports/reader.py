@@ -149,6 +149,8 @@ def clean_text(value: Any) -> str:
     """Cell → trimmed text; whole-number floats lose their ".0" (phone numbers, codes)."""
     if value is None:
         return ""
+    if value.__class__ is str and value.isascii():  # most cells: NFKC leaves ASCII as it is
+        return value.strip()
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
@@ -542,16 +544,18 @@ def read_table(
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number)
         raw = {key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()}
-        texts = [clean_text(raw[key]) for key in positions]
-        if not any(texts):
+        # Each cell is cleaned once: the text decides whether the row is blank or a footer and
+        # is the value of a column without a parser (a parser is given the cell as it was read).
+        texts = {key: clean_text(value) for key, value in raw.items()}
+        if not any(texts.values()):
             continue
-        if _is_footer(texts):
+        if _is_footer(list(texts.values())):
             continue
         row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
         for key, value in raw.items():
             column = by_key[key]
             try:
-                parsed = column.parse(value) if column.parse else clean_text(value)
+                parsed = column.parse(value) if column.parse else texts[key]
             except CellError as exc:
                 row.error(key, str(exc))
                 continue
