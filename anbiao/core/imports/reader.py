@@ -498,17 +498,16 @@ def _is_footer(cells: list[str]) -> bool:
     )
 
 
-def read_table(
+def open_table(
     source: str | Path | bytes,
     columns: list[Column],
     filename: str | None = None,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Table:
-    """Read and parse a whole file. Cell parse errors are recorded on the rows, not raised.
-
-    `mapping` maps header texts the reader does not understand to a column key ("" = ignore);
-    `progress(rows_read)` is called every few thousand rows."""
+) -> tuple[Table, Iterator[ParsedRow]]:
+    """Find the header of a file and return what it says (a Table without rows) and an iterator
+    of its parsed rows, read as they are consumed: an import of a large file keeps one chunk of
+    rows at a time (see enterprises/importers.py). Arguments as for `read_table`."""
     filename = filename or str(source)
     cells_iter = iter_cells(source, filename)
     head: list[list[Any]] = []
@@ -532,7 +531,6 @@ def read_table(
     missing_scope = [c.label for c in columns if c.decides_scope and c.key not in positions]
     by_key = {column.key: column for column in columns}
     labels = {c.key: c.label for c in columns}
-    rows: list[ParsedRow] = []
 
     def all_rows() -> Iterator[tuple[int, list[Any]]]:
         for index, cells in enumerate(head[header_index + 1 :], start=header_index + 2):
@@ -540,41 +538,65 @@ def read_table(
         for index, cells in enumerate(cells_iter, start=len(head) + 1):
             yield index, cells
 
-    for number, cells in all_rows():
-        if progress is not None and number % PROGRESS_EVERY == 0:
-            progress(number)
-        raw = {key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()}
-        # Each cell is cleaned once: the text decides whether the row is blank or a footer and
-        # is the value of a column without a parser (a parser is given the cell as it was read).
-        texts = {key: clean_text(value) for key, value in raw.items()}
-        if not any(texts.values()):
-            continue
-        if _is_footer(list(texts.values())):
-            continue
-        row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
-        for key, value in raw.items():
-            column = by_key[key]
-            try:
-                parsed = column.parse(value) if column.parse else texts[key]
-            except CellError as exc:
-                row.error(key, str(exc))
+    def parsed() -> Iterator[ParsedRow]:
+        for number, cells in all_rows():
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                progress(number)
+            raw = {
+                key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()
+            }
+            # Each cell is cleaned once: the text decides whether the row is blank or a footer and
+            # is the value of a column without a parser (a parser is given the cell as it was read).
+            texts = {key: clean_text(value) for key, value in raw.items()}
+            if not any(texts.values()):
                 continue
-            if column.required and parsed in (None, ""):
-                row.error(key, f"{column.label}不能为空")
-            row.values[key] = parsed
-        rows.append(row)
-    return Table(
-        rows=rows,
+            if _is_footer(list(texts.values())):
+                continue
+            row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
+            for key, value in raw.items():
+                column = by_key[key]
+                try:
+                    parsed = column.parse(value) if column.parse else texts[key]
+                except CellError as exc:
+                    row.error(key, str(exc))
+                    continue
+                if column.required and parsed in (None, ""):
+                    row.error(key, f"{column.label}不能为空")
+                row.values[key] = parsed
+            yield row
+
+    table = Table(
+        rows=[],
         header_row=header_index + 1,
         columns=found_labels,
         ignored=ignored,
         missing_scope=missing_scope,
     )
+    return table, parsed()
 
 
-def mark_duplicates(rows: list[ParsedRow], key: str, label: str) -> None:
-    """Report a value (e.g. a USCC) repeated inside the file, naming the first row that has it."""
-    first_seen: dict[Any, int] = {}
+def read_table(
+    source: str | Path | bytes,
+    columns: list[Column],
+    filename: str | None = None,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Table:
+    """Read and parse a whole file. Cell parse errors are recorded on the rows, not raised.
+
+    `mapping` maps header texts the reader does not understand to a column key ("" = ignore);
+    `progress(rows_read)` is called every few thousand rows."""
+    table, rows = open_table(source, columns, filename, mapping, progress)
+    table.rows = list(rows)
+    return table
+
+
+def mark_duplicates(
+    rows: list[ParsedRow], key: str, label: str, first_seen: dict[Any, int] | None = None
+) -> None:
+    """Report a value (e.g. a USCC) repeated inside the file, naming the first row that has it.
+    A file checked in chunks passes the same `first_seen` (value → row number) for every one."""
+    first_seen = {} if first_seen is None else first_seen
     for row in rows:
         value = row.values.get(key)
         if not value:
