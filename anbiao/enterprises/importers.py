@@ -37,8 +37,21 @@ from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.services import ledger_upsert
 from anbiao.enterprises.sizing import classify_size
 
+USCC_CHARACTERS = frozenset(uscc_rules.ALPHABET)
+
 
 def parse_uscc(value) -> str:
+    # Most cells hold a well-formed code: checked here in one pass; anything else goes through
+    # the full rules, which name what is wrong.
+    if (
+        value.__class__ is str
+        and len(value) == 18
+        and USCC_CHARACTERS.issuperset(value)
+        and value[0] in uscc_rules.REGISTRATION_AUTHORITIES
+        and value[2:8].isdigit()
+        and uscc_rules.check_character(value[:17]) == value[17]
+    ):
+        return value
     try:
         return uscc_rules.validate(value)
     except uscc_rules.USCCError as exc:

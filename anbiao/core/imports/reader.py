@@ -151,6 +151,8 @@ def clean_text(value: Any) -> str:
         return ""
     if value.__class__ is str and value.isascii():  # most cells: NFKC leaves ASCII as it is
         return value.strip()
+    if value.__class__ is int:
+        return str(value)
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
@@ -493,7 +495,7 @@ def _is_footer(cells: list[str]) -> bool:
     filled = [c for c in cells if c]
     if not filled:
         return False
-    return any(filled[0].startswith(marker) for marker in FOOTER_MARKERS) or (
+    return filled[0].startswith(FOOTER_MARKERS) or (
         len(filled) <= 3 and any(m in " ".join(filled) for m in FOOTER_MARKERS[:5])
     )
 
