@@ -2,7 +2,9 @@
 upload and `anbiao import-ledger`. Reading is the shared engine (anbiao/core/imports/reader.py);
 writing is `services.ledger_upsert`. See docs/import-ledger.md for the format."""
 
+import pickle
 import re
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from itertools import islice
@@ -351,9 +353,10 @@ def import_ledger(
     written in batches of `ANBIAO_IMPORT_WRITE_BATCH_ROWS`, each one transaction. Raises
     ImportFileError when the file cannot be read.
 
-    The file is read twice on a real run — checked whole first (nothing is written when a row
-    is refused), then read again and written batch by batch — so memory holds one batch and
-    the refused rows' errors, never the whole file (a province's ledger has up to 1M rows).
+    The file is read and checked a batch at a time; a real run keeps each checked batch in a
+    temporary file until the whole file has been checked (nothing is written while a row is
+    refused), then writes them batch by batch — memory holds one batch and the refused rows'
+    errors, never the whole file (a province's ledger has up to 1M rows).
     """
     table, validator, chunks = checked_chunks(
         path, user=user, filename=filename, mapping=mapping, progress=progress
@@ -364,63 +367,99 @@ def import_ledger(
     needed: set[str] = set()
     counts = [0, 0, 0]
     denied: PermissionDenied | None = None
-    for chunk in chunks:
-        valid = [row for row in chunk if row.valid]
-        outcome.total += len(chunk)
-        outcome.invalid += len(chunk) - len(valid)
-        outcome.errors += [error for row in chunk for error in row.errors]
-        outcome.file_warnings += [warning for row in chunk for warning in row.warnings]
-        needed |= {row.values["new_community"] for row in valid if row.values.get("new_community")}
-        if dry_run and denied is None:
-            try:
-                found = ledger_upsert(
-                    actor=user,
-                    rows=[r.values for r in valid],
-                    effective_on=effective_on,
-                    dry_run=True,
-                )
-            except PermissionDenied as exc:
-                denied = exc
-            else:
-                counts = [a + b for a, b in zip(counts, found, strict=True)]
-    outcome.new_communities = [name for name in validator.resolver.planned if name in needed]
-    if outcome.invalid and not skip_invalid:
-        return outcome
-    if dry_run:
-        if denied is not None:
-            raise denied
-        outcome.created, outcome.updated, outcome.unchanged = counts
-        return outcome
-    with transaction.atomic():
-        for name in outcome.new_communities:
-            community_create(
-                actor=user,
-                subdistrict=validator.resolver.planned[name],
-                name=name,
-                note="台账导入时新增",
-            )
-    # Read again, checked again (the new communities now resolve as they are), and written in
-    # batches, each its own transaction: SQLite has one writer at a time, and a province's
-    # ledger written in one transaction held the write lock longer than other users' logins
-    # wait (docs/import-ledger.md, "Other users while a file is checked or imported").
-    # The import is keyed by USCC, so one stopped between two batches is completed by running it
-    # again: what was written is found unchanged, nothing is written twice.
-    _, _, chunks = checked_chunks(path, user=user, filename=filename, mapping=mapping)
-    done = 0
-    for chunk in chunks:
-        rows = [row.values for row in chunk if row.valid]
+    with tempfile.TemporaryFile(prefix="anbiao-ledger-") as spill:
+        for chunk in chunks:
+            valid = [row for row in chunk if row.valid]
+            outcome.total += len(chunk)
+            outcome.invalid += len(chunk) - len(valid)
+            outcome.errors += [error for row in chunk for error in row.errors]
+            outcome.file_warnings += [warning for row in chunk for warning in row.warnings]
+            needed |= {r.values["new_community"] for r in valid if r.values.get("new_community")}
+            if not dry_run:
+                pickle.dump([_portable(row.values) for row in valid], spill)
+            elif denied is None:
+                try:
+                    found = ledger_upsert(
+                        actor=user,
+                        rows=[r.values for r in valid],
+                        effective_on=effective_on,
+                        dry_run=True,
+                    )
+                except PermissionDenied as exc:
+                    denied = exc
+                else:
+                    counts = [a + b for a, b in zip(counts, found, strict=True)]
+        resolver = validator.resolver
+        outcome.new_communities = [name for name in resolver.planned if name in needed]
+        if outcome.invalid and not skip_invalid:
+            return outcome
+        if dry_run:
+            if denied is not None:
+                raise denied
+            outcome.created, outcome.updated, outcome.unchanged = counts
+            return outcome
         with transaction.atomic():
-            created, updated, unchanged = ledger_upsert(
-                actor=user, rows=rows, effective_on=effective_on
-            )
-        outcome.created += created
-        outcome.updated += updated
-        outcome.unchanged += unchanged
-        done += len(chunk)
-        if progress is not None:
-            progress(done)
+            created = {
+                name: community_create(
+                    actor=user, subdistrict=resolver.planned[name], name=name, note="台账导入时新增"
+                )
+                for name in outcome.new_communities
+            }
+        regions = {r.pk: r for found in resolver.by_key.values() for r in found}
+        tags = {tag.pk: tag for tag in validator.tags.values()}
+        # Written in batches, each its own transaction: SQLite has one writer at a time, and a
+        # province's ledger written in one transaction held the write lock longer than other
+        # users' logins wait (docs/import-ledger.md, "Other users while a file is checked or
+        # imported"). The import is keyed by USCC, so one stopped between two batches is
+        # completed by running it again: what was written is found unchanged, nothing is
+        # written twice.
+        spill.seek(0)
+        done = 0
+        for batch in _spilled(spill):
+            rows = [_restored(values, regions, tags, created) for values in batch]
+            with transaction.atomic():
+                counts = ledger_upsert(actor=user, rows=rows, effective_on=effective_on)
+            outcome.created += counts[0]
+            outcome.updated += counts[1]
+            outcome.unchanged += counts[2]
+            done += len(rows)
+            if progress is not None:
+                progress(done)
     outcome.written = True
     return outcome
+
+
+# The checked rows of a real run wait in a temporary file until the whole file has been
+# checked, a batch per pickle: memory holds one batch, and the file is not read twice.
+# Regions and tags travel as their primary keys.
+
+
+def _portable(values: dict) -> dict:
+    region, tags = values.get("region"), values.get("risk_tags")
+    return {
+        **values,
+        "region": region.pk if region is not None else None,
+        "risk_tags": [tag.pk for tag in tags] if tags is not None else None,
+    }
+
+
+def _restored(values: dict, regions: dict, tags: dict, created: dict) -> dict:
+    community = values.get("new_community")
+    region = created[community] if community else regions.get(values["region"])
+    risk_tags = values["risk_tags"]
+    return {
+        **values,
+        "region": region,
+        "risk_tags": [tags[pk] for pk in risk_tags] if risk_tags is not None else None,
+    }
+
+
+def _spilled(spill) -> Iterator[list[dict]]:
+    while True:
+        try:
+            yield pickle.load(spill)  # noqa: S301 - our own temporary file, written above
+        except EOFError:
+            return
 
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportOutcome", "TEMPLATE_EXAMPLE", "import_ledger"]
