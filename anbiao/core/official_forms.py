@@ -12,7 +12,7 @@ from typing import Any
 import xlsxwriter
 from django.http import FileResponse
 
-from anbiao.core.excel import Column
+from anbiao.core.excel import WORKBOOK_OPTIONS, Column, cell_writers, write_cells
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,15 +31,7 @@ class OfficialForm:
 
 def write_official_form(path: str, form: OfficialForm) -> int:
     """Write `form` to `path`; returns the number of data rows."""
-    book = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
     sheet = book.add_worksheet(form.title[:31])
     base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
     title_fmt = book.add_format(
@@ -85,22 +77,25 @@ def write_official_form(path: str, form: OfficialForm) -> int:
     sheet.set_row(3, 30)
     for index, column in enumerate(form.columns):
         sheet.write_string(3, index, column.header, head_fmt)
+    # Rows may be model instances (a Column's `value` reads each cell) or, for large forms,
+    # sequences of cell values already in column order (every `value` None).
+    writers = cell_writers(
+        sheet,
+        text=cell_fmt,
+        number=center_fmt,
+        boolean=center_fmt,
+        date_format=date_fmt,
+        decimals_as_numbers=False,
+        local_datetimes=False,
+    )
+    getters = [column.value for column in form.columns]
+    positional = all(get is None for get in getters)
     row_index = 3
     count = 0
     for count, item in enumerate(form.rows, start=1):
         row_index = 3 + count
-        for col, column in enumerate(form.columns):
-            value = column.value(item)
-            if value is None or value == "":
-                sheet.write_blank(row_index, col, None, cell_fmt)
-            elif isinstance(value, bool):
-                sheet.write_string(row_index, col, "是" if value else "否", center_fmt)
-            elif isinstance(value, int | float):
-                sheet.write_number(row_index, col, value, center_fmt)
-            elif isinstance(value, date):
-                sheet.write_datetime(row_index, col, value, date_fmt)  # type: ignore[arg-type]
-            else:
-                sheet.write_string(row_index, col, str(value), cell_fmt)
+        values = item if positional else [get(item) for get in getters]  # type: ignore[misc]
+        write_cells(sheet, row_index, values, writers)
     if count == 0:
         row_index += 1
         sheet.merge_range(row_index, 0, row_index, last, "(无)", center_fmt)

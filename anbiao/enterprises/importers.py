@@ -2,11 +2,16 @@
 upload and `anbiao import-ledger`. Reading is the shared engine (anbiao/core/imports/reader.py);
 writing is `services.ledger_upsert`. See docs/import-ledger.md for the format."""
 
+import pickle
 import re
+import tempfile
+from collections.abc import Iterator
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from anbiao.accounts.models import Region
@@ -19,22 +24,36 @@ from anbiao.core.imports.reader import (
     Column,
     ImportFileError,
     ParsedRow,
+    Table,
     choice_parser,
     clean_text,
     mark_duplicates,
+    open_table,
     parse_bool,
     parse_date,
     parse_decimal,
     parse_int,
-    read_table,
 )
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.services import ledger_upsert
 from anbiao.enterprises.sizing import classify_size
 
+USCC_CHARACTERS = frozenset(uscc_rules.ALPHABET)
+
 
 def parse_uscc(value) -> str:
+    # Most cells hold a well-formed code: checked here in one pass; anything else goes through
+    # the full rules, which name what is wrong.
+    if (
+        value.__class__ is str
+        and len(value) == 18
+        and USCC_CHARACTERS.issuperset(value)
+        and value[0] in uscc_rules.REGISTRATION_AUTHORITIES
+        and value[2:8].isdigit()
+        and uscc_rules.check_character(value[:17]) == value[17]
+    ):
+        return value
     try:
         return uscc_rules.validate(value)
     except uscc_rules.USCCError as exc:
@@ -231,53 +250,88 @@ class RegionResolver:
         return subdistrict
 
 
-def validate_rows(rows: list[ParsedRow], *, user) -> RegionResolver:
-    """Row rules beyond single cells: region in scope, tags known, size derivable, reasons.
-    Returns the region resolver, whose `planned` lists the communities the file would add."""
-    resolver = RegionResolver(user, may_add_communities=True)
-    tags = {t.name: t for t in RiskTag.objects.all()}
-    mark_duplicates(rows, "uscc", "统一社会信用代码")
-    known: set[str] = set()
-    existing_out_of_scope: set[str] = set()
-    codes = [r.values.get("uscc") for r in rows if r.values.get("uscc")]
-    for start in range(0, len(codes), 900):
-        chunk = codes[start : start + 900]
-        found = set(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
-        known |= found
-        if user is not None and found:
-            visible = Enterprise.objects.restrict(user, "view").filter(uscc__in=chunk)
-            existing_out_of_scope |= found - set(visible.values_list("uscc", flat=True))
-    for row in rows:
-        values = row.values
-        for key, limit in MAX_LENGTHS.items():
-            if isinstance(values.get(key), str) and len(values[key]) > limit:
-                row.error(key, f"内容过长(最多{limit}个字)")
-        if values.get("uscc") in existing_out_of_scope:
-            row.error("uscc", "该统一社会信用代码已登记在您管辖范围以外,不能在此导入")
-        values["region"] = resolver.resolve(row)
-        names = [n for n in re.split(r"[、,,;;/\s]+", values.get("risk_tags") or "") if n]
-        unknown = [n for n in names if n not in tags]
-        if unknown:
-            row.error("risk_tags", f"未知的重点风险“{'、'.join(unknown)}”(可选:{'、'.join(tags)})")
-        values["risk_tags"] = (
-            [tags[n] for n in names if n in tags] if "risk_tags" in row.raw else None
-        )
-        if not values.get("size"):
-            computed = classify_size(
-                values.get("industry"),
-                values.get("employees"),
-                values.get("revenue"),
-                values.get("industry_code") or "",
+class LedgerValidator:
+    """Row rules beyond single cells: region in scope, tags known, size derivable, reasons,
+    no USCC twice in the file. Rows are checked in chunks (`check`), in file order; between
+    chunks it keeps only what rules across rows need: the USCCs seen (and their rows), the
+    region resolver, whose `planned` lists the communities the file would add, and the tags."""
+
+    def __init__(self, user):
+        self.user = user
+        self.resolver = RegionResolver(user, may_add_communities=True)
+        self.tags = {t.name: t for t in RiskTag.objects.all()}
+        self.first_seen: dict[str, int] = {}
+
+    def check(self, rows: list[ParsedRow]) -> None:
+        """Add each row's errors; set `region` and `risk_tags` (and `size` when derivable)."""
+        user, tags = self.user, self.tags
+        mark_duplicates(rows, "uscc", "统一社会信用代码", self.first_seen)
+        known: set[str] = set()
+        existing_out_of_scope: set[str] = set()
+        codes = [r.values.get("uscc") for r in rows if r.values.get("uscc")]
+        for start in range(0, len(codes), 900):
+            chunk = codes[start : start + 900]
+            found = set(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
+            known |= found
+            if user is not None and found:
+                visible = Enterprise.objects.restrict(user, "view").filter(uscc__in=chunk)
+                existing_out_of_scope |= found - set(visible.values_list("uscc", flat=True))
+        for row in rows:
+            values = row.values
+            for key, limit in MAX_LENGTHS.items():
+                if isinstance(values.get(key), str) and len(values[key]) > limit:
+                    row.error(key, f"内容过长(最多{limit}个字)")
+            if values.get("uscc") in existing_out_of_scope:
+                row.error("uscc", "该统一社会信用代码已登记在您管辖范围以外,不能在此导入")
+            values["region"] = self.resolver.resolve(row)
+            names = [n for n in re.split(r"[、,,;;/\s]+", values.get("risk_tags") or "") if n]
+            unknown = [n for n in names if n not in tags]
+            if unknown:
+                row.error(
+                    "risk_tags", f"未知的重点风险“{'、'.join(unknown)}”(可选:{'、'.join(tags)})"
+                )
+            values["risk_tags"] = (
+                [tags[n] for n in names if n in tags] if "risk_tags" in row.raw else None
             )
-            if computed:
-                values["size"] = computed
-            elif values.get("uscc") and values["uscc"] not in known:
-                row.error("size", "企业规模为空,且无法按从业人员数和营业收入测算")
-        if values.get("uscc") and values["uscc"] not in known and not values.get("industry"):
-            row.error("industry", "新登记的企业须填写行业")
-        if values.get("eligible") is False and not values.get("eligibility_reason"):
-            row.error("eligibility_reason", "不符合创建条件时须填写原因")
-    return resolver
+            if not values.get("size"):
+                computed = classify_size(
+                    values.get("industry"),
+                    values.get("employees"),
+                    values.get("revenue"),
+                    values.get("industry_code") or "",
+                )
+                if computed:
+                    values["size"] = computed
+                elif values.get("uscc") and values["uscc"] not in known:
+                    row.error("size", "企业规模为空,且无法按从业人员数和营业收入测算")
+            if values.get("uscc") and values["uscc"] not in known and not values.get("industry"):
+                row.error("industry", "新登记的企业须填写行业")
+            if values.get("eligible") is False and not values.get("eligibility_reason"):
+                row.error("eligibility_reason", "不符合创建条件时须填写原因")
+
+
+def validate_rows(rows: list[ParsedRow], *, user) -> RegionResolver:
+    """Check all `rows` at once (see LedgerValidator); returns the region resolver."""
+    validator = LedgerValidator(user)
+    validator.check(rows)
+    return validator.resolver
+
+
+def checked_chunks(
+    path, *, user, filename, mapping, progress=None
+) -> tuple[Table, LedgerValidator, Iterator[list[ParsedRow]]]:
+    """The file's header, its validator and its rows, read and checked a chunk of
+    `ANBIAO_IMPORT_WRITE_BATCH_ROWS` at a time: memory holds one chunk, not the file."""
+    table, rows = open_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
+    validator = LedgerValidator(user)
+    size = settings.ANBIAO_IMPORT_WRITE_BATCH_ROWS
+
+    def chunks() -> Iterator[list[ParsedRow]]:
+        while chunk := list(islice(rows, size)):
+            validator.check(chunk)
+            yield chunk
+
+    return table, validator, chunks()
 
 
 def import_ledger(
@@ -298,53 +352,114 @@ def import_ledger(
     镇街 are created first (they are listed in the check as 将新增社区), then the rows are
     written in batches of `ANBIAO_IMPORT_WRITE_BATCH_ROWS`, each one transaction. Raises
     ImportFileError when the file cannot be read.
-    """
 
-    table = read_table(path, COLUMNS, filename=filename, mapping=mapping, progress=progress)
-    resolver = validate_rows(table.rows, user=user)
-    outcome = ImportOutcome.for_table(table)
-    outcome.errors = table.errors
-    valid = [row for row in table.rows if row.valid]
-    outcome.invalid = len(table.rows) - len(valid)
-    needed = {row.values["new_community"] for row in valid if row.values.get("new_community")}
-    outcome.new_communities = [name for name in resolver.planned if name in needed]
-    if outcome.invalid and not skip_invalid:
-        return outcome
-    if dry_run:
-        outcome.created, outcome.updated, outcome.unchanged = ledger_upsert(
-            actor=user, rows=[r.values for r in valid], effective_on=effective_on, dry_run=True
-        )
-        return outcome
-    with transaction.atomic():
-        created = {
-            name: community_create(
-                actor=user, subdistrict=resolver.planned[name], name=name, note="台账导入时新增"
-            )
-            for name in outcome.new_communities
-        }
-    for row in valid:
-        if row.values.get("new_community"):
-            row.values["region"] = created[row.values["new_community"]]
-    # Written in batches, each its own transaction: SQLite has one writer at a time, and a
-    # province's ledger written in one transaction held the write lock longer than other users'
-    # logins wait (docs/import-ledger.md, "Other users while a file is checked or imported").
-    # The import is keyed by USCC, so one stopped between two batches is completed by running it
-    # again: what was written is found unchanged, nothing is written twice.
-    size = settings.ANBIAO_IMPORT_WRITE_BATCH_ROWS
-    for start in range(0, len(valid), size):
+    The file is read and checked a batch at a time; a real run keeps each checked batch in a
+    temporary file until the whole file has been checked (nothing is written while a row is
+    refused), then writes them batch by batch — memory holds one batch and the refused rows'
+    errors, never the whole file (a province's ledger has up to 1M rows).
+    """
+    table, validator, chunks = checked_chunks(
+        path, user=user, filename=filename, mapping=mapping, progress=progress
+    )
+    outcome = ImportOutcome(
+        ignored_columns=list(table.ignored), missing_columns=list(table.missing_scope)
+    )
+    needed: set[str] = set()
+    counts = [0, 0, 0]
+    denied: PermissionDenied | None = None
+    with tempfile.TemporaryFile(prefix="anbiao-ledger-") as spill:
+        for chunk in chunks:
+            valid = [row for row in chunk if row.valid]
+            outcome.total += len(chunk)
+            outcome.invalid += len(chunk) - len(valid)
+            outcome.errors += [error for row in chunk for error in row.errors]
+            outcome.file_warnings += [warning for row in chunk for warning in row.warnings]
+            needed |= {r.values["new_community"] for r in valid if r.values.get("new_community")}
+            if not dry_run:
+                pickle.dump([_portable(row.values) for row in valid], spill)
+            elif denied is None:
+                try:
+                    found = ledger_upsert(
+                        actor=user,
+                        rows=[r.values for r in valid],
+                        effective_on=effective_on,
+                        dry_run=True,
+                    )
+                except PermissionDenied as exc:
+                    denied = exc
+                else:
+                    counts = [a + b for a, b in zip(counts, found, strict=True)]
+        resolver = validator.resolver
+        outcome.new_communities = [name for name in resolver.planned if name in needed]
+        if outcome.invalid and not skip_invalid:
+            return outcome
+        if dry_run:
+            if denied is not None:
+                raise denied
+            outcome.created, outcome.updated, outcome.unchanged = counts
+            return outcome
         with transaction.atomic():
-            counts = ledger_upsert(
-                actor=user,
-                rows=[r.values for r in valid[start : start + size]],
-                effective_on=effective_on,
-            )
-        outcome.created += counts[0]
-        outcome.updated += counts[1]
-        outcome.unchanged += counts[2]
-        if progress is not None:
-            progress(start + size)
+            created = {
+                name: community_create(
+                    actor=user, subdistrict=resolver.planned[name], name=name, note="台账导入时新增"
+                )
+                for name in outcome.new_communities
+            }
+        regions = {r.pk: r for found in resolver.by_key.values() for r in found}
+        tags = {tag.pk: tag for tag in validator.tags.values()}
+        # Written in batches, each its own transaction: SQLite has one writer at a time, and a
+        # province's ledger written in one transaction held the write lock longer than other
+        # users' logins wait (docs/import-ledger.md, "Other users while a file is checked or
+        # imported"). The import is keyed by USCC, so one stopped between two batches is
+        # completed by running it again: what was written is found unchanged, nothing is
+        # written twice.
+        spill.seek(0)
+        done = 0
+        for batch in _spilled(spill):
+            rows = [_restored(values, regions, tags, created) for values in batch]
+            with transaction.atomic():
+                counts = ledger_upsert(actor=user, rows=rows, effective_on=effective_on)
+            outcome.created += counts[0]
+            outcome.updated += counts[1]
+            outcome.unchanged += counts[2]
+            done += len(rows)
+            if progress is not None:
+                progress(done)
     outcome.written = True
     return outcome
+
+
+# The checked rows of a real run wait in a temporary file until the whole file has been
+# checked, a batch per pickle: memory holds one batch, and the file is not read twice.
+# Regions and tags travel as their primary keys.
+
+
+def _portable(values: dict) -> dict:
+    region, tags = values.get("region"), values.get("risk_tags")
+    return {
+        **values,
+        "region": region.pk if region is not None else None,
+        "risk_tags": [tag.pk for tag in tags] if tags is not None else None,
+    }
+
+
+def _restored(values: dict, regions: dict, tags: dict, created: dict) -> dict:
+    community = values.get("new_community")
+    region = created[community] if community else regions.get(values["region"])
+    risk_tags = values["risk_tags"]
+    return {
+        **values,
+        "region": region,
+        "risk_tags": [tags[pk] for pk in risk_tags] if risk_tags is not None else None,
+    }
+
+
+def _spilled(spill) -> Iterator[list[dict]]:
+    while True:
+        try:
+            yield pickle.load(spill)  # noqa: S301 - our own temporary file, written above
+        except EOFError:
+            return
 
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportOutcome", "TEMPLATE_EXAMPLE", "import_ledger"]

@@ -7,59 +7,112 @@ from anbiao.accounts.models import Region
 from anbiao.core.excel import Column
 from anbiao.core.official_forms import OfficialForm
 from anbiao.enterprises.choices import Industry, Size
+from anbiao.enterprises.exports import CHUNK, chunks, risk_names, tag_names
 from anbiao.enterprises.ledger import annotate_new, baseline_for, eligible
 
 TITLE = "应创安全生产标准化非火炬高新区小微企业情况统计表"
 
 
-def _community(e) -> str:
-    return e.region.name if e.region.level == "community" else ""
-
-
 COLUMNS = [
-    Column("序号", lambda e: e.serial, 5),
-    Column("企业名称", lambda e: e.name, 28),
-    Column("统一社会信用代码", lambda e: e.uscc, 21),
-    Column("所属社区(村)", _community, 11),
-    Column("生产经营地址", lambda e: e.address, 26),
-    Column("行业", lambda e: e.get_industry_display(), 6),
-    Column("企业规模", lambda e: Size(e.on_size).label, 6),
-    Column("从业人员数", lambda e: e.employees, 7),
-    Column("主要负责人", lambda e: e.principal_name, 8),
-    Column("联系电话", lambda e: e.principal_phone, 13),
-    Column("安全管理人员", lambda e: e.safety_manager_name, 8),
-    Column("联系电话", lambda e: e.safety_manager_phone, 13),
-    Column("纳入台账日期", lambda e: e.ledger_since, 11),
-    Column("是否新增企业", lambda e: "是" if e.is_new else "否", 7),
-    Column("重点风险", lambda e: "、".join(t.name for t in e.risk_tags.all()), 16),
-    Column("备注", lambda e: "", 10),
+    Column("序号", width=5),
+    Column("企业名称", width=28),
+    Column("统一社会信用代码", width=21),
+    Column("所属社区(村)", width=11),
+    Column("生产经营地址", width=26),
+    Column("行业", width=6),
+    Column("企业规模", width=6),
+    Column("从业人员数", width=7),
+    Column("主要负责人", width=8),
+    Column("联系电话", width=13),
+    Column("安全管理人员", width=8),
+    Column("联系电话", width=13),
+    Column("纳入台账日期", width=11),
+    Column("是否新增企业", width=7),
+    Column("重点风险", width=16),
+    Column("备注", width=10),
 ]
+FIELDS = (
+    "pk",
+    "name",
+    "uscc",
+    "region__name",
+    "region__level",
+    "address",
+    "industry",
+    "on_size",
+    "employees",
+    "principal_name",
+    "principal_phone",
+    "safety_manager_name",
+    "safety_manager_phone",
+    "ledger_since",
+    "is_new",
+)
 
 
 def ledger_form(
     queryset, *, on: date, region: Region | None, unit: str, baseline: date | None = None
 ) -> OfficialForm:
     """The 附件3 form for the 应创企业 of `queryset` (already scoped) on `on`; 新增企业 count
-    from the baseline of the campaign covering the region (`baseline`, default: looked up)."""
+    from the baseline of the campaign covering the region (`baseline`, default: looked up).
+    Rows are read as plain values in chunks (see exports.py), each chunk's risk tags at once."""
     start = baseline or baseline_for(region)
     rows_qs = (
         annotate_new(eligible(queryset, on, region), start)
-        .select_related("region")
-        .prefetch_related("risk_tags")
         .order_by("region__path", "name_pinyin", "id")
+        .values_list(*FIELDS)
     )
     by_size: Counter = Counter()
     by_industry: Counter = Counter()
     new_count = 0
+    industries = {value: str(label) for value, label in Industry.choices}
+    sizes = {value: str(label) for value, label in Size.choices}
 
     def rows():
         nonlocal new_count
-        for serial, enterprise in enumerate(rows_qs.iterator(chunk_size=2000), start=1):
-            enterprise.serial = serial
-            by_size[enterprise.on_size] += 1
-            by_industry[enterprise.industry] += 1
-            new_count += enterprise.is_new
-            yield enterprise
+        all_tags = tag_names()
+        serial = 0
+        for chunk in chunks(rows_qs.iterator(chunk_size=CHUNK)):
+            tags = risk_names([row[0] for row in chunk], all_tags)
+            for (
+                pk,
+                name,
+                uscc,
+                region_name,
+                level,
+                address,
+                industry,
+                on_size,
+                employees,
+                principal,
+                principal_phone,
+                manager,
+                manager_phone,
+                ledger_since,
+                is_new,
+            ) in chunk:
+                serial += 1
+                by_size[on_size] += 1
+                by_industry[industry] += 1
+                new_count += bool(is_new)
+                yield (
+                    serial,
+                    name,
+                    uscc,
+                    region_name if level == "community" else "",
+                    address,
+                    industries.get(industry, industry),
+                    sizes[on_size],
+                    employees,
+                    principal,
+                    principal_phone,
+                    manager,
+                    manager_phone,
+                    ledger_since,
+                    "是" if is_new else "否",
+                    tags.get(pk, ""),
+                    "",
+                )
 
     def totals() -> list[str]:
         total = sum(by_size.values())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from anbiao.accounts import permissions as perms
@@ -14,12 +14,12 @@ from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
 from anbiao.core import uscc as uscc_rules
-from anbiao.core.bulk import insert_objects, insert_rows
+from anbiao.core.bulk import insert_rows
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.choices import EntryReason, FactKind, FactSource, OperatingStatus
-from anbiao.enterprises.models import Enterprise, EnterpriseFact, RiskTag
+from anbiao.enterprises.models import Enterprise, EnterpriseFact, LedgerSpan, RiskTag
 from anbiao.enterprises.pinyin import pinyin_keys
-from anbiao.enterprises.spans import rebuild_spans
+from anbiao.enterprises.spans import SPAN_COLUMNS, rebuild_spans, spans_of
 
 # Fields a station officer edits; the enterprise's own user edits only PROFILE_FIELDS.
 EDITABLE_FIELDS = (
@@ -412,62 +412,118 @@ def ledger_upsert(
     return created, updated, len(rows) - created - updated
 
 
+# The columns of a new enterprise as the ledger import writes them (every concrete column but
+# the primary key): rows go to the database as tuples, with no model instance per row.
+CREATE_COLUMNS = (
+    "name",
+    "uscc",
+    "name_initials",
+    "name_pinyin",
+    "address",
+    "region",
+    "industry",
+    "industry_code",
+    "size",
+    "employees",
+    "revenue",
+    "in_torch_zone",
+    "status",
+    "status_since",
+    "ledger_since",
+    "principal_name",
+    "principal_phone",
+    "safety_manager_name",
+    "safety_manager_phone",
+    "eligible",
+    "eligibility_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def _fact_text(value) -> str | None:
+    """A column's value as a fact stores it (see `fact_value`)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
 def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> int:
-    objects = []
+    """Insert new enterprises with their facts, tags, change log lines and ledger spans, as
+    plain tuples: building 700k model instances for a 100k-row ledger would cost more than
+    writing them. A new enterprise has no other facts, so its spans are folded from the facts
+    written here instead of being read back (spans.spans_of)."""
+    if not rows:
+        return 0
+    meta = Enterprise._meta
+    defaults = {name: meta.get_field(name).get_default() for name in IMPORT_FIELDS}
+    now = timezone.now()
+    values: list[dict] = []
+    enterprises: list[tuple] = []
     for row in rows:
-        enterprise = Enterprise(
-            uscc=row["uscc"],
-            status=row.get("status") or OperatingStatus.OPERATING,
-            **{k: row[k] for k in IMPORT_FIELDS if row.get(k) not in (None, "")},
-        )
-        enterprise.ledger_since = enterprise.ledger_since or effective_on
-        enterprise.status_since = row.get("status_since") or enterprise.ledger_since
-        enterprise.name_initials, enterprise.name_pinyin = pinyin_keys(enterprise.name)
-        if enterprise.eligible:
-            enterprise.eligibility_reason = ""
-        objects.append(enterprise)
-    insert_objects(objects)
+        item = {k: (v if (v := row.get(k)) not in (None, "") else defaults[k]) for k in defaults}
+        region = item["region"]
+        item["region"] = region.pk if region is not None else None
+        item["ledger_since"] = item["ledger_since"] or effective_on
+        item["status"] = row.get("status") or OperatingStatus.OPERATING
+        item["status_since"] = row.get("status_since") or item["ledger_since"]
+        if item["eligible"]:
+            item["eligibility_reason"] = ""
+        item["uscc"] = row["uscc"]
+        item["name_initials"], item["name_pinyin"] = pinyin_keys(item["name"])
+        item["created_at"] = item["updated_at"] = now
+        values.append(item)
+        enterprises.append(tuple(item[column] for column in CREATE_COLUMNS))
+    insert_rows(Enterprise, CREATE_COLUMNS, enterprises)
+    del enterprises
     ids: dict[str, int] = {}
-    codes = [obj.uscc for obj in objects]
+    codes = [item["uscc"] for item in values]
     for start in range(0, len(codes), 900):
         ids.update(
             Enterprise.objects.filter(uscc__in=codes[start : start + 900]).values_list("uscc", "pk")
         )
-    for obj in objects:
-        obj.pk = obj.id = ids[obj.uscc]
-    # Facts, tags and log lines go in as plain tuples: building 600k model instances for a
-    # 100k-row ledger would cost more than writing them.
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    recorded_at = now
     actor_id = actor.pk if actor is not None else None
-    facts, logs, tags = [], [], []
-    for enterprise, row in zip(objects, rows, strict=True):
-        on = enterprise.ledger_since
-        facts.append((enterprise.pk, FactKind.LEDGER, "1", "", on, source, now, actor_id))
+    note = audit.with_source("台账导入")[:200]
+    facts, logs, tags, spans = [], [], [], []
+    for item, row in zip(values, rows, strict=True):
+        pk = ids[item["uscc"]]
+        on = item["ledger_since"]
+        mine = [(FactKind.LEDGER, "1", "", on)]
         for field, kind in FACT_FIELDS.items():
-            value = fact_value(enterprise, field)
+            value = _fact_text(item[field])
             if value is not None:
-                fact_on = enterprise.status_since if field == "status" else on
-                reason = enterprise.eligibility_reason if field == "eligible" else ""
-                facts.append((enterprise.pk, kind, value, reason, fact_on, source, now, actor_id))
-        tags += [(enterprise.pk, tag.pk) for tag in row.get("risk_tags") or ()]
+                fact_on = item["status_since"] if field == "status" else on
+                reason = item["eligibility_reason"] if field == "eligible" else ""
+                mine.append((kind, value, reason, fact_on))
+        facts += [(pk, k, v, r, d, source, recorded_at, actor_id) for k, v, r, d in mine]
+        # Facts in date order, entry order within a day: how rebuild_spans reads them back.
+        spans += spans_of(pk, sorted(((k, v, d) for k, v, _, d in mine), key=_fact_day))
+        tags += [(pk, tag.pk) for tag in row.get("risk_tags") or ()]
         logs.append(
             (
                 now,
                 actor_id,
                 ChangeLog.Action.CREATE,
                 "enterprises.enterprise",
-                str(enterprise.pk),
-                enterprise.name[:200],
-                enterprise.pk,
+                str(pk),
+                item["name"][:200],
+                pk,
                 [],
-                audit.with_source("台账导入")[:200],
+                note,
             )
         )
     insert_rows(EnterpriseFact, FACT_COLUMNS, facts)
     insert_rows(Enterprise.risk_tags.through, ("enterprise", "risktag"), tags)
     insert_rows(ChangeLog, LOG_COLUMNS, logs)
-    rebuild_spans(obj.pk for obj in objects)
-    return len(objects)
+    insert_rows(LedgerSpan, SPAN_COLUMNS, spans)
+    return len(values)
+
+
+def _fact_day(fact: tuple):
+    return fact[2]
 
 
 def _ledger_update(rows, existing, effective_on, actor, source, *, dry_run=False) -> int:

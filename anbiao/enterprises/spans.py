@@ -26,7 +26,7 @@ SPAN_COLUMNS = (
 CHUNK = 900
 
 
-def _spans_of(enterprise_id: int, facts: list[tuple]) -> list[tuple]:
+def spans_of(enterprise_id: int, facts: list[tuple]) -> list[tuple]:
     """Fold (kind, value, effective_on) facts, in date and entry order, into span rows."""
     state = {
         "ledger": False,
@@ -86,6 +86,6 @@ def rebuild_spans(enterprise_ids: Iterable[int], *, fact_model=None, span_model=
         )
         rows = []
         for enterprise_id, group in groupby(facts.iterator(chunk_size=5000), key=lambda f: f[0]):
-            rows += _spans_of(enterprise_id, [f[1:] for f in group])
+            rows += spans_of(enterprise_id, [f[1:] for f in group])
         written += insert_rows(span_model, SPAN_COLUMNS, rows)
     return written

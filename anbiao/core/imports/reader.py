@@ -149,6 +149,10 @@ def clean_text(value: Any) -> str:
     """Cell → trimmed text; whole-number floats lose their ".0" (phone numbers, codes)."""
     if value is None:
         return ""
+    if value.__class__ is str and value.isascii():  # most cells: NFKC leaves ASCII as it is
+        return value.strip()
+    if value.__class__ is int:
+        return str(value)
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
@@ -491,22 +495,21 @@ def _is_footer(cells: list[str]) -> bool:
     filled = [c for c in cells if c]
     if not filled:
         return False
-    return any(filled[0].startswith(marker) for marker in FOOTER_MARKERS) or (
+    return filled[0].startswith(FOOTER_MARKERS) or (
         len(filled) <= 3 and any(m in " ".join(filled) for m in FOOTER_MARKERS[:5])
     )
 
 
-def read_table(
+def open_table(
     source: str | Path | bytes,
     columns: list[Column],
     filename: str | None = None,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Table:
-    """Read and parse a whole file. Cell parse errors are recorded on the rows, not raised.
-
-    `mapping` maps header texts the reader does not understand to a column key ("" = ignore);
-    `progress(rows_read)` is called every few thousand rows."""
+) -> tuple[Table, Iterator[ParsedRow]]:
+    """Find the header of a file and return what it says (a Table without rows) and an iterator
+    of its parsed rows, read as they are consumed: an import of a large file keeps one chunk of
+    rows at a time (see enterprises/importers.py). Arguments as for `read_table`."""
     filename = filename or str(source)
     cells_iter = iter_cells(source, filename)
     head: list[list[Any]] = []
@@ -530,7 +533,6 @@ def read_table(
     missing_scope = [c.label for c in columns if c.decides_scope and c.key not in positions]
     by_key = {column.key: column for column in columns}
     labels = {c.key: c.label for c in columns}
-    rows: list[ParsedRow] = []
 
     def all_rows() -> Iterator[tuple[int, list[Any]]]:
         for index, cells in enumerate(head[header_index + 1 :], start=header_index + 2):
@@ -538,39 +540,65 @@ def read_table(
         for index, cells in enumerate(cells_iter, start=len(head) + 1):
             yield index, cells
 
-    for number, cells in all_rows():
-        if progress is not None and number % PROGRESS_EVERY == 0:
-            progress(number)
-        raw = {key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()}
-        texts = [clean_text(raw[key]) for key in positions]
-        if not any(texts):
-            continue
-        if _is_footer(texts):
-            continue
-        row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
-        for key, value in raw.items():
-            column = by_key[key]
-            try:
-                parsed = column.parse(value) if column.parse else clean_text(value)
-            except CellError as exc:
-                row.error(key, str(exc))
+    def parsed() -> Iterator[ParsedRow]:
+        for number, cells in all_rows():
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                progress(number)
+            raw = {
+                key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()
+            }
+            # Each cell is cleaned once: the text decides whether the row is blank or a footer and
+            # is the value of a column without a parser (a parser is given the cell as it was read).
+            texts = {key: clean_text(value) for key, value in raw.items()}
+            if not any(texts.values()):
                 continue
-            if column.required and parsed in (None, ""):
-                row.error(key, f"{column.label}不能为空")
-            row.values[key] = parsed
-        rows.append(row)
-    return Table(
-        rows=rows,
+            if _is_footer(list(texts.values())):
+                continue
+            row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
+            for key, value in raw.items():
+                column = by_key[key]
+                try:
+                    parsed = column.parse(value) if column.parse else texts[key]
+                except CellError as exc:
+                    row.error(key, str(exc))
+                    continue
+                if column.required and parsed in (None, ""):
+                    row.error(key, f"{column.label}不能为空")
+                row.values[key] = parsed
+            yield row
+
+    table = Table(
+        rows=[],
         header_row=header_index + 1,
         columns=found_labels,
         ignored=ignored,
         missing_scope=missing_scope,
     )
+    return table, parsed()
 
 
-def mark_duplicates(rows: list[ParsedRow], key: str, label: str) -> None:
-    """Report a value (e.g. a USCC) repeated inside the file, naming the first row that has it."""
-    first_seen: dict[Any, int] = {}
+def read_table(
+    source: str | Path | bytes,
+    columns: list[Column],
+    filename: str | None = None,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Table:
+    """Read and parse a whole file. Cell parse errors are recorded on the rows, not raised.
+
+    `mapping` maps header texts the reader does not understand to a column key ("" = ignore);
+    `progress(rows_read)` is called every few thousand rows."""
+    table, rows = open_table(source, columns, filename, mapping, progress)
+    table.rows = list(rows)
+    return table
+
+
+def mark_duplicates(
+    rows: list[ParsedRow], key: str, label: str, first_seen: dict[Any, int] | None = None
+) -> None:
+    """Report a value (e.g. a USCC) repeated inside the file, naming the first row that has it.
+    A file checked in chunks passes the same `first_seen` (value → row number) for every one."""
+    first_seen = {} if first_seen is None else first_seen
     for row in rows:
         value = row.values.get(key)
         if not value:
