@@ -48,7 +48,7 @@ def _error_text(exc: ValidationError) -> str:
 @requires(perms.CASE_VIEW)
 def case_board(request):
     filterset, qs, counts = selectors.board(user=request.user, params=request.GET)
-    page = paginate(request, qs)
+    page = paginate(request, selectors.board_rows(qs, request.GET))
     today = timezone.localdate()
     for row in page:
         row.certificate = selectors.certificate_status_of_row(row, today)

@@ -12,7 +12,7 @@ from anbiao.core.forms import StyledForm
 from anbiao.core.official_forms import official_form_response, write_official_form
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import SaneDateField
-from anbiao.enterprises import export_jobs, ledger
+from anbiao.enterprises import export_jobs, ledger, selectors
 from anbiao.enterprises.ledger_export import ledger_form
 from anbiao.enterprises.models import Enterprise, ExportJob
 
@@ -69,7 +69,7 @@ def _ledger_for(user, params):
 @requires(perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
 def ledger_page(request):
     form, on, region, view, qs, baseline = _ledger(request)
-    qs = qs.select_related("region", "region__parent").order_by("region__path", "name_pinyin", "id")
+    rows = selectors.in_list_order(qs, decorate=lambda page: page.select_related("region__parent"))
     return render(
         request,
         "enterprises/ledger.html",
@@ -78,7 +78,7 @@ def ledger_page(request):
             "on": on,
             "view_label": dict(VIEWS)[view],
             "baseline": baseline,
-            "page": paginate(request, qs),
+            "page": paginate(request, rows),
             "query": querystring_without(request, "page"),
             "export_query": querystring_without(request, "page", "view"),
             "can_export": perms.has_perm(request.user, perms.ENTERPRISE_EXPORT),
