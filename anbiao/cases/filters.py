@@ -116,12 +116,12 @@ class BoardFilter(django_filters.FilterSet):
 
     def filter_state(self, queryset, name, value):
         # The board's state is the current case's, or 未开展 without one (selectors.annotate_board).
-        # Asked as "in the set of enterprises whose current case is in that state", not through
-        # the annotation, which would run one subquery per enterprise in scope.
+        # Asked as "has a current case in that state" rather than through the annotation, whose
+        # COALESCE of a subquery no index can answer.
+        mine = current_cases().filter(enterprise=OuterRef("pk"))
         if value == CaseState.NOT_STARTED:
-            started = current_cases().exclude(state=CaseState.NOT_STARTED)
-            return queryset.exclude(pk__in=started.values("enterprise_id"))
-        return queryset.filter(pk__in=current_cases().filter(state=value).values("enterprise_id"))
+            return queryset.exclude(Exists(mine.exclude(state=CaseState.NOT_STARTED)))
+        return queryset.filter(Exists(mine.filter(state=value)))
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path) if value else queryset

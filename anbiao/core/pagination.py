@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 
 class GroupedRows:
@@ -35,13 +35,18 @@ class GroupedRows:
     def groups(self) -> list[tuple[object, int]]:
         """(group, number of rows) in the list's order, counted once."""
         if self._groups is None:
+            # Grouped by the group alone (an index on it serves the grouping); its order key
+            # comes along as an aggregate, one value per group.
             counted = (
                 self.queryset.order_by()
-                .values_list(self.group, self.group_order)
-                .annotate(rows=Count("pk", distinct=self.queryset.query.distinct))
+                .values_list(self.group)
+                .annotate(
+                    rows=Count("pk", distinct=self.queryset.query.distinct),
+                    order_key=Max(self.group_order),
+                )
             )
             self._groups = [
-                (group, rows) for group, _, rows in sorted(counted, key=lambda row: row[1])
+                (group, rows) for group, rows, _ in sorted(counted, key=lambda row: row[2])
             ]
         return self._groups
 
@@ -55,21 +60,28 @@ class GroupedRows:
         if not isinstance(index, slice):
             raise TypeError("GroupedRows reads slices only")
         start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
-        rows: list = []
+        keys = []
         offset = 0
         for group, size in self.groups():
             if offset >= stop:
                 break
             if offset + size > start:
                 part = self.queryset.filter(**{self.group: group}).order_by(*self.within)
-                keys = part.values("pk")[max(start - offset, 0) : min(stop - offset, size)]
-                # The page's keys first, then its rows: what a row shows beyond the list's own
-                # columns (subqueries, annotations) is computed for this page only, never for the
-                # rows an OFFSET skips.
-                page = self.queryset.filter(pk__in=keys).order_by(*self.within)
-                rows.extend(self.decorate(page))
+                keys.append(part.values("pk")[max(start - offset, 0) : min(stop - offset, size)])
             offset += size
-        return rows
+        if not keys:
+            return []
+        # The page's keys first, then its rows in one query (however many groups the page
+        # spans): what a row shows beyond the list's own columns (subqueries, annotations) is
+        # computed for the page's rows only, never for the rows an OFFSET skips.
+        if len(keys) == 1:
+            page = self.queryset.filter(pk__in=keys[0]).order_by(*self.within)
+        else:
+            spanned = Q()
+            for part in keys:
+                spanned |= Q(pk__in=part)
+            page = self.queryset.filter(spanned).order_by(self.group_order, *self.within)
+        return list(self.decorate(page))
 
 
 def paginate(request, queryset, per_page: int | None = None):

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from anbiao.cases import services
 from anbiao.cases.choices import CaseState
-from anbiao.cases.models import Assessment, Certificate, StandardItem
+from anbiao.cases.models import Assessment, Case, Certificate, StandardItem
+from anbiao.cases.selectors import annotate_board
+from anbiao.enterprises.models import Enterprise
 from anbiao.testing.factories import certify, make_enterprise, record_steps
 
 pytestmark = pytest.mark.django_db
@@ -290,3 +292,82 @@ def test_the_next_step_card_offers_the_state_machines_next_step_as_primary(
 def test_the_board_states_its_population(login, station_officer):
     page = login(station_officer).get(reverse("cases:board")).content.decode()
     assert 'id="population">统计范围:辖区内全部登记企业' in page
+
+
+# --- The board at scale: read region by region, states counted from the current cases ---------
+
+BOARD_REGIONS = ("350213007", "350213002", "350213003")  # 民安, 新店, 马巷
+
+
+def spread_cases(count: int) -> None:
+    """`count` enterprises over three 街道: certified, started, applied or not started; one
+    certified enterprise whose new cycle was started again (its current case decides)."""
+    for i in range(count):
+        enterprise = make_enterprise(
+            BOARD_REGIONS[i % 3], name=f"厦门{(i * 7) % count}号{'甲乙丙丁'[i % 4]}有限公司"
+        )
+        if i % 4 == 0:
+            certify(enterprise, date(2025, 1, 1) + timedelta(days=i))
+        elif i % 4 == 1:
+            record_steps(enterprise, ("start", date(2025, 3, 1)))
+        elif i % 4 == 2:
+            record_steps(enterprise, ("start", date(2025, 3, 1)), ("apply", date(2025, 5, 1)))
+        if i == 4:
+            Case.objects.create(enterprise=enterprise, cycle=2, state=CaseState.IN_PROGRESS)
+
+
+def board_walk(client, params) -> list[tuple[str, str]]:
+    rows, number = [], 1
+    while True:
+        page = client.get(reverse("cases:board"), {**params, "page": number}).context["page"]
+        rows += [(e.name, e.case_state) for e in page]
+        if not page.has_next():
+            return rows
+        number += 1
+
+
+def test_paging_the_board_shows_each_enterprise_once_with_its_current_state(
+    login, district_officer, settings
+):
+    settings.ANBIAO_PAGE_SIZE = 4
+    spread_cases(22)
+    annotated = annotate_board(Enterprise.objects.all()).order_by(
+        "region__path", "name_pinyin", "id"
+    )
+    expected = [(e.name, e.case_state) for e in annotated]
+    client = login(district_officer)
+    assert board_walk(client, {}) == expected
+    counts = {s: n for s, _, n in client.get(reverse("cases:board")).context["counts"]}
+    for state in CaseState:
+        in_state = [row for row in expected if row[1] == state]
+        assert counts[state] == len(in_state), state
+        assert board_walk(client, {"state": state.value}) == in_state, state
+    assert counts[CaseState.CERTIFIED] == 5  # the enterprise started again is in progress
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"page": 3},
+        {"state": "certified"},
+        {"state": "not_started", "q": "厦门"},
+        {"follow_up": "expiring", "days": 2000},
+        {"ordering": "-score", "page": 2},
+    ],
+    ids=["first", "later", "state", "not-started", "follow-up", "sorted"],
+)
+def test_the_board_pins_its_queries_whatever_the_number_of_enterprises(
+    login, district_officer, settings, params, django_assert_num_queries
+):
+    settings.ANBIAO_PAGE_SIZE = 4
+    client = login(district_officer)
+    spread_cases(12)
+    client.get(reverse("cases:board"), params)
+    # user, region, counts per state, the total, groups (the count), the page's rows, the bell,
+    # the region filter's choices
+    with django_assert_num_queries(8):
+        client.get(reverse("cases:board"), params)
+    spread_cases(36)
+    with django_assert_num_queries(8):
+        client.get(reverse("cases:board"), params)
