@@ -101,16 +101,28 @@ def annotate_board(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
     )
 
 
-def board(*, user, params):
-    """(filterset, filtered enterprises with case columns, counts per state)."""
+def board(*, user, params) -> tuple[BoardFilter, QuerySet[Enterprise]]:
+    """(filterset, filtered enterprises with case columns), sorted as asked or in LIST_ORDER."""
     base = annotate_board(visible_enterprises(user).select_related("region", "region__parent"))
     filterset = BoardFilter(params, base, user=user)
     qs = filterset.qs
     if not params.get("ordering"):
         qs = qs.order_by(*LIST_ORDER)
+    return filterset, qs
+
+
+def board_rows(qs: QuerySet[Enterprise], params) -> QuerySet[Enterprise] | GroupedRows:
+    """The board's rows for a paginator: in the default order, read region by region."""
+    return qs if params.get("ordering") else in_list_order(qs)
+
+
+def board_counts(filterset: BoardFilter, listed: int) -> dict[str, int]:
+    """Enterprises per state among the filtered ones, the state filter aside (the state cards).
+
+    Counted from the current cases of the enterprises (one grouped query) rather than grouping
+    every enterprise by its annotated state; those without a started case are 未开展. Without a
+    state filter their total is `listed`, the number of rows the page's paginator counted."""
     unfiltered_state = filterset.qs_without_state()
-    # Counted from the current cases of the enterprises (one grouped query) rather than grouping
-    # every enterprise by its annotated state; those without a started case are 未开展.
     counts = dict(
         current_cases()
         .filter(enterprise__in=unfiltered_state.values("pk"))
@@ -119,13 +131,10 @@ def board(*, user, params):
         .values_list("state")
         .annotate(n=Count("id"))
     )
-    counts[CaseState.NOT_STARTED] = unfiltered_state.count() - sum(counts.values())
-    return filterset, qs, counts
-
-
-def board_rows(qs: QuerySet[Enterprise], params) -> QuerySet[Enterprise] | GroupedRows:
-    """The board's rows for a paginator: in the default order, read region by region."""
-    return qs if params.get("ordering") else in_list_order(qs)
+    state_filtered = filterset.is_valid() and filterset.form.cleaned_data.get("state")
+    total = unfiltered_state.count() if state_filtered else listed
+    counts[CaseState.NOT_STARTED] = total - sum(counts.values())
+    return counts
 
 
 @dataclass

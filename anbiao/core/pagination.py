@@ -4,6 +4,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, QuerySet
 
+# Up to this many rows a list is sorted rather than read group by group (GroupedRows).
+SORT_BELOW = 2_000
+
 
 class GroupedRows:
     """The rows of `queryset` ordered by `group_order` (a column of the group, e.g. the region's
@@ -60,28 +63,32 @@ class GroupedRows:
         if not isinstance(index, slice):
             raise TypeError("GroupedRows reads slices only")
         start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
-        keys = []
-        offset = 0
-        for group, size in self.groups():
-            if offset >= stop:
-                break
-            if offset + size > start:
-                part = self.queryset.filter(**{self.group: group}).order_by(*self.within)
-                keys.append(part.values("pk")[max(start - offset, 0) : min(stop - offset, size)])
-            offset += size
-        if not keys:
-            return []
+        if self.count() <= SORT_BELOW:
+            # Few matching rows (a search): sorting them costs less than walking the index past
+            # every row that does not match until a page is found.
+            order = (self.group_order, *self.within)
+            keys = [self.queryset.order_by(*order).values("pk")[start:stop]]
+        else:
+            keys, offset = [], 0
+            for group, size in self.groups():
+                if offset >= stop:
+                    break
+                if offset + size > start:
+                    part = self.queryset.filter(**{self.group: group}).order_by(*self.within)
+                    keys.append(
+                        part.values("pk")[max(start - offset, 0) : min(stop - offset, size)]
+                    )
+                offset += size
+            order = self.within if len(keys) == 1 else (self.group_order, *self.within)
         # The page's keys first, then its rows in one query (however many groups the page
         # spans): what a row shows beyond the list's own columns (subqueries, annotations) is
         # computed for the page's rows only, never for the rows an OFFSET skips.
-        if len(keys) == 1:
-            page = self.queryset.filter(pk__in=keys[0]).order_by(*self.within)
-        else:
-            spanned = Q()
-            for part in keys:
-                spanned |= Q(pk__in=part)
-            page = self.queryset.filter(spanned).order_by(self.group_order, *self.within)
-        return list(self.decorate(page))
+        spanned = Q()
+        for part in keys:
+            spanned |= Q(pk__in=part)
+        if not spanned:
+            return []
+        return list(self.decorate(self.queryset.filter(spanned).order_by(*order)))
 
 
 def paginate(request, queryset, per_page: int | None = None):

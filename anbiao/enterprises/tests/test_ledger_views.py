@@ -48,7 +48,7 @@ def walk_pages(client, params) -> list[tuple[str, bool, str]]:
 @pytest.mark.parametrize("view", ["eligible", "new", "scope"])
 @pytest.mark.parametrize("on", [date(2025, 6, 30), date(2025, 12, 31), date(2026, 3, 1)])
 def test_paging_the_ledger_shows_the_ledger_rules_rows_in_region_then_pinyin_order(
-    login, district_officer, settings, view, on
+    login, district_officer, settings, view, on, sort_below
 ):
     settings.ANBIAO_PAGE_SIZE = 4
     spread_ledger(26)
@@ -76,7 +76,7 @@ def test_paging_the_ledger_shows_the_ledger_rules_rows_in_region_then_pinyin_ord
     ids=["first", "later", "new", "scope"],
 )
 def test_the_ledger_page_pins_its_queries_whatever_the_number_of_enterprises(
-    login, district_officer, settings, params, django_assert_num_queries
+    login, district_officer, settings, params, django_assert_num_queries, sort_below
 ):
     settings.ANBIAO_PAGE_SIZE = 4
     client = login(district_officer)

@@ -184,7 +184,7 @@ def walk_pages(client, url: str, params=None) -> list[str]:
 
 
 def test_paging_through_the_list_shows_every_enterprise_once_in_region_then_pinyin_order(
-    login, district_officer, settings
+    login, district_officer, settings, sort_below
 ):
     settings.ANBIAO_PAGE_SIZE = 4  # pages that start and end inside and across 街道
     spread_enterprises(23)
@@ -224,7 +224,7 @@ def test_a_page_past_the_end_shows_the_last_page(login, station_officer, setting
     ids=["first", "later", "filter", "pinyin", "name", "uscc", "risk", "sorted"],
 )
 def test_the_list_pins_its_queries_whatever_the_number_of_enterprises(
-    login, district_officer, params, queries, settings, django_assert_num_queries
+    login, district_officer, params, queries, settings, django_assert_num_queries, sort_below
 ):
     settings.ANBIAO_PAGE_SIZE = 4
     if params.get("risk_tag"):
