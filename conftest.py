@@ -126,3 +126,13 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(params=["grouped", "sorted"])
+def sort_below(request, monkeypatch):
+    """Runs a list test both ways a long list is paged (anbiao/core/pagination.py): region by
+    region through the index, and sorted (few rows)."""
+    from anbiao.core import pagination
+
+    monkeypatch.setattr(pagination, "SORT_BELOW", 0 if request.param == "grouped" else 10**9)
+    return request.param

@@ -35,7 +35,7 @@ from anbiao.cases.choices import (
     RectificationStatus,
     Verdict,
 )
-from anbiao.cases.filters import BoardFilter
+from anbiao.cases.filters import BoardFilter, current_cases
 from anbiao.cases.independence import consulted
 from anbiao.cases.models import (
     Assessment,
@@ -46,7 +46,9 @@ from anbiao.cases.models import (
     ItemScore,
     Rectification,
 )
+from anbiao.core.pagination import GroupedRows
 from anbiao.enterprises.models import Enterprise
+from anbiao.enterprises.selectors import LIST_ORDER, in_list_order
 
 
 def visible_enterprises(user, action: str = "view") -> QuerySet[Enterprise]:
@@ -99,16 +101,40 @@ def annotate_board(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
     )
 
 
-def board(*, user, params):
-    """(filterset, filtered enterprises with case columns, counts per state)."""
+def board(*, user, params) -> tuple[BoardFilter, QuerySet[Enterprise]]:
+    """(filterset, filtered enterprises with case columns), sorted as asked or in LIST_ORDER."""
     base = annotate_board(visible_enterprises(user).select_related("region", "region__parent"))
     filterset = BoardFilter(params, base, user=user)
     qs = filterset.qs
     if not params.get("ordering"):
-        qs = qs.order_by("region__path", "name_pinyin", "id")
+        qs = qs.order_by(*LIST_ORDER)
+    return filterset, qs
+
+
+def board_rows(qs: QuerySet[Enterprise], params) -> QuerySet[Enterprise] | GroupedRows:
+    """The board's rows for a paginator: in the default order, read region by region."""
+    return qs if params.get("ordering") else in_list_order(qs)
+
+
+def board_counts(filterset: BoardFilter, listed: int) -> dict[str, int]:
+    """Enterprises per state among the filtered ones, the state filter aside (the state cards).
+
+    Counted from the current cases of the enterprises (one grouped query) rather than grouping
+    every enterprise by its annotated state; those without a started case are 未开展. Without a
+    state filter their total is `listed`, the number of rows the page's paginator counted."""
     unfiltered_state = filterset.qs_without_state()
-    counts = dict(unfiltered_state.order_by().values_list("case_state").annotate(n=Count("id")))
-    return filterset, qs, counts
+    counts = dict(
+        current_cases()
+        .filter(enterprise__in=unfiltered_state.values("pk"))
+        .exclude(state=CaseState.NOT_STARTED)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    state_filtered = filterset.is_valid() and filterset.form.cleaned_data.get("state")
+    total = unfiltered_state.count() if state_filtered else listed
+    counts[CaseState.NOT_STARTED] = total - sum(counts.values())
+    return counts
 
 
 @dataclass

@@ -47,8 +47,9 @@ def _error_text(exc: ValidationError) -> str:
 @require_GET
 @requires(perms.CASE_VIEW)
 def case_board(request):
-    filterset, qs, counts = selectors.board(user=request.user, params=request.GET)
-    page = paginate(request, qs)
+    filterset, qs = selectors.board(user=request.user, params=request.GET)
+    page = paginate(request, selectors.board_rows(qs, request.GET))
+    counts = selectors.board_counts(filterset, page.paginator.count)
     today = timezone.localdate()
     for row in page:
         row.certificate = selectors.certificate_status_of_row(row, today)
@@ -74,7 +75,7 @@ def case_board(request):
 @require_GET
 @requires(perms.CASE_EXPORT)
 def case_export(request):
-    filterset, qs, _ = selectors.board(user=request.user, params=request.GET)
+    filterset, qs = selectors.board(user=request.user, params=request.GET)
     table = export_table(qs, user=request.user, description=describe_filters(filterset))
     return xlsx_response(f"创建进度-{timezone.localdate():%Y%m%d}.xlsx", **table)
 

@@ -1,9 +1,99 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q, QuerySet
+
+# Up to this many rows a list is sorted rather than read group by group (GroupedRows).
+SORT_BELOW = 2_000
+
+
+class GroupedRows:
+    """The rows of `queryset` ordered by `group_order` (a column of the group, e.g. the region's
+    path), then by `within` — read one group at a time.
+
+    Sorting 100k rows on a column of another table (the region's path) cannot use an index, so
+    every page of a list in that order sorted the whole list. Here one grouped count gives the
+    groups in order and their sizes (and the total, for the paginator), and a page is read from
+    the one or two groups it falls in with `group = X ORDER BY within`, which an index on
+    (group, *within) answers without sorting (docs/enterprise-registry.md, "Large lists").
+    Same rows, same order, same total as `queryset.order_by(group_order, *within)`.
+    `decorate` adds what only the page's rows need (annotations, joins) to each read.
+    """
+
+    def __init__(
+        self,
+        queryset: QuerySet,
+        *,
+        group: str,
+        group_order: str,
+        within: tuple[str, ...],
+        decorate: Callable[[QuerySet], QuerySet] | None = None,
+    ) -> None:
+        self.queryset = queryset
+        self.group, self.group_order, self.within = group, group_order, within
+        self.decorate = decorate or (lambda qs: qs)
+        self._groups: list[tuple[object, int]] | None = None
+
+    def groups(self) -> list[tuple[object, int]]:
+        """(group, number of rows) in the list's order, counted once."""
+        if self._groups is None:
+            # Grouped by the group alone (an index on it serves the grouping); its order key
+            # comes along as an aggregate, one value per group.
+            counted = (
+                self.queryset.order_by()
+                .values_list(self.group)
+                .annotate(
+                    rows=Count("pk", distinct=self.queryset.query.distinct),
+                    order_key=Max(self.group_order),
+                )
+            )
+            self._groups = [
+                (group, rows) for group, rows, _ in sorted(counted, key=lambda row: row[2])
+            ]
+        return self._groups
+
+    def count(self) -> int:
+        return sum(rows for _, rows in self.groups())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice):
+            raise TypeError("GroupedRows reads slices only")
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        if self.count() <= SORT_BELOW:
+            # Few matching rows (a search): sorting them costs less than walking the index past
+            # every row that does not match until a page is found.
+            order = (self.group_order, *self.within)
+            keys = [self.queryset.order_by(*order).values("pk")[start:stop]]
+        else:
+            keys, offset = [], 0
+            for group, size in self.groups():
+                if offset >= stop:
+                    break
+                if offset + size > start:
+                    part = self.queryset.filter(**{self.group: group}).order_by(*self.within)
+                    keys.append(
+                        part.values("pk")[max(start - offset, 0) : min(stop - offset, size)]
+                    )
+                offset += size
+            order = self.within if len(keys) == 1 else (self.group_order, *self.within)
+        # The page's keys first, then its rows in one query (however many groups the page
+        # spans): what a row shows beyond the list's own columns (subqueries, annotations) is
+        # computed for the page's rows only, never for the rows an OFFSET skips.
+        spanned = Q()
+        for part in keys:
+            spanned |= Q(pk__in=part)
+        if not spanned:
+            return []
+        return list(self.decorate(self.queryset.filter(spanned).order_by(*order)))
 
 
 def paginate(request, queryset, per_page: int | None = None):
-    """A page of `queryset` from ?page=, tolerant of bad or out-of-range numbers."""
+    """A page of `queryset` (or of GroupedRows) from ?page=, tolerant of bad or out-of-range
+    numbers."""
     paginator = Paginator(queryset, per_page or settings.ANBIAO_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)

@@ -1,6 +1,7 @@
 """The 应创台账 as of a date, and its 附件3 export."""
 
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -12,7 +13,7 @@ from anbiao.core.forms import StyledForm
 from anbiao.core.official_forms import official_form_response, write_official_form
 from anbiao.core.pagination import paginate, querystring_without
 from anbiao.core.parsing import SaneDateField
-from anbiao.enterprises import export_jobs, ledger
+from anbiao.enterprises import export_jobs, ledger, selectors
 from anbiao.enterprises.ledger_export import ledger_form
 from anbiao.enterprises.models import Enterprise, ExportJob
 
@@ -56,20 +57,41 @@ def _ledger_for(user, params):
     scoped = Enterprise.objects.restrict(user, "view")
     baseline = ledger.baseline_for(region or user.region)
     if view == "scope":
-        qs = ledger.in_scope(scoped, on, region)
+        qs = scoped.filter(
+            pk__in=ledger.in_scope(Enterprise.objects.all(), on, region).values("pk")
+        )
     else:
-        qs = ledger.eligible(scoped, on, region)
-    qs = ledger.annotate_new(qs, baseline)
+        qs = _eligible(scoped, on, region)
     if view == "new":
-        qs = qs.filter(is_new=True)
+        qs = ledger.new_since(qs, baseline)
     return form, on, region, view, qs, baseline
+
+
+def _eligible(scoped, on, region):
+    """The 应创企业 on `on`, as `ledger.eligible`: the enterprises one of whose 应创 spans
+    (`ledger.scope_spans`) covers the date. Asked as one lookup of the spans rather than one
+    join of the spans per condition (what filtering `ledger.eligible`'s annotation does)."""
+    region_ids = None
+    if region is not None:
+        region_ids = list(region.subtree().values_list("pk", flat=True))
+    spans = ledger.scope_spans(region_ids=region_ids).filter(
+        Q(ends_on__gt=on) | Q(ends_on__isnull=True), starts_on__lte=on
+    )
+    return scoped.filter(Exists(spans.filter(enterprise=OuterRef("pk"))))
+
+
+def _page_columns(rows, on, baseline):
+    """What a page's rows show: the ledger's values on `on` and whether each row is new."""
+    return ledger.annotate_new(ledger.annotate_as_of(rows, on), baseline).select_related(
+        "region__parent"
+    )
 
 
 @require_GET
 @requires(perms.ENTERPRISE_VIEW, message=LEDGER_DENIED)
 def ledger_page(request):
     form, on, region, view, qs, baseline = _ledger(request)
-    qs = qs.select_related("region", "region__parent").order_by("region__path", "name_pinyin", "id")
+    rows = selectors.in_list_order(qs, decorate=lambda page: _page_columns(page, on, baseline))
     return render(
         request,
         "enterprises/ledger.html",
@@ -78,7 +100,7 @@ def ledger_page(request):
             "on": on,
             "view_label": dict(VIEWS)[view],
             "baseline": baseline,
-            "page": paginate(request, qs),
+            "page": paginate(request, rows),
             "query": querystring_without(request, "page"),
             "export_query": querystring_without(request, "page", "view"),
             "can_export": perms.has_perm(request.user, perms.ENTERPRISE_EXPORT),

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from anbiao.core.models import ChangeLog
+from anbiao.core.pagination import GroupedRows
 from anbiao.enterprises.filters import EnterpriseFilter
 from anbiao.enterprises.models import Enterprise
 
@@ -18,8 +19,21 @@ def enterprise_list(*, user, params) -> tuple[EnterpriseFilter, QuerySet[Enterpr
     filterset = EnterpriseFilter(params, base, user=user)
     qs = filterset.qs
     if not params.get("ordering"):
-        qs = qs.order_by("region__path", "name_pinyin", "id")
+        qs = qs.order_by(*LIST_ORDER)
     return filterset, qs
+
+
+# The default order of the registry's lists (the enterprise list, the case board, the ledger):
+# by region, then by the name's pinyin.
+LIST_ORDER = ("region__path", "name_pinyin", "id")
+
+
+def in_list_order(qs: QuerySet[Enterprise], decorate=None) -> GroupedRows:
+    """`qs` in LIST_ORDER for a paginator, read region by region through the index on
+    (region, name_pinyin, id) instead of sorting every row for each page."""
+    return GroupedRows(
+        qs, group="region_id", group_order="region__path", within=LIST_ORDER[1:], decorate=decorate
+    )
 
 
 def enterprise_get(*, user, pk: int, action: str = "view") -> Enterprise:

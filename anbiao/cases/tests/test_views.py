@@ -11,10 +11,19 @@ from django.utils import timezone
 
 from anbiao.cases import services
 from anbiao.cases.choices import CaseState
-from anbiao.cases.models import Assessment, Certificate, StandardItem
+from anbiao.cases.models import Assessment, Case, Certificate, StandardItem
+from anbiao.cases.selectors import annotate_board
+from anbiao.enterprises.models import Enterprise
 from anbiao.testing.factories import certify, make_enterprise, record_steps
 
 pytestmark = pytest.mark.django_db
+
+
+def on_this_database(queries: int) -> int:
+    """A page's pinned queries: PostgreSQL adds the session's row (sessions are kept in the
+    database there) and the region filter's choices read through a server-side cursor (DECLARE,
+    FETCH, CLOSE)."""
+    return queries + (4 if connection.vendor == "postgresql" else 0)
 
 
 def board_queries(client, params=None) -> int:
@@ -290,3 +299,82 @@ def test_the_next_step_card_offers_the_state_machines_next_step_as_primary(
 def test_the_board_states_its_population(login, station_officer):
     page = login(station_officer).get(reverse("cases:board")).content.decode()
     assert 'id="population">统计范围:辖区内全部登记企业' in page
+
+
+# --- The board at scale: read region by region, states counted from the current cases ---------
+
+BOARD_REGIONS = ("350213007", "350213002", "350213003")  # 民安, 新店, 马巷
+
+
+def spread_cases(count: int) -> None:
+    """`count` enterprises over three 街道: certified, started, applied or not started; one
+    certified enterprise whose new cycle was started again (its current case decides)."""
+    for i in range(count):
+        enterprise = make_enterprise(
+            BOARD_REGIONS[i % 3], name=f"厦门{(i * 7) % count}号{'甲乙丙丁'[i % 4]}有限公司"
+        )
+        if i % 4 == 0:
+            certify(enterprise, date(2025, 1, 1) + timedelta(days=i))
+        elif i % 4 == 1:
+            record_steps(enterprise, ("start", date(2025, 3, 1)))
+        elif i % 4 == 2:
+            record_steps(enterprise, ("start", date(2025, 3, 1)), ("apply", date(2025, 5, 1)))
+        if i == 4:
+            Case.objects.create(enterprise=enterprise, cycle=2, state=CaseState.IN_PROGRESS)
+
+
+def board_walk(client, params) -> list[tuple[str, str]]:
+    rows, number = [], 1
+    while True:
+        page = client.get(reverse("cases:board"), {**params, "page": number}).context["page"]
+        rows += [(e.name, e.case_state) for e in page]
+        if not page.has_next():
+            return rows
+        number += 1
+
+
+def test_paging_the_board_shows_each_enterprise_once_with_its_current_state(
+    login, district_officer, settings, sort_below
+):
+    settings.ANBIAO_PAGE_SIZE = 4
+    spread_cases(22)
+    annotated = annotate_board(Enterprise.objects.all()).order_by(
+        "region__path", "name_pinyin", "id"
+    )
+    expected = [(e.name, e.case_state) for e in annotated]
+    client = login(district_officer)
+    assert board_walk(client, {}) == expected
+    counts = {s: n for s, _, n in client.get(reverse("cases:board")).context["counts"]}
+    for state in CaseState:
+        in_state = [row for row in expected if row[1] == state]
+        assert counts[state] == len(in_state), state
+        assert board_walk(client, {"state": state.value}) == in_state, state
+    assert counts[CaseState.CERTIFIED] == 5  # the enterprise started again is in progress
+
+
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        ({}, 7),
+        ({"page": 3}, 7),
+        ({"state": "certified"}, 8),  # + the total of every state
+        ({"state": "not_started", "q": "厦门"}, 8),
+        ({"follow_up": "expiring", "days": 2000}, 7),
+        ({"ordering": "-score", "page": 2}, 7),
+    ],
+    ids=["first", "later", "state", "not-started", "follow-up", "sorted"],
+)
+def test_the_board_pins_its_queries_whatever_the_number_of_enterprises(
+    login, district_officer, settings, params, queries, django_assert_num_queries, sort_below
+):
+    settings.ANBIAO_PAGE_SIZE = 4
+    client = login(district_officer)
+    spread_cases(12)
+    client.get(reverse("cases:board"), params)
+    # user, region, groups (the count), the page's rows, counts per state, the bell, the region
+    # filter's choices
+    with django_assert_num_queries(on_this_database(queries)):
+        client.get(reverse("cases:board"), params)
+    spread_cases(36)
+    with django_assert_num_queries(on_this_database(queries)):
+        client.get(reverse("cases:board"), params)

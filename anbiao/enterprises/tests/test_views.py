@@ -14,6 +14,13 @@ from anbiao.testing.factories import make_enterprise, make_uscc, region
 pytestmark = pytest.mark.django_db
 
 
+def on_this_database(queries: int) -> int:
+    """A page's pinned queries: PostgreSQL adds the session's row (sessions are kept in the
+    database there) and the region filter's choices read through a server-side cursor (DECLARE,
+    FETCH, CLOSE)."""
+    return queries + (4 if connection.vendor == "postgresql" else 0)
+
+
 def list_queries(client, params=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("enterprises:list"), params or {})
@@ -152,3 +159,90 @@ def test_edit_then_history_shows_old_and_new(login, station_officer, minan_enter
     assert response.status_code == 302, response.context["form"].errors
     page = client.get(reverse("enterprises:detail", args=[minan_enterprise.pk])).content.decode()
     assert "13912345678" in page and "安全管理人员电话" in page
+
+
+# --- Large lists: the default order read region by region (core/pagination.py GroupedRows) ---
+
+REGIONS = ("350213007", "350213002", "350213003")  # 民安, 新店, 马巷
+
+
+def spread_enterprises(count: int) -> None:
+    """`count` enterprises over three 街道, names in no particular pinyin order, every other
+    one with a dust explosion risk."""
+    dust = RiskTag.objects.get(code="dust_explosion")
+    for i in range(count):
+        make_enterprise(
+            REGIONS[i % 3],
+            name=f"厦门{(i * 7) % count}号{'甲乙丙丁'[i % 4]}有限公司",
+            risk_tags=[dust] if i % 2 else [],
+        )
+
+
+def walk_pages(client, url: str, params=None) -> list[str]:
+    """Every row's name, page after page, as a user paging through the list sees them."""
+    names, number = [], 1
+    while True:
+        response = client.get(url, {**(params or {}), "page": number})
+        page = response.context["page"]
+        names += [e.name for e in page]
+        if not page.has_next():
+            return names
+        number += 1
+
+
+def test_paging_through_the_list_shows_every_enterprise_once_in_region_then_pinyin_order(
+    login, district_officer, settings, sort_below
+):
+    settings.ANBIAO_PAGE_SIZE = 4  # pages that start and end inside and across 街道
+    spread_enterprises(23)
+    expected = list(
+        Enterprise.objects.order_by("region__path", "name_pinyin", "id").values_list(
+            "name", flat=True
+        )
+    )
+    client = login(district_officer)
+    assert walk_pages(client, reverse("enterprises:list")) == expected
+    first = client.get(reverse("enterprises:list"))
+    assert "共 <strong>23</strong> 条" in first.content.decode()
+    assert first.context["page"].paginator.num_pages == 6
+    machinery = walk_pages(client, reverse("enterprises:list"), {"q": "甲"})
+    assert machinery == [n for n in expected if "甲" in n]
+
+
+def test_a_page_past_the_end_shows_the_last_page(login, station_officer, settings):
+    settings.ANBIAO_PAGE_SIZE = 4
+    spread_enterprises(9)  # 3 in 民安
+    page = login(station_officer).get(reverse("enterprises:list"), {"page": 99}).context["page"]
+    assert page.number == 1 and len(page) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        ({}, 8),
+        ({"page": 3}, 8),
+        ({"industry": "machinery", "size": "small"}, 8),
+        ({"q": "xm"}, 8),
+        ({"q": "甲有限"}, 8),
+        ({"q": "913502"}, 8),
+        ({"risk_tag": "dust"}, 9),  # + the chosen risk, read by the filter form
+        ({"ordering": "-employees", "page": 2}, 8),
+    ],
+    ids=["first", "later", "filter", "pinyin", "name", "uscc", "risk", "sorted"],
+)
+def test_the_list_pins_its_queries_whatever_the_number_of_enterprises(
+    login, district_officer, params, queries, settings, django_assert_num_queries, sort_below
+):
+    settings.ANBIAO_PAGE_SIZE = 4
+    if params.get("risk_tag"):
+        params = {**params, "risk_tag": RiskTag.objects.get(code="dust_explosion").pk}
+    client = login(district_officer)
+    spread_enterprises(15)
+    client.get(reverse("enterprises:list"), params)  # the session is read once per client
+    # user, region, groups (the count), the page's rows, their risk tags, the bell, the region
+    # filter's choices, the risk filter's choices
+    with django_assert_num_queries(on_this_database(queries)):
+        client.get(reverse("enterprises:list"), params)
+    spread_enterprises(45)
+    with django_assert_num_queries(on_this_database(queries)):
+        client.get(reverse("enterprises:list"), params)
