@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_user_must_change_password"),
-        ("enterprises", "0005_export_job"),
+        ("enterprises", "0006_drop_redundant_indexes"),
     ]
 
     operations = [
