@@ -119,14 +119,30 @@ def _visible(stmt: _Statement, enterprises: QuerySet[Enterprise], campaign: Camp
     stmt.add(f" AND s.enterprise_id IN ({sql})", *params)
 
 
+# The counts that cost a lookup per enterprise and date; a date that needs none of them (a
+# target's pace or deadline) skips them.
+COSTLY = ("completed", "trained")
+
+
 def for_dates(
-    campaign: Campaign, enterprises: QuerySet[Enterprise], area: Region, days: list[date]
+    campaign: Campaign,
+    enterprises: QuerySet[Enterprise],
+    area: Region,
+    days: list[date],
+    wanted: dict[date, set[str]] | None = None,
 ) -> dict[date, dict[str, int]]:
     """Every count of KEYS on each of `days`, for the enterprises of `enterprises` in `area`
-    (a region inside the campaign's), in one statement."""
+    (a region inside the campaign's), in one statement. With `wanted`, a date whose set names
+    neither `completed` nor `trained` is not given them (the other counts cost next to
+    nothing more)."""
     if not days:
         return {}
     days = sorted(set(days))
+    wanted = wanted or {}
+
+    def needs(day: date, key: str) -> bool:
+        return day not in wanted or key in wanted[day]
+
     baseline, last = campaign.baseline_on, days[-1]
     area_ids = list(Region.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
     campaign_ids = list(
@@ -135,29 +151,40 @@ def for_dates(
     cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     stmt = _Statement()
     stmt.add(
-        f"WITH dates(d) AS (VALUES {', '.join(f'({cast})' for _ in days)}),",
-        *(_day(d) for d in days),
+        f"WITH dates(d, c, t) AS (VALUES {', '.join(f'({cast}, %s, %s)' for _ in days)}),",
+        *(v for d in days for v in (_day(d), int(needs(d, "completed")), int(needs(d, "trained")))),
     )
-    # The first step that counts as started, for dates from the baseline on (when the lapse
-    # cut-off is the baseline itself); earlier dates test their steps one by one below.
+    # A step counts as started unless a certificate of the enterprise, running on the step's
+    # date, lapsed before the cut-off (the baseline, or D when earlier) with no renewal by its
+    # expiry. For dates from the baseline on, that is: the step came after the enterprise's last
+    # such lapse (`lapsed_until`) — read from the few certificates that expired before the
+    # baseline, not tested step by step. Earlier dates test their steps one by one below.
     stmt.add(
-        """
+        f"""
+lapsed AS (
+  SELECT lc.enterprise_id AS eid, MAX(lp.expires_on) AS lapsed_until
+  FROM cases_certificate lp JOIN cases_case lc ON lc.id = lp.case_id
+  WHERE lp.void = %s AND lp.expires_on < %s
+    AND NOT EXISTS (
+      SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
+      WHERE nc.enterprise_id = lc.enterprise_id AND nx.void = %s
+        AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on)
+  GROUP BY lc.enterprise_id
+),
 started AS (
   SELECT c.enterprise_id AS eid, MIN(ev."on") AS first_on
   FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
-  WHERE ev.kind IN ({kinds}) AND ev."on" <= %s
+  LEFT JOIN lapsed ON lapsed.eid = c.enterprise_id
+  WHERE ev.kind IN ({_marks(PROGRESS_EVENTS)}) AND ev."on" <= %s
+    AND (lapsed.lapsed_until IS NULL OR ev."on" > lapsed.lapsed_until)
     AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
-    AND NOT EXISTS ({lapse})
   GROUP BY c.enterprise_id
-),""".format(  # noqa: S608
-            kinds=_marks(PROGRESS_EVENTS),
-            lapse=_LAPSE.format(eid="c.enterprise_id", on='ev."on"', cut="%s"),
-        ),
-        *PROGRESS_EVENTS,
-        _day(last),
+),""",  # noqa: S608
         False,
         _day(baseline),
         False,
+        *PROGRESS_EVENTS,
+        _day(last),
     )
     # Enterprises that met every 应创 condition in the campaign's region by the baseline.
     stmt.add("\nold AS (SELECT DISTINCT o.enterprise_id AS eid FROM enterprises_ledgerspan o WHERE")
@@ -192,6 +219,9 @@ started AS (
     principal, principal_params = trained_by(TraineeRole.PRINCIPAL)
     manager, manager_params = trained_by(TraineeRole.SAFETY_MANAGER)
     eligible = "s.eligibility = '1'"
+    # SQLite: read the spans once, in table order, each against the few dates (CROSS JOIN fixes
+    # the order) — left to itself it builds a temporary index over every span on each call.
+    span_join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
     stmt.add(
         f"""
 enterprise_counts AS (
@@ -200,7 +230,7 @@ enterprise_counts AS (
     SUM(CASE WHEN {started} THEN 1 ELSE 0 END) AS scope_started,
     SUM(CASE WHEN {eligible} THEN 1 ELSE 0 END) AS eligible_total,
     SUM(CASE WHEN {eligible} AND {started} THEN 1 ELSE 0 END) AS started,
-    SUM(CASE WHEN {eligible} AND EXISTS (
+    SUM(CASE WHEN {eligible} AND dates.c = 1 AND EXISTS (
       SELECT 1 FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
       WHERE c.enterprise_id = s.enterprise_id AND ct.void = %s
         AND ct.issued_on <= dates.d AND ct.expires_on >= dates.d
@@ -208,9 +238,10 @@ enterprise_counts AS (
     SUM(CASE WHEN {eligible} AND old.eid IS NULL THEN 1 ELSE 0 END) AS new_total,
     SUM(CASE WHEN {eligible} AND old.eid IS NULL AND {started} THEN 1 ELSE 0 END)
       AS new_started,
-    SUM(CASE WHEN {eligible} AND {principal} AND {manager} THEN 1 ELSE 0 END) AS trained
-  FROM dates
-  JOIN enterprises_ledgerspan s
+    SUM(CASE WHEN {eligible} AND dates.t = 1 AND {principal} AND {manager} THEN 1 ELSE 0 END)
+      AS trained
+  FROM enterprises_ledgerspan s
+  {span_join} dates
     ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
   LEFT JOIN started st ON st.eid = s.enterprise_id
   LEFT JOIN old ON old.eid = s.enterprise_id
@@ -273,7 +304,11 @@ LEFT JOIN certificate_counts r ON r.d = dates.d"""  # noqa: S608
     for day, *numbers in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        result[day] = {k: int(v or 0) for k, v in zip(KEYS, numbers, strict=True)}
+        result[day] = {
+            k: int(v or 0)
+            for k, v in zip(KEYS, numbers, strict=True)
+            if k not in COSTLY or needs(day, k)
+        }
     return result
 
 

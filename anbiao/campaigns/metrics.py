@@ -520,7 +520,9 @@ def label(key: str) -> str:
 
 # --- the engine ------------------------------------------------------------------------------
 
-GROUPS: dict[str, Callable[[Scope, dict[date, dict]], None]] = {}
+# A group's function adds its values to each date's dict; `wanted` names, for a date asked
+# only some metrics, the keys it needs (a group may skip the others).
+GROUPS: dict[str, Callable[[Scope, dict[date, dict], dict[date, set[str]]], None]] = {}
 
 
 def group(name: str):
@@ -534,15 +536,15 @@ def group(name: str):
 
 
 @group(COUNTS)
-def ledger_counts(scope: Scope, values: dict[date, dict]) -> None:
+def ledger_counts(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
     """Every enterprise and certificate count, on every date asked, in one statement."""
-    found = counts.for_dates(scope.campaign, scope.enterprises, scope.area, list(values))
+    found = counts.for_dates(scope.campaign, scope.enterprises, scope.area, list(values), wanted)
     for day, numbers in values.items():
         numbers.update(found[day])
 
 
 @group(BENCHMARKS)
-def benchmark_group(scope: Scope, values: dict[date, dict]) -> None:
+def benchmark_group(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
     from anbiao.benchmarks.selectors import benchmark_counts
 
     enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
@@ -568,19 +570,20 @@ def _fill_rates(values: dict) -> dict:
     return values
 
 
+def _with_parts(keys: set[str]) -> set[str]:
+    """The keys and, for rates, their numerators and denominators."""
+    found = set(keys)
+    for key in keys:
+        metric = METRICS.get(key)
+        if metric is not None and metric.is_rate:
+            found |= {metric.numerator, metric.denominator}
+    return found
+
+
 def _groups_of(keys: set[str] | None) -> set[str]:
     if keys is None:
         return set(GROUPS)
-    wanted = {COUNTS}  # one statement gives them all anyway
-    for key in keys:
-        metric = METRICS.get(key)
-        if metric is None:
-            continue
-        wanted.add(metric.group)
-        for part in (metric.numerator, metric.denominator):
-            if part in METRICS:
-                wanted.add(METRICS[part].group)
-    return wanted
+    return {METRICS[k].group for k in _with_parts(keys) if k in METRICS}
 
 
 def compute_many(
@@ -590,10 +593,11 @@ def compute_many(
     those in its set. One counts statement for every date together (forecasts, deadlines and
     the burn-up chart ask many dates), then each other group only where it is wanted."""
     values: dict[date, dict] = {day: {} for day in days}
+    parts = {day: _with_parts(keys) for day, keys in days.items() if keys is not None}
     for name, function in GROUPS.items():
-        wanted = {day: values[day] for day, keys in days.items() if name in _groups_of(keys)}
-        if wanted:
-            function(scope, wanted)
+        asked = {day: values[day] for day, keys in days.items() if name in _groups_of(keys)}
+        if asked:
+            function(scope, asked, {day: parts[day] for day in asked if day in parts})
     return {
         day: {key: numbers[key] for key in METRICS if key in _fill_rates(numbers)}
         for day, numbers in values.items()
@@ -601,8 +605,7 @@ def compute_many(
 
 
 def compute(scope: Scope, keys: set[str] | None = None) -> dict[str, int | float | None]:
-    """All metrics for one scope and date (or those in `keys`, plus the counts, which one
-    statement gives anyway)."""
+    """All metrics for one scope and date (or at least those in `keys`)."""
     return compute_many(scope, {scope.on: keys})[scope.on]
 
 
