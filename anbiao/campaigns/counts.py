@@ -119,9 +119,9 @@ def _visible(stmt: _Statement, enterprises: QuerySet[Enterprise], campaign: Camp
     stmt.add(f" AND s.enterprise_id IN ({sql})", *params)
 
 
-# The counts that cost a lookup per enterprise and date; a date that needs none of them (a
-# target's pace or deadline) skips them.
-COSTLY = ("completed", "trained")
+# The count that reads every valid certificate on each date; a date that does not need it (a
+# target's pace or deadline on another metric) skips it.
+COSTLY = ("completed",)
 
 
 def for_dates(
@@ -132,9 +132,8 @@ def for_dates(
     wanted: dict[date, set[str]] | None = None,
 ) -> dict[date, dict[str, int]]:
     """Every count of KEYS on each of `days`, for the enterprises of `enterprises` in `area`
-    (a region inside the campaign's), in one statement. With `wanted`, a date whose set names
-    neither `completed` nor `trained` is not given them (the other counts cost next to
-    nothing more)."""
+    (a region inside the campaign's), in one statement. With `wanted`, a date whose set does
+    not name `completed` is not given it (the other counts cost next to nothing more)."""
     if not days:
         return {}
     days = sorted(set(days))
@@ -151,8 +150,8 @@ def for_dates(
     cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     stmt = _Statement()
     stmt.add(
-        f"WITH dates(d, c, t) AS (VALUES {', '.join(f'({cast}, %s, %s)' for _ in days)}),",
-        *(v for d in days for v in (_day(d), int(needs(d, "completed")), int(needs(d, "trained")))),
+        f"WITH dates(d, c) AS (VALUES {', '.join(f'({cast}, %s)' for _ in days)}),",
+        *(v for d in days for v in (_day(d), int(needs(d, "completed")))),
     )
     # A step counts as started unless a certificate of the enterprise, running on the step's
     # date, lapsed before the cut-off (the baseline, or D when earlier) with no renewal by its
@@ -207,17 +206,24 @@ started AS (
     started = f"(CASE WHEN dates.d >= %s THEN st.first_on <= dates.d ELSE {early_started} END)"
     started_params = [_day(baseline), *early_params]
 
-    def trained_by(role: str) -> tuple[str, list]:
-        return (
-            """EXISTS (SELECT 1 FROM training_attendance a
-            JOIN training_session se ON se.id = a.session_id
-            WHERE a.enterprise_id = s.enterprise_id AND a.role = %s
-              AND se.held_on >= %s AND se.held_on <= %s AND se.held_on <= dates.d)""",
-            [role, _day(campaign.starts_on), _day(campaign.ends_on)],
-        )
-
-    principal, principal_params = trained_by(TraineeRole.PRINCIPAL)
-    manager, manager_params = trained_by(TraineeRole.SAFETY_MANAGER)
+    # The day each enterprise had sent both its principal and its safety manager to a session
+    # of the campaign period: trained on D when that day is on or before D.
+    stmt.add(
+        """
+trained AS (
+  SELECT eid, MAX(first_on) AS trained_on FROM (
+    SELECT a.enterprise_id AS eid, a.role, MIN(se.held_on) AS first_on
+    FROM training_attendance a JOIN training_session se ON se.id = a.session_id
+    WHERE a.role IN (%s, %s) AND se.held_on >= %s AND se.held_on <= %s
+    GROUP BY a.enterprise_id, a.role
+  ) roles
+  GROUP BY eid HAVING COUNT(*) = 2
+),""",
+        TraineeRole.PRINCIPAL,
+        TraineeRole.SAFETY_MANAGER,
+        _day(campaign.starts_on),
+        _day(campaign.ends_on),
+    )
     eligible = "s.eligibility = '1'"
     # SQLite: read the spans once, in table order, each against the few dates (CROSS JOIN fixes
     # the order) — left to itself it builds a temporary index over every span on each call.
@@ -230,28 +236,39 @@ enterprise_counts AS (
     SUM(CASE WHEN {started} THEN 1 ELSE 0 END) AS scope_started,
     SUM(CASE WHEN {eligible} THEN 1 ELSE 0 END) AS eligible_total,
     SUM(CASE WHEN {eligible} AND {started} THEN 1 ELSE 0 END) AS started,
-    SUM(CASE WHEN {eligible} AND dates.c = 1 AND EXISTS (
-      SELECT 1 FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
-      WHERE c.enterprise_id = s.enterprise_id AND ct.void = %s
-        AND ct.issued_on <= dates.d AND ct.expires_on >= dates.d
-        AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)) THEN 1 ELSE 0 END) AS completed,
     SUM(CASE WHEN {eligible} AND old.eid IS NULL THEN 1 ELSE 0 END) AS new_total,
     SUM(CASE WHEN {eligible} AND old.eid IS NULL AND {started} THEN 1 ELSE 0 END)
       AS new_started,
-    SUM(CASE WHEN {eligible} AND dates.t = 1 AND {principal} AND {manager} THEN 1 ELSE 0 END)
-      AS trained
+    SUM(CASE WHEN {eligible} AND tr.trained_on <= dates.d THEN 1 ELSE 0 END) AS trained
   FROM enterprises_ledgerspan s
   {span_join} dates
     ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
   LEFT JOIN started st ON st.eid = s.enterprise_id
   LEFT JOIN old ON old.eid = s.enterprise_id
+  LEFT JOIN trained tr ON tr.eid = s.enterprise_id
   WHERE""",  # noqa: S608
         *started_params,
         *started_params,
-        False,
         *started_params,
-        *principal_params,
-        *manager_params,
+    )
+    _span_scope(stmt, campaign)
+    stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
+    _visible(stmt, enterprises, campaign)
+    stmt.add("\n  GROUP BY dates.d\n),")
+    # Completed: the valid certificates on each date, with the eligible in-scope span of their
+    # enterprise (one enterprise may briefly hold two: the old and its renewal).
+    stmt.add(
+        """
+completed_counts AS (
+  SELECT dates.d AS d, COUNT(DISTINCT c.enterprise_id) AS completed
+  FROM dates
+  JOIN cases_certificate ct ON ct.issued_on <= dates.d AND ct.expires_on >= dates.d
+  JOIN cases_case c ON c.id = ct.case_id
+  JOIN enterprises_ledgerspan s ON s.enterprise_id = c.enterprise_id
+    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
+  WHERE dates.c = 1 AND ct.void = %s AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)
+    AND s.eligibility = '1' AND""",
+        False,
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
@@ -289,12 +306,16 @@ certificate_counts AS (
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
     stmt.add("\n  GROUP BY dates.d\n)")
-    columns = ", ".join([f"e.{k}" for k in ENTERPRISE_KEYS] + [f"r.{k}" for k in CERTIFICATE_KEYS])
+    columns = ", ".join(
+        [f"k.{k}" if k in COSTLY else f"e.{k}" for k in ENTERPRISE_KEYS]
+        + [f"r.{k}" for k in CERTIFICATE_KEYS]
+    )
     stmt.add(
         f"""
 SELECT dates.d, {columns}
 FROM dates
 LEFT JOIN enterprise_counts e ON e.d = dates.d
+LEFT JOIN completed_counts k ON k.d = dates.d
 LEFT JOIN certificate_counts r ON r.d = dates.d"""  # noqa: S608
     )
     with connection.cursor() as cursor:
