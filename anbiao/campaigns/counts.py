@@ -124,6 +124,18 @@ def _visible(stmt: _Statement, enterprises: QuerySet[Enterprise], campaign: Camp
 COSTLY = ("completed",)
 
 
+# What a breakdown groups by: the enterprise's current 镇街 (the parent of a 社区), its
+# industry, or its size on the date.
+GROUPS = {
+    "subdistrict": "CASE WHEN gr.level = 'community' THEN gr.parent_id ELSE ge.region_id END",
+    "industry": "ge.industry",
+    "size": "s.size",
+}
+_GROUP_JOIN = """
+  JOIN enterprises_enterprise ge ON ge.id = s.enterprise_id
+  JOIN accounts_region gr ON gr.id = ge.region_id"""
+
+
 def for_dates(
     campaign: Campaign,
     enterprises: QuerySet[Enterprise],
@@ -136,8 +148,40 @@ def for_dates(
     not name `completed` is not given it (the other counts cost next to nothing more)."""
     if not days:
         return {}
-    days = sorted(set(days))
     wanted = wanted or {}
+    result = {}
+    for day, _group, numbers in _count(campaign, enterprises, area, days, wanted, None):
+        result[day] = {
+            k: numbers[k] for k in KEYS if k not in COSTLY or k in wanted.get(day, COSTLY)
+        }
+    return result
+
+
+def breakdown(
+    campaign: Campaign, enterprises: QuerySet[Enterprise], area: Region, day: date, by: str
+) -> list[dict]:
+    """The enterprise counts of one date per group (GROUPS: subdistrict, industry or size), in
+    the group's order; each row has `group` and the counts of ENTERPRISE_KEYS."""
+    rows = _count(campaign, enterprises, area, [day], {}, GROUPS[by])
+    return sorted(
+        (
+            {"group": group, **{k: numbers[k] for k in ENTERPRISE_KEYS}}
+            for _d, group, numbers in rows
+        ),
+        key=lambda row: (row["group"] is None, row["group"]),
+    )
+
+
+def _count(
+    campaign: Campaign,
+    enterprises: QuerySet[Enterprise],
+    area: Region,
+    days: list[date],
+    wanted: dict[date, set[str]],
+    group: str | None,
+) -> list[tuple[date, object, dict[str, int]]]:
+    """The statement behind `for_dates` and `breakdown`: (date, group, counts) rows."""
+    days = sorted(set(days))
 
     def needs(day: date, key: str) -> bool:
         return day not in wanted or key in wanted[day]
@@ -228,10 +272,11 @@ trained AS (
     # SQLite: read the spans once, in table order, each against the few dates (CROSS JOIN fixes
     # the order) — left to itself it builds a temporary index over every span on each call.
     span_join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    group_join = _GROUP_JOIN if group else ""
     stmt.add(
         f"""
 enterprise_counts AS (
-  SELECT dates.d AS d,
+  SELECT dates.d AS d, {group or "0"} AS g,
     COUNT(*) AS scope_total,
     SUM(CASE WHEN {started} THEN 1 ELSE 0 END) AS scope_started,
     SUM(CASE WHEN {eligible} THEN 1 ELSE 0 END) AS eligible_total,
@@ -245,7 +290,7 @@ enterprise_counts AS (
     ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
   LEFT JOIN started st ON st.eid = s.enterprise_id
   LEFT JOIN old ON old.eid = s.enterprise_id
-  LEFT JOIN trained tr ON tr.eid = s.enterprise_id
+  LEFT JOIN trained tr ON tr.eid = s.enterprise_id{group_join}
   WHERE""",  # noqa: S608
         *started_params,
         *started_params,
@@ -254,26 +299,26 @@ enterprise_counts AS (
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
-    stmt.add("\n  GROUP BY dates.d\n),")
+    stmt.add(f"\n  GROUP BY dates.d{', ' + group if group else ''}\n),")
     # Completed: the valid certificates on each date, with the eligible in-scope span of their
     # enterprise (one enterprise may briefly hold two: the old and its renewal).
     stmt.add(
-        """
+        f"""
 completed_counts AS (
-  SELECT dates.d AS d, COUNT(DISTINCT c.enterprise_id) AS completed
+  SELECT dates.d AS d, {group or "0"} AS g, COUNT(DISTINCT c.enterprise_id) AS completed
   FROM dates
   JOIN cases_certificate ct ON ct.issued_on <= dates.d AND ct.expires_on >= dates.d
   JOIN cases_case c ON c.id = ct.case_id
   JOIN enterprises_ledgerspan s ON s.enterprise_id = c.enterprise_id
-    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
+    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL){group_join}
   WHERE dates.c = 1 AND ct.void = %s AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)
-    AND s.eligibility = '1' AND""",
+    AND s.eligibility = '1' AND""",  # noqa: S608
         False,
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
-    stmt.add("\n  GROUP BY dates.d\n),")
+    stmt.add(f"\n  GROUP BY dates.d{', ' + group if group else ''}\n),")
     # Certificates come due one by one: read only those expiring in the campaign period, with
     # the in-scope span of their enterprise on each date.
     stmt.add(
@@ -310,27 +355,34 @@ certificate_counts AS (
         [f"k.{k}" if k in COSTLY else f"e.{k}" for k in ENTERPRISE_KEYS]
         + [f"r.{k}" for k in CERTIFICATE_KEYS]
     )
-    stmt.add(
-        f"""
-SELECT dates.d, {columns}
+    if group:  # a row per date and group in scope; certificates are not broken down
+        stmt.add(
+            f"""
+SELECT e.d, e.g, {columns}
+FROM enterprise_counts e
+LEFT JOIN completed_counts k ON k.d = e.d AND k.g = e.g
+LEFT JOIN certificate_counts r ON 1 = 0"""  # noqa: S608
+        )
+    else:
+        stmt.add(
+            f"""
+SELECT dates.d, 0, {columns}
 FROM dates
 LEFT JOIN enterprise_counts e ON e.d = dates.d
 LEFT JOIN completed_counts k ON k.d = dates.d
 LEFT JOIN certificate_counts r ON r.d = dates.d"""  # noqa: S608
-    )
+        )
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
-    result = {}
-    for day, *numbers in rows:
+    found = []
+    for day, group_value, *numbers in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        result[day] = {
-            k: int(v or 0)
-            for k, v in zip(KEYS, numbers, strict=True)
-            if k not in COSTLY or needs(day, k)
-        }
-    return result
+        found.append(
+            (day, group_value, {k: int(v or 0) for k, v in zip(KEYS, numbers, strict=True)})
+        )
+    return found
 
 
 def on(

@@ -292,3 +292,43 @@ def test_postgresql_connections_turn_jit_off():
         text=True,
     )
     assert "-c jit=off" in shown.stdout, shown.stderr
+
+
+def orm_breakdown(scope: metrics.Scope, by: str) -> list[dict]:
+    """The breakdown as the ORM definitions give it (what `metrics.breakdown` did before)."""
+    from django.db.models import F
+
+    qs = metrics.in_scope(scope)
+    group = {
+        "subdistrict": metrics.subdistrict_expr(),
+        "industry": F("industry"),
+        "size": F("on_size"),
+    }[by]
+    rows = (
+        qs.annotate(group=group)
+        .values("group")
+        .annotate(**{k: Count("pk", filter=metrics.METRICS[k].where) for k in metrics.BREAKDOWN})
+        .order_by("group")
+    )
+    return [dict(row) for row in rows]
+
+
+def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
+    district = Region.objects.get(code="350213")
+    wide = campaign()
+    wide.region = district
+    wide.save()
+    for enterprises in (
+        Enterprise.objects.all(),
+        Enterprise.objects.restrict(station_officer, "view"),
+    ):
+        for day in (date(2025, 2, 28), date(2025, 12, 31), date(2026, 6, 30)):
+            scope = metrics.Scope(wide, enterprises, day, district)
+            for by in ("subdistrict", "industry", "size"):
+                found = [
+                    {k: row[k] for k in ("group", *metrics.BREAKDOWN)}
+                    for row in metrics.breakdown(scope, by)
+                ]
+                assert found == orm_breakdown(scope, by), (day, by)
+    scope = metrics.Scope(wide, Enterprise.objects.all(), date(2025, 12, 31), district)
+    assert len(metrics.breakdown(scope, "subdistrict")) == 2  # 民安 and 新店
