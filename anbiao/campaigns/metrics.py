@@ -17,7 +17,6 @@ from datetime import date
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     IntegerField,
@@ -28,16 +27,13 @@ from django.db.models import (
 )
 
 from anbiao.accounts.models import Region
+from anbiao.campaigns import counts
+from anbiao.campaigns.counts import PROGRESS_EVENTS
 from anbiao.campaigns.models import Campaign
-from anbiao.cases.choices import EventKind
 from anbiao.cases.models import CaseEvent, Certificate
 from anbiao.enterprises import ledger
-from anbiao.enterprises.choices import EntryReason, FactKind, OperatingStatus
+from anbiao.enterprises.choices import EntryReason, FactKind
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, LedgerSpan
-
-# Events that show a case has started: any step of the path (history often begins at 申请评审).
-PROGRESS_EVENTS = [k for k in EventKind.values if k not in (EventKind.CORRECTION, EventKind.EXPIRE)]
-
 
 # Metrics describe what happened by a date; a date after today is refused (the forecast column
 # answers questions about the future).
@@ -187,16 +183,19 @@ def later_certificate(on: date) -> QuerySet[Certificate]:
 
 # --- the registry ----------------------------------------------------------------------------
 
-COUNTS, RENEWALS, BENCHMARKS, TRAINING = "counts", "renewals", "benchmarks", "training"
+# COUNTS: every count `counts.py` yields (enterprises, due certificates, training) in one
+# statement; BENCHMARKS: the benchmark programme's figures.
+COUNTS, BENCHMARKS = "counts", "benchmarks"
 
 
 @dataclass(frozen=True)
 class Metric:
     """One metric: what it is called, what it counts and where its number leads.
 
-    A count of in-scope enterprises gives `where` (a filter on `in_scope`), and the counts query
-    and its drill-down list are built from it; a rate gives `numerator` and `denominator` (keys
-    of other metrics); any other count is yielded by its `group`'s function (GROUPS).
+    A count of in-scope enterprises gives `where` (its definition as a filter on `in_scope`,
+    used by the breakdowns; `counts.py` computes the same in SQL, held equal by tests); a rate
+    gives `numerator` and `denominator` (keys of other metrics); any other count is yielded by
+    its `group`'s function (GROUPS).
     """
 
     key: str
@@ -364,7 +363,7 @@ _METRICS = [
         "due_certificates",
         "到期证书",
         "张",
-        RENEWALS,
+        COUNTS,
         "certificates of in-scope enterprises whose expiry fell between the campaign start and "
         "D (one revoked or downgraded before its expiry never came due)",
         PLAN_RENEWAL,
@@ -374,7 +373,7 @@ _METRICS = [
         "renewed",
         "已换证",
         "张",
-        RENEWALS,
+        COUNTS,
         "of the due certificates, those followed by a later certificate of the same enterprise "
         "issued by D, however it was recorded (取得证书 or 换发证书, before or after the lapse)",
         PLAN_RENEWAL,
@@ -384,7 +383,7 @@ _METRICS = [
         "renewed_on_time",
         "按期换证",
         "张",
-        RENEWALS,
+        COUNTS,
         "of the due certificates, those followed by a later certificate issued by their expiry "
         "date",
         PLAN_RENEWAL,
@@ -395,7 +394,7 @@ _METRICS = [
         "renewal_rate",
         "换证率",
         "%",
-        RENEWALS,
+        COUNTS,
         "renewed ÷ due_certificates",
         PLAN_RENEWAL,
         numerator="renewed",
@@ -406,7 +405,7 @@ _METRICS = [
         "renewal_on_time_rate",
         "按期换证率",
         "%",
-        RENEWALS,
+        COUNTS,
         "renewed_on_time ÷ due_certificates",
         PLAN_RENEWAL,
         numerator="renewed_on_time",
@@ -454,7 +453,7 @@ _METRICS = [
         "trained",
         "主要负责人和安全管理员均已培训",
         "家",
-        TRAINING,
+        COUNTS,
         "应创企业 whose principal (企业主要负责人) and safety manager (安全管理员) both attended "
         "a training in the campaign period up to D",
         PLAN_TRAINING,
@@ -465,7 +464,7 @@ _METRICS = [
         "training_coverage_rate",
         "企业主要负责人和安全管理员培训覆盖率",
         "%",
-        TRAINING,
+        COUNTS,
         "应创企业 whose principal (企业主要负责人) and safety manager (安全管理员) both attended "
         "a training in the campaign period up to D: trained ÷ eligible_total",
         PLAN_TRAINING,
@@ -520,11 +519,13 @@ def label(key: str) -> str:
 
 # --- the engine ------------------------------------------------------------------------------
 
-GROUPS: dict[str, Callable[[Scope, QuerySet[Enterprise]], dict]] = {}
+# A group's function adds its values to each date's dict; `wanted` names, for a date asked
+# only some metrics, the keys it needs (a group may skip the others).
+GROUPS: dict[str, Callable[[Scope, dict[date, dict], dict[date, set[str]]], None]] = {}
 
 
 def group(name: str):
-    """Register the function that yields the counts of a group of metrics."""
+    """Register the function that adds the values of a group of metrics to each date's dict."""
 
     def register(function):
         GROUPS[name] = function
@@ -534,37 +535,20 @@ def group(name: str):
 
 
 @group(COUNTS)
-def ledger_counts(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
-    """Every enterprise count with a `where`, in one query."""
-    return qs.aggregate(
-        **{
-            m.key: Count("pk", filter=m.where) if m.where else Count("pk")
-            for m in METRICS.values()
-            if m.group == COUNTS and m.where is not None
-        }
-    )
-
-
-@group(RENEWALS)
-def renewal_counts(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
-    """Due certificates and how many were succeeded by a later one (by D / by the expiry)."""
-    later = later_certificate(scope.on)
-    return due_certificates(scope).aggregate(
-        due_certificates=Count("pk"),
-        renewed=Count("pk", filter=Q(Exists(later))),
-        renewed_on_time=Count(
-            "pk", filter=Q(Exists(later.filter(issued_on__lte=OuterRef("expires_on"))))
-        ),
-    )
+def ledger_counts(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
+    """Every enterprise and certificate count, on every date asked, in one statement."""
+    found = counts.for_dates(scope.campaign, scope.enterprises, scope.area, list(values), wanted)
+    for day, numbers in values.items():
+        numbers.update(found[day])
 
 
 @group(BENCHMARKS)
-def benchmark_group(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
+def benchmark_group(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
     from anbiao.benchmarks.selectors import benchmark_counts
 
-    return benchmark_counts(
-        scope.enterprises.filter(region__path__startswith=scope.area.path), scope.on
-    )
+    enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
+    for day, numbers in values.items():
+        numbers.update(benchmark_counts(enterprises, day))
 
 
 def trained_ids(scope: Scope, qs: QuerySet[Enterprise]) -> set[int]:
@@ -578,11 +562,6 @@ def trained_ids(scope: Scope, qs: QuerySet[Enterprise]) -> set[int]:
     return trained_enterprise_ids(qs.filter(ELIGIBLE), campaign.starts_on, period_end)
 
 
-@group(TRAINING)
-def training_group(scope: Scope, qs: QuerySet[Enterprise]) -> dict:
-    return {"trained": len(trained_ids(scope, qs))}
-
-
 def _fill_rates(values: dict) -> dict:
     for metric in METRICS.values():
         if metric.is_rate and metric.denominator in values and metric.numerator in values:
@@ -590,19 +569,43 @@ def _fill_rates(values: dict) -> dict:
     return values
 
 
+def _with_parts(keys: set[str]) -> set[str]:
+    """The keys and, for rates, their numerators and denominators."""
+    found = set(keys)
+    for key in keys:
+        metric = METRICS.get(key)
+        if metric is not None and metric.is_rate:
+            found |= {metric.numerator, metric.denominator}
+    return found
+
+
+def _groups_of(keys: set[str] | None) -> set[str]:
+    if keys is None:
+        return set(GROUPS)
+    return {METRICS[k].group for k in _with_parts(keys) if k in METRICS}
+
+
+def compute_many(
+    scope: Scope, days: dict[date, set[str] | None]
+) -> dict[date, dict[str, int | float | None]]:
+    """The metrics of several dates at once: all of them on a date mapped to None, else at least
+    those in its set. One counts statement for every date together (forecasts, deadlines and
+    the burn-up chart ask many dates), then each other group only where it is wanted."""
+    values: dict[date, dict] = {day: {} for day in days}
+    parts = {day: _with_parts(keys) for day, keys in days.items() if keys is not None}
+    for name, function in GROUPS.items():
+        asked = {day: values[day] for day, keys in days.items() if name in _groups_of(keys)}
+        if asked:
+            function(scope, asked, {day: parts[day] for day in asked if day in parts})
+    return {
+        day: {key: numbers[key] for key in METRICS if key in _fill_rates(numbers)}
+        for day, numbers in values.items()
+    }
+
+
 def compute(scope: Scope, keys: set[str] | None = None) -> dict[str, int | float | None]:
-    """All metrics for one scope and date (or those in `keys`, plus the ledger counts, which one
-    query gives anyway)."""
-    wanted = {COUNTS} | (
-        {METRICS[k].group for k in keys if k in METRICS} if keys is not None else set(GROUPS)
-    )
-    qs = in_scope(scope)
-    values: dict = {}
-    for name in GROUPS:
-        if name in wanted:
-            values.update(GROUPS[name](scope, qs))
-    _fill_rates(values)
-    return {key: values[key] for key in METRICS if key in values}
+    """All metrics for one scope and date (or at least those in `keys`)."""
+    return compute_many(scope, {scope.on: keys})[scope.on]
 
 
 def subdistrict_expr():
@@ -618,22 +621,10 @@ BREAKDOWN = ("scope_total", "eligible_total", "started", "completed")
 
 
 def breakdown(scope: Scope, by: str) -> list[dict]:
-    """Counts and rates per 镇街 ("subdistrict"), industry or size ("size", as of the date)."""
-    qs = in_scope(scope)
-    if by == "subdistrict":
-        qs = qs.annotate(group=subdistrict_expr())
-    elif by == "industry":
-        qs = qs.annotate(group=F("industry"))
-    elif by == "size":
-        qs = qs.annotate(group=F("on_size"))
-    else:
-        raise ValueError(by)
-    rows = (
-        qs.values("group")
-        .annotate(**{key: Count("pk", filter=METRICS[key].where) for key in BREAKDOWN})
-        .order_by("group")
-    )
-    return [_fill_rates(row) for row in rows]
+    """Counts and rates per 镇街 ("subdistrict"), industry or size ("size", as of the date), in
+    one statement (counts.breakdown)."""
+    rows = counts.breakdown(scope.campaign, scope.enterprises, scope.area, scope.on, by)
+    return [_fill_rates({"group": row["group"], **{k: row[k] for k in BREAKDOWN}}) for row in rows]
 
 
 # --- the enterprises behind a number ---------------------------------------------------------
@@ -779,56 +770,12 @@ def new_by_reason(scope: Scope) -> list[dict]:
 
 # --- the monthly series ----------------------------------------------------------------------
 
-# The series reads ledger spans joined to a list of dates in one statement instead of one query
-# per date. It computes these counts, with the same definitions as the `where` of their metrics
-# (a test holds the two equal on a constructed history); every `series` metric is a rate of them.
-SERIES_COUNTS = {
-    "scope_total": "COUNT(*)",
-    "scope_started": "SUM(CASE WHEN st.first_on <= dates.d THEN 1 ELSE 0 END)",
-    "eligible_total": "SUM(CASE WHEN s.eligibility = '1' THEN 1 ELSE 0 END)",
-    "started": "SUM(CASE WHEN s.eligibility = '1' AND st.first_on <= dates.d THEN 1 ELSE 0 END)",
-    "completed": """SUM(CASE WHEN s.eligibility = '1' AND EXISTS (
-        SELECT 1 FROM cases_certificate ct JOIN cases_case c2 ON c2.id = ct.case_id
-        WHERE c2.enterprise_id = s.enterprise_id AND ct.void = %s
-          AND ct.issued_on <= dates.d AND ct.expires_on >= dates.d
-          AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)) THEN 1 ELSE 0 END)""",
-}
-
-# `first_on`: the first case step that counts as started (`started_q`): not one left behind by
-# a certificate that lapsed before the baseline without a renewal by its expiry.
-SERIES_SQL = """
-WITH dates(d) AS (VALUES {dates}),
-started AS (
-  SELECT c.enterprise_id AS eid, MIN(ev."on") AS first_on
-  FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
-  WHERE ev.kind IN ({kinds})
-    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
-    AND NOT EXISTS (
-      SELECT 1 FROM cases_certificate lp JOIN cases_case c3 ON c3.id = lp.case_id
-      WHERE c3.enterprise_id = c.enterprise_id AND lp.void = %s
-        AND lp.expires_on < %s AND lp.expires_on >= ev."on"
-        AND NOT EXISTS (
-          SELECT 1 FROM cases_certificate nx JOIN cases_case c4 ON c4.id = nx.case_id
-          WHERE c4.enterprise_id = c.enterprise_id AND nx.void = %s
-            AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on))
-  GROUP BY c.enterprise_id
-)
-SELECT dates.d, {columns}
-FROM dates
-JOIN enterprises_ledgerspan s
-  ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
-LEFT JOIN started st ON st.eid = s.enterprise_id
-WHERE s.in_ledger = %s AND s.status = %s AND s.size IN ({sizes}) {torch}
-  AND s.region_id_on IN ({regions}) AND s.enterprise_id IN ({visible})
-GROUP BY dates.d
-"""
-
 
 def series_keys() -> list[str]:
     """The keys `rate_series` (and `rate_counts`) yield: the series rates and their counts."""
     rates = [m for m in METRICS.values() if m.series]
-    counts = {k for m in rates for k in (m.numerator, m.denominator)}
-    return [k for k in METRICS if k in counts] + [m.key for m in rates]
+    parts = {k for m in rates for k in (m.numerator, m.denominator)}
+    return [k for k in METRICS if k in parts] + [m.key for m in rates]
 
 
 def rate_counts(scope: Scope) -> dict:
@@ -839,55 +786,5 @@ def rate_counts(scope: Scope) -> dict:
 
 def rate_series(scope: Scope, days: list[date]) -> dict[date, dict]:
     """`rate_counts` at many dates in one statement (the burn-up chart)."""
-    from django.db import connection
-
-    campaign = scope.campaign
-    counts = [k for k in series_keys() if not METRICS[k].is_rate]
-    visible_sql, visible_params = (
-        scope.enterprises.filter(industry__in=campaign.industries)
-        .values("pk")
-        .query.sql_with_params()
-    )
-    regions = list(
-        Region.objects.filter(path__startswith=scope.area.path).values_list("pk", flat=True)
-    )
-    day_sql = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
-    adapt = connection.ops.adapt_datefield_value
-
-    def marks(items) -> str:
-        return ", ".join(["%s"] * len(items)) or "NULL"
-
-    columns = [SERIES_COUNTS[k] for k in counts]
-    sql = SERIES_SQL.format(
-        dates=", ".join(f"({day_sql})" for _ in days),
-        kinds=marks(PROGRESS_EVENTS),
-        columns=", ".join(columns),
-        sizes=marks(campaign.sizes),
-        regions=marks(regions),
-        visible=visible_sql,
-        torch="AND s.torch_zone = %s" if campaign.exclude_torch_zone else "",
-    )
-    # Positional parameters, in the order they appear in the statement.
-    params = [
-        *(adapt(d) for d in days),
-        *PROGRESS_EVENTS,
-        False,
-        adapt(min([campaign.baseline_on, *days])),
-        False,
-        *[False for column in columns for _ in range(column.count("%s"))],
-        True,
-        OperatingStatus.OPERATING,
-        *campaign.sizes,
-        *([False] if campaign.exclude_torch_zone else []),
-        *regions,
-        *visible_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    result = {d: dict.fromkeys(counts, 0) for d in days}
-    for day, *numbers in rows:
-        if isinstance(day, str):
-            day = date.fromisoformat(day)
-        result[day] = {k: int(v or 0) for k, v in zip(counts, numbers, strict=True)}
-    return {d: {k: _fill_rates(c).get(k) for k in series_keys()} for d, c in result.items()}
+    found = counts.for_dates(scope.campaign, scope.enterprises, scope.area, days)
+    return {d: {k: _fill_rates(dict(found[d])).get(k) for k in series_keys()} for d in days}

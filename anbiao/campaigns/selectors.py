@@ -100,23 +100,27 @@ class Dashboard:
         return self.values["eligible_total"] - self.values["started"]
 
 
-def supervision_figures(user, scope: metrics.Scope) -> list[dict] | None:
+def supervision_figures(user, scope: metrics.Scope, store=None) -> list[dict] | None:
     """The supervision figures of the scope's region and date (four queries), each with the
     list behind it, for users who may see supervision figures; None for the others."""
     if not perms.has_perm(user, perms.SUPERVISION_VIEW):
         return None
-    enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
-    figures = supervision_metrics.supervision_metrics(enterprises, scope.on)
-    return [
-        {
-            "key": key,
-            "label": supervision_metrics.LABELS[key],
-            "value": figures[key],
-            "text": supervision_metrics.display(key, figures[key]),
-            "url": supervision_metrics.drilldown_url(key, scope.on),
-        }
-        for key in supervision_metrics.KEYS
-    ]
+
+    def compute(at: metrics.Scope) -> list[dict]:
+        enterprises = at.enterprises.filter(region__path__startswith=at.area.path)
+        figures = supervision_metrics.supervision_metrics(enterprises, at.on)
+        return [
+            {
+                "key": key,
+                "label": supervision_metrics.LABELS[key],
+                "value": figures[key],
+                "text": supervision_metrics.display(key, figures[key]),
+                "url": supervision_metrics.drilldown_url(key, at.on),
+            }
+            for key in supervision_metrics.KEYS
+        ]
+
+    return store.get("supervision", scope, compute) if store else compute(scope)
 
 
 @dataclass
@@ -164,10 +168,10 @@ def workbench(*, user, on: date) -> Workbench:
     )
 
 
-def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> Dashboard:
-    scope = scope_for(user, campaign, on, region)
-    store = CachedMetrics(user)
-    values, targets = evaluate_all(scope, store)
+def dashboard_extras(scope: metrics.Scope) -> dict:
+    """The dashboard's figures besides the metrics and targets: case states of the 应创企业,
+    the breakdowns by 镇街 and industry, new enterprises by reason, and the follow-up counts.
+    Each reads the ledger as of the date, so the dashboard keeps them in its cache."""
     eligible_ids = metrics.in_scope(scope).filter(metrics.ELIGIBLE).values("pk")
     states = dict(
         Case.objects.filter(enterprise__in=eligible_ids)
@@ -175,23 +179,43 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         .annotate(n=Count("pk"))
         .order_by()
     )
-    states[CaseState.NOT_STARTED] = values["eligible_total"] - sum(
-        n for s, n in states.items() if s != CaseState.NOT_STARTED
-    )
-    funnel = [(value, label, states.get(value, 0)) for value, label in CaseState.choices]
-    board = annotate_board(scope.enterprises.filter(region__path__startswith=scope.area.path))
-    due_tasks = [
-        t
-        for t in campaign.tasks.filter(deadline__lte=on + timedelta(days=14))
-        .exclude(status="done")
-        .order_by("deadline")
-    ]
     by_subdistrict = metrics.breakdown(scope, "subdistrict")
     names = dict(
         Region.objects.filter(pk__in=[r["group"] for r in by_subdistrict]).values_list("pk", "name")
     )
     for row in by_subdistrict:
         row["name"] = names.get(row["group"], "—")
+    board = annotate_board(scope.enterprises.filter(region__path__startswith=scope.area.path))
+    on = scope.on
+    return {
+        "states": states,
+        "by_subdistrict": by_subdistrict,
+        "by_industry": metrics.breakdown(scope, "industry"),
+        "new_by_reason": metrics.new_by_reason(scope),
+        "expiring": board.filter(special_list_q("expiring", today=on, days=90)).count(),
+        "annual_overdue": board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),
+        "rectifying": board.filter(special_list_q("rectifying", today=on, days=0)).count(),
+    }
+
+
+def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> Dashboard:
+    """Everything on the dashboard; the metrics, targets, series and extras come from the cache
+    (campaigns/cache.py) while no write has happened since they were computed."""
+    scope = scope_for(user, campaign, on, region)
+    store = CachedMetrics(user)
+    values, targets = evaluate_all(scope, store)
+    extras = store.get("extras", scope, dashboard_extras)
+    states = dict(extras["states"])
+    states[CaseState.NOT_STARTED] = values["eligible_total"] - sum(
+        n for s, n in states.items() if s != CaseState.NOT_STARTED
+    )
+    funnel = [(value, label, states.get(value, 0)) for value, label in CaseState.choices]
+    due_tasks = [
+        t
+        for t in campaign.tasks.filter(deadline__lte=on + timedelta(days=14))
+        .exclude(status="done")
+        .order_by("deadline")
+    ]
     return Dashboard(
         campaign=campaign,
         scope=scope,
@@ -199,14 +223,14 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         targets=targets,
         series=series(scope, store),
         funnel=funnel,
-        by_subdistrict=by_subdistrict,
-        by_industry=metrics.breakdown(scope, "industry"),
-        new_by_reason=metrics.new_by_reason(scope),
+        by_subdistrict=extras["by_subdistrict"],
+        by_industry=extras["by_industry"],
+        new_by_reason=extras["new_by_reason"],
         due_tasks=due_tasks,
-        expiring=board.filter(special_list_q("expiring", today=on, days=90)).count(),
-        annual_overdue=board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),
-        rectifying=board.filter(special_list_q("rectifying", today=on, days=0)).count(),
-        supervision=supervision_figures(user, scope),
+        expiring=extras["expiring"],
+        annual_overdue=extras["annual_overdue"],
+        rectifying=extras["rectifying"],
+        supervision=supervision_figures(user, scope, store),
     )
 
 

@@ -1,16 +1,18 @@
 """Target status and forecast (docs/campaigns.md, "Targets and forecast"): met, on_track,
 at_risk or behind, from the metric's value on the date and its pace over the last 90 days."""
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from anbiao.campaigns.choices import TargetStatus
-from anbiao.campaigns.metrics import Scope, compute, display
+from anbiao.campaigns.metrics import Scope, compute, compute_many, display
 from anbiao.campaigns.models import Target
 
 PACE_DAYS = 90
+PACE = timedelta(days=PACE_DAYS)
 
 
 @dataclass
@@ -85,28 +87,36 @@ def forecast_line(
 
 
 class MetricCache:
-    """Computes each (date) once: one target list asks the same dates several times.
-    `store` (campaigns/cache.py) keeps values across requests."""
+    """The metrics of every date the targets ask about, computed together: all metrics on the
+    scope's date, and on the other dates (pace, deadlines) the targets' metrics — collected
+    first, so the counts of all those dates come from one statement (`compute_many`).
+    `store` (campaigns/cache.py) keeps them across requests."""
 
-    def __init__(self, scope: Scope, store=None):
+    def __init__(self, scope: Scope, targets: list[Target], store=None):
         self.scope = scope
-        self.store = store
-        self.values: dict[date, dict] = {}
+        days: dict[date, set[str] | None] = {scope.on: None}
+        for target in targets:
+            day = target.deadline if scope.on >= target.deadline else scope.on - PACE
+            keys = days.setdefault(day, set())
+            if keys is not None:
+                keys.add(target.metric)
+
+        def run(at: Scope) -> dict[date, dict]:
+            return compute_many(at, days)
+
+        asked = ";".join(
+            f"{day.isoformat()}:{'all' if keys is None else '+'.join(sorted(keys))}"
+            for day, keys in sorted(days.items())
+        )
+        kind = "targets-" + hashlib.sha256(asked.encode()).hexdigest()[:16]
+        self.values: dict[date, dict] = store.get(kind, scope, run) if store else run(scope)
 
     def on(self, day: date, keys: set[str] | None = None) -> dict:
-        """All metrics on the scope's own date; on other dates (pace, deadlines) only `keys`."""
-        if day == self.scope.on:
-            keys = None
-        cache_key = (day, frozenset(keys) if keys else None)
-        if cache_key not in self.values:
-            scope = self.scope.at(day)
-            kind = "all" if keys is None else "part-" + "-".join(sorted(keys))
-
-            def run(at: Scope) -> dict:
-                return compute(at, keys)
-
-            self.values[cache_key] = self.store.get(kind, scope, run) if self.store else run(scope)
-        return self.values[cache_key]
+        """The metrics on `day` (all of them on the scope's own date; else at least `keys`)."""
+        found = self.values.get(day)
+        if found is None or (keys and not keys <= found.keys()):
+            found = self.values[day] = compute(self.scope.at(day), keys)
+        return found
 
 
 def evaluate(target: Target, cache: MetricCache) -> TargetResult:
@@ -131,7 +141,7 @@ def evaluate(target: Target, cache: MetricCache) -> TargetResult:
         return TargetResult(target, threshold, value, status, None, days_left, at_deadline)
     if value is None:  # not applicable yet: nothing is behind
         return TargetResult(target, threshold, value, TargetStatus.ON_TRACK, None, days_left)
-    past = cache.on(on - timedelta(days=PACE_DAYS), {target.metric})[target.metric]
+    past = cache.on(on - PACE, {target.metric})[target.metric]
     when = forecast(value, past, on, threshold)
     if value is not None and value >= threshold:
         status = TargetStatus.MET
@@ -144,8 +154,9 @@ def evaluate(target: Target, cache: MetricCache) -> TargetResult:
 
 def evaluate_all(scope: Scope, store=None) -> tuple[dict, list[TargetResult]]:
     """The metrics on the scope's date and every target of its campaign, evaluated."""
-    cache = MetricCache(scope, store)
-    results = [evaluate(t, cache) for t in scope.campaign.targets.all()]
+    targets = list(scope.campaign.targets.all())
+    cache = MetricCache(scope, targets, store)
+    results = [evaluate(t, cache) for t in targets]
     return cache.on(scope.on), results
 
 

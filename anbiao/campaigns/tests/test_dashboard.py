@@ -34,6 +34,31 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(login, station_officer):
     assert dashboard_queries(client) == few
 
 
+def test_a_second_visit_reads_every_figure_from_the_cache(login, station_officer):
+    client = login(station_officer)
+    grow(5)
+    cold = dashboard_queries(client)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("home"), {"as_of": "2026-06-30"})
+    assert response.status_code == 200
+    # Sessions live in the database on PostgreSQL and in files on SQLite: not counted.
+    warm = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "django_session" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # Only the user, the campaign, the data version, the filings and the tasks due are read.
+    assert len(warm) == WARM_QUERIES, warm
+    assert cold > len(warm)
+    assert not [sql for sql in warm if "enterprise_counts" in sql or '"cases_case"."' in sql]
+    # A write makes every cached figure stale at once.
+    grow(1)
+    assert dashboard_queries(client) == cold
+
+
+WARM_QUERIES = 14
+
+
 def test_station_users_see_only_their_subdistricts_numbers(
     login, station_officer, other_station_officer, district_officer
 ):
