@@ -368,7 +368,6 @@ def _risk_names(tags) -> str:
     return "、".join(sorted(t.name for t in tags))
 
 
-@transaction.atomic
 def ledger_upsert(
     *,
     actor,
@@ -389,6 +388,17 @@ def ledger_upsert(
     """
     if actor is not None and not perms.has_perm(actor, perms.LEDGER_IMPORT):
         raise PermissionDenied("您没有导入企业台账的权限")
+    if dry_run:
+        # No transaction at all: on SQLite every transaction takes the write lock (BEGIN
+        # IMMEDIATE), so a check of a large file would queue other users' saves behind it.
+        return _ledger_upsert(actor, rows, effective_on, source, dry_run=True)
+    with transaction.atomic():
+        return _ledger_upsert(actor, rows, effective_on, source, dry_run=False)
+
+
+def _ledger_upsert(
+    actor, rows: list[dict], effective_on: date, source: str, *, dry_run: bool
+) -> tuple[int, int, int]:
     recorder = actor if getattr(actor, "pk", None) else None
     existing: dict[str, Enterprise] = {}
     codes = [row["uscc"] for row in rows]
