@@ -251,10 +251,14 @@ class Recorder:
     """Every request's kind, seconds and outcome, from many threads."""
 
     timings: dict[str, list[float]] = field(default_factory=dict)
+    # The same seconds by page (`page=` of `time`), to tell which page makes a kind's p95.
+    pages: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def time(self, kind: str, call, *, ok=lambda a: a.status == 200, what: str = "") -> Answer:
+    def time(
+        self, kind: str, call, *, ok=lambda a: a.status == 200, what: str = "", page: str = ""
+    ) -> Answer:
         started = time.perf_counter()
         try:
             answer = call()
@@ -263,6 +267,8 @@ class Recorder:
         seconds = time.perf_counter() - started
         with self.lock:
             self.timings.setdefault(kind, []).append(seconds)
+            if page:
+                self.pages.setdefault(page, []).append(seconds)
             if not ok(answer):
                 snippet = re.sub(r"\s+", " ", answer.body)[:200]
                 self.errors.append(f"{kind} {what}: {answer.status} {answer.location} {snippet}")
@@ -271,9 +277,9 @@ class Recorder:
     def count(self) -> int:
         return sum(len(t) for t in self.timings.values())
 
-    def summary(self) -> dict:
+    def summary(self, by_page: bool = False) -> dict:
         out = {}
-        for kind, values in sorted(self.timings.items()):
+        for kind, values in sorted((self.pages if by_page else self.timings).items()):
             ordered = sorted(values)
             out[kind] = {
                 "n": len(ordered),
@@ -283,13 +289,20 @@ class Recorder:
             }
         return out
 
-    def report(self) -> str:
+    def report(self, by_page: bool = False) -> str:
         lines = [f"{'kind':<12} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"]
         for kind, row in self.summary().items():
             lines.append(
                 f"{kind:<12} {row['n']:>6} {row['p50'] * 1000:>8.0f} {row['p95'] * 1000:>8.0f} "
                 f"{row['max'] * 1000:>8.0f}"
             )
+        if by_page and self.pages:
+            lines.append(f"{'page':<24} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+            for page, row in self.summary(by_page=True).items():
+                lines.append(
+                    f"{page:<24} {row['n']:>6} {row['p50'] * 1000:>8.0f} "
+                    f"{row['p95'] * 1000:>8.0f} {row['max'] * 1000:>8.0f}"
+                )
         lines.append(f"errors: {len(self.errors)}")
         lines.extend("  " + e for e in self.errors[:20])
         return "\n".join(lines)
@@ -574,9 +587,12 @@ def mixed_user(
             else:
                 if enterprises and rng.random() < 0.3:
                     path = f"/enterprises/{rng.choice(enterprises)}/"
+                    page = "/enterprises/<id>/"
                 else:
-                    path = rng.choice(READS)
-                recorder.time("read", lambda p=path: client.get(p), what=f"{username} {path}")
+                    path = page = rng.choice(READS)
+                recorder.time(
+                    "read", lambda p=path: client.get(p), what=f"{username} {path}", page=page
+                )
         except Exception as exc:  # noqa: BLE001 - an unexpected answer is an error to count
             with recorder.lock:
                 recorder.errors.append(f"{username}: {exc!r}")
