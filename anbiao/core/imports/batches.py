@@ -1,16 +1,17 @@
 """Checking an import by trying it, without keeping the write lock.
 
 Some import kinds can only tell whether a row would be accepted by running it through the
-service that records it (the progress import replays each enterprise's steps through the case
-state machine). Trying them all in one transaction that is rolled back would hold the database's
-write lock for the whole check — on SQLite nobody else could log in or save anything for as long
-as that takes (minutes, for tens of thousands of rows). So the groups of rows are tried in short
+service that records it (the survey import tries each row through the survey services; the
+progress import did too, and now replays its file in memory by `anbiao/cases/steps.py`).
+Trying them all in one transaction that is rolled back would hold the database's write lock
+for the whole check — on SQLite nobody else could log in or save anything for as long as that
+takes (minutes, for tens of thousands of rows). So the groups of rows are tried in short
 transactions, each rolled back after about `ANBIAO_IMPORT_CHECK_BATCH_MS` (default 500 ms):
 other writers wait at most that long between two of them (well inside SQLite's busy timeout).
 
 This is only right when the groups are independent — what one group writes, no other group's
-rows depend on (the progress import's groups are enterprises; what spans enterprises, such as a
-certificate number used twice, is checked in memory before). See docs/import-ledger.md.
+rows depend on (a survey import's groups are its rows; a USCC twice in the file is caught in
+memory before). See docs/import-ledger.md.
 """
 
 import time
