@@ -165,6 +165,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     SESSION_CACHE_ALIAS = "sessions"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Cache of the dashboard's figures and the API's rate counters: it must be shared by every
+# server process (gunicorn runs several), or each keeps its own and recomputes the figures.
+# Redis when ANBIAO_CACHE_URL is set; on PostgreSQL otherwise a table of the database
+# (`anbiao createcachetable`, run by scripts/setup.sh and the upgrade steps); on SQLite one per
+# process (its dashboards are small). Tests keep their own cache in the process.
+CACHE_URL = env_str("ANBIAO_CACHE_URL")
+if CACHE_URL and "pytest" not in sys.modules:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "anbiao",
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DEV:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "anbiao_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security (等保2.0 level-3 practice)
@@ -341,6 +361,9 @@ ANBIAO_IMPORT_CHECK_BATCH_MS = env_int("ANBIAO_IMPORT_CHECK_BATCH_MS", 500)
 ANBIAO_IMPORT_WRITE_BATCH_ROWS = env_int("ANBIAO_IMPORT_WRITE_BATCH_ROWS", 2000)
 # Registry and 附件3 exports of more rows than this are built by the background worker.
 ANBIAO_EXPORT_INLINE_ROWS = env_int("ANBIAO_EXPORT_INLINE_ROWS", 5000)
+# A dashboard counting more enterprises than this is served from the figures the worker keeps
+# (computing them takes seconds at 100k); smaller ones are computed inline.
+ANBIAO_DASHBOARD_INLINE_ENTERPRISES = env_int("ANBIAO_DASHBOARD_INLINE_ENTERPRISES", 20_000)
 # Change log and login log are kept at least this long; `anbiao prune-logs` refuses younger.
 ANBIAO_LOG_RETENTION_MONTHS = max(6, env_int("ANBIAO_LOG_RETENTION_MONTHS", 6))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

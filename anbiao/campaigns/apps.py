@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CampaignsConfig(AppConfig):
@@ -7,6 +8,7 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imports inside ready(): the loader imports models, which need the app registry.
+        from anbiao.campaigns.figure_version import after_migrate
         from anbiao.campaigns.loader import load_reference
         from anbiao.campaigns.selectors import ledger_baseline
         from anbiao.core import reference_data
@@ -15,3 +17,5 @@ class CampaignsConfig(AppConfig):
         reference_data.register("campaigns", table="campaigns_campaign", load=load_reference)
         # The 应创台账 (附件3) counts 新增企业 from the baseline of the campaign covering it.
         register_baseline_provider(ledger_baseline)
+        # The dashboard's data version is kept by triggers; a migration may rebuild a table.
+        post_migrate.connect(after_migrate, sender=self)

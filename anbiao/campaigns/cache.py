@@ -1,42 +1,194 @@
-"""Memoized metric values for the dashboard. A value is keyed by the campaign, the asking
-user's scope, the area, the date and a data version — the newest change-log entry, case event
-and ledger span — so any audited write anywhere makes every cached value stale at once."""
+"""The dashboard's figures, kept between requests. A value is keyed by the campaign, the asking
+user's scope, the area, the date and the data version of `figure_version.py`, which moves
+exactly when a figure can change; so a cached value is never stale and a write that changes no
+figure (notification settings, an enterprise's phone number) keeps every page cached.
 
+The cache is Django's default cache: Redis when `ANBIAO_CACHE_URL` is set, the database cache on
+PostgreSQL otherwise (both shared by every server process), per process on SQLite
+(docs/configuration.md).
+
+Small scopes are computed inline, per part (`CachedMetrics`). A scope of more than
+`ANBIAO_DASHBOARD_INLINE_ENTERPRISES` enterprises takes seconds to compute, longer than a page
+may take: its page is served whole from the parts the worker computed (`page_store`). When the
+version has moved since, the page shows the last parts with their time and the worker is asked,
+once, to compute the current ones (`request_refresh`); with no parts at all yet the page says
+that they are being computed (`FiguresPending`). The last parts of each page live in the
+database (`DashboardSnapshot`), so every process and the worker see them whatever the cache.
+"""
+
+import pickle
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from anbiao.accounts.scope import scope_key
+from anbiao.campaigns.figure_version import data_version
 from anbiao.campaigns.metrics import Scope
-from anbiao.cases.models import CaseEvent
-from anbiao.core.models import ChangeLog
-from anbiao.enterprises.models import LedgerSpan
+from anbiao.campaigns.models import DashboardSnapshot
 
 TIMEOUT = 6 * 3600
+# A refresh asked for longer ago than this is asked again (the worker may have been restarted).
+REQUEST_TIMEOUT = timedelta(minutes=10)
 
 
-def data_version() -> str:
+class FiguresPending(Exception):
+    """A large scope's figures have never been computed; the worker is computing them."""
 
-    parts = [
-        model.objects.aggregate(m=Max("pk"))["m"] or 0
-        for model in (ChangeLog, CaseEvent, LedgerSpan)
-    ]
-    return "-".join(str(p) for p in parts)
+
+def page_key(user_key: str, scope: Scope) -> str:
+    """The key of one dashboard without its data version."""
+    return f"dash:{scope.campaign.pk}:{user_key}:{scope.area.pk}:{scope.on.isoformat()}"
 
 
 class CachedMetrics:
     """Call `get(kind, scope, compute)`; the version is read once per instance (per page)."""
 
-    def __init__(self, user):
-        self.user_key = scope_key(user)
-        self.version = data_version()
+    computed_at: datetime | None = None
+    refreshing = False
 
-    def get(self, kind: str, scope: Scope, compute):
-        key = (
-            f"metrics:{kind}:{scope.campaign.pk}:{scope.campaign.updated_at.timestamp()}:"
-            f"{self.user_key}:{scope.area.pk}:{scope.on.isoformat()}:{self.version}"
-        )
+    def __init__(self, user, version: int | None = None):
+        self.user_key = scope_key(user)
+        self.version = data_version() if version is None else version
+
+    def get(self, kind: str, scope: Scope, compute: Callable[[Scope], Any]) -> Any:
+        key = f"metrics:{kind}:{page_key(self.user_key, scope)}:{self.version}"
         value = cache.get(key)
         if value is None:
             value = compute(scope)
             cache.set(key, value, TIMEOUT)
         return value
+
+
+class PartsStore:
+    """Serves a page from the parts computed together for it (see `page_store`)."""
+
+    def __init__(self, parts: dict, computed_at: datetime | None, refreshing: bool):
+        self.parts = parts
+        self.computed_at = computed_at
+        self.refreshing = refreshing
+
+    def get(self, kind: str, scope: Scope, compute: Callable[[Scope], Any]) -> Any:
+        if kind not in self.parts:  # a target added since the parts were computed
+            self.parts[kind] = compute(scope)
+        return self.parts[kind]
+
+
+class RecordingStore:
+    """Computes every part of a page and keeps them; `done()` hands them to `save` (a small
+    scope's page caches them whole; the worker keeps them with `save_parts`)."""
+
+    computed_at: datetime | None = None
+    refreshing = False
+
+    def __init__(self, save: Callable[[dict], Any] | None = None):
+        self.parts: dict = {}
+        self.save = save
+
+    def get(self, kind: str, scope: Scope, compute: Callable[[Scope], Any]) -> Any:
+        self.parts[kind] = compute(scope)
+        return self.parts[kind]
+
+    def done(self) -> None:
+        if self.save is not None:
+            self.save(self.parts)
+
+
+def page_store(user, scope: Scope, refresh: Callable[[], Any] | None = None):
+    """Where a dashboard's figures come from. Without `refresh` (printouts, reports): computed
+    inline and cached per part. The page: its parts, cached whole, at the current version when
+    they exist; else a small scope computes them inline, and a large one shows its last parts
+    while `refresh()` queues the computation of the current ones."""
+    store = CachedMetrics(user)
+    if refresh is None:
+        return store
+    key, version = page_key(store.user_key, scope), store.version
+    current = _current_parts(key, version, snapshots=False)
+    if current is not None:
+        return current
+    size = scope.enterprises.filter(region__path__startswith=scope.area.path).count()
+    if size <= settings.ANBIAO_DASHBOARD_INLINE_ENTERPRISES:
+        return RecordingStore(lambda parts: cache.set(f"{key}:{version}", (parts, None), TIMEOUT))
+    current = _current_parts(key, version, snapshots=True)
+    if current is not None:
+        return current
+    snapshot = DashboardSnapshot.objects.filter(key=key).first()
+    if request_refresh(key, version, snapshot):
+        refresh()
+        current = _current_parts(key, version, snapshots=True)  # the immediate backend ran it
+        if current is not None:
+            return current
+        snapshot = DashboardSnapshot.objects.filter(key=key).first()
+    if snapshot is None or snapshot.parts is None:
+        raise FiguresPending
+    parts = pickle.loads(snapshot.parts)  # noqa: S301 - written by our worker, like the cache
+    return PartsStore(parts, snapshot.computed_at, refreshing=True)
+
+
+def _current_parts(key: str, version: int, *, snapshots: bool) -> PartsStore | None:
+    """The page's parts at `version`: from the cache, else (`snapshots`) from its snapshot."""
+    found = cache.get(f"{key}:{version}")
+    if found is None and snapshots:
+        row = (
+            DashboardSnapshot.objects.filter(key=key, version=version)
+            .exclude(parts=None)
+            .values_list("parts", "computed_at")
+            .first()
+        )
+        if row is not None:
+            found = (pickle.loads(row[0]), row[1])  # noqa: S301 - as above
+            cache.set(f"{key}:{version}", found, TIMEOUT)
+    if found is None:
+        return None
+    parts, computed_at = found
+    return PartsStore(dict(parts), computed_at, refreshing=False)
+
+
+def request_refresh(key: str, version: int, snapshot: DashboardSnapshot | None) -> bool:
+    """Claim the refresh of one page at `version`; True when the caller must queue it (no one
+    asked for this version in the last REQUEST_TIMEOUT)."""
+    now = timezone.now()
+    if snapshot is None:
+        try:
+            with transaction.atomic():
+                DashboardSnapshot.objects.create(
+                    key=key, requested_version=version, requested_at=now
+                )
+            return True
+        except IntegrityError:  # another request created it just now
+            pass
+    asked = Q(requested_version=version, requested_at__gt=now - REQUEST_TIMEOUT)
+    claimed = (
+        DashboardSnapshot.objects.filter(key=key)
+        .exclude(asked)
+        .update(requested_version=version, requested_at=now)
+    )
+    return claimed > 0
+
+
+def save_parts(user, scope: Scope, version: int, parts: dict) -> None:
+    """Keep the parts computed at `version` for one page, in the cache and as its snapshot
+    (unless a newer one was saved meanwhile)."""
+    key = page_key(scope_key(user), scope)
+    computed_at = timezone.now()
+    cache.set(f"{key}:{version}", (parts, computed_at), TIMEOUT)
+    blob = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+    newer = Q(version__isnull=False, version__gte=version)
+    saved = (
+        DashboardSnapshot.objects.filter(key=key)
+        .exclude(newer)
+        .update(version=version, computed_at=computed_at, parts=blob)
+    )
+    if not saved and not DashboardSnapshot.objects.filter(key=key).exists():
+        try:
+            with transaction.atomic():
+                DashboardSnapshot.objects.create(
+                    key=key, version=version, computed_at=computed_at, parts=blob
+                )
+        except IntegrityError:  # saved by a concurrent refresh
+            pass

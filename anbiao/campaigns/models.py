@@ -251,3 +251,38 @@ class DivisionEntry(models.Model):
 
     def __str__(self) -> str:
         return self.department
+
+
+class FigureVersion(models.Model):
+    """The data version of the dashboard's figures: one row whose number database triggers
+    raise, in the writing transaction, on every write to a table the figures read
+    (anbiao/campaigns/figure_version.py). Cached figures are keyed by it."""
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "统计数据版本"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class DashboardSnapshot(models.Model):
+    """The last figures computed for one dashboard (campaign, scope, area, date), whatever the
+    data version: a large scope's page shows them, with their time, while the worker computes
+    the current ones (anbiao/campaigns/cache.py). `requested_*` keeps one refresh queued."""
+
+    key = models.CharField(max_length=200, unique=True)
+    version = models.BigIntegerField(null=True)
+    computed_at = models.DateTimeField(null=True)
+    parts = models.BinaryField(null=True)
+    requested_version = models.BigIntegerField(null=True)
+    requested_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "工作台数据快照"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.key

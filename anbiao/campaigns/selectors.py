@@ -1,8 +1,9 @@
 """Scoped reads for campaigns: which campaigns a user sees, the enterprises behind the numbers,
 and the dashboard's data, all within the user's scope."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -11,7 +12,7 @@ from anbiao.accounts import permissions as perms
 from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
 from anbiao.campaigns import metrics
-from anbiao.campaigns.cache import CachedMetrics
+from anbiao.campaigns.cache import page_store
 from anbiao.campaigns.models import Campaign, Task
 from anbiao.campaigns.targets import TargetResult, evaluate_all
 from anbiao.cases.choices import CaseState
@@ -94,6 +95,8 @@ class Dashboard:
     annual_overdue: int = 0
     rectifying: int = 0
     supervision: list[dict] | None = None  # the 监管检查 figures; None without the permission
+    computed_at: datetime | None = None  # set when the figures are older than the data
+    refreshing: bool = False  # the worker is computing the current figures
 
     @property
     def not_started(self) -> int:
@@ -198,11 +201,21 @@ def dashboard_extras(scope: metrics.Scope) -> dict:
     }
 
 
-def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> Dashboard:
+def dashboard(
+    *,
+    user,
+    campaign: Campaign,
+    on: date,
+    region: Region | None,
+    refresh: Callable[[], object] | None = None,
+    store=None,
+) -> Dashboard:
     """Everything on the dashboard; the metrics, targets, series and extras come from the cache
-    (campaigns/cache.py) while no write has happened since they were computed."""
+    (campaigns/cache.py) while no figure can have changed since they were computed. With
+    `refresh` (the page), a large scope is served from the worker's figures (`page_store`,
+    which raises `FiguresPending` before the first ones exist); `store` is the worker's."""
     scope = scope_for(user, campaign, on, region)
-    store = CachedMetrics(user)
+    store = store or page_store(user, scope, refresh)
     values, targets = evaluate_all(scope, store)
     extras = store.get("extras", scope, dashboard_extras)
     states = dict(extras["states"])
@@ -216,7 +229,7 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         .exclude(status="done")
         .order_by("deadline")
     ]
-    return Dashboard(
+    board = Dashboard(
         campaign=campaign,
         scope=scope,
         values=values,
@@ -231,7 +244,12 @@ def dashboard(*, user, campaign: Campaign, on: date, region: Region | None) -> D
         annual_overdue=extras["annual_overdue"],
         rectifying=extras["rectifying"],
         supervision=supervision_figures(user, scope, store),
+        computed_at=store.computed_at if store.refreshing else None,
+        refreshing=store.refreshing,
     )
+    if hasattr(store, "done"):
+        store.done()
+    return board
 
 
 def ledger_baseline(region: Region | None) -> date | None:

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.access import requires
 from anbiao.accounts.scope import regions_for
-from anbiao.campaigns import metrics, selectors, services
+from anbiao.campaigns import metrics, selectors, services, tasks
+from anbiao.campaigns.cache import FiguresPending
 from anbiao.campaigns.forms import (
     CampaignForm,
     DashboardForm,
@@ -60,7 +61,17 @@ def dashboard(request, campaign: Campaign | None = None):
     if campaign is None:
         return None
     form, on, region = _as_of_and_region(request, campaign)
-    board = selectors.dashboard(user=user, campaign=campaign, on=on, region=region)
+    refresh = tasks.queue_refresh(user, campaign, on, region)
+    try:
+        board = selectors.dashboard(
+            user=user, campaign=campaign, on=on, region=region, refresh=refresh
+        )
+    except FiguresPending:
+        return render(
+            request,
+            "campaigns/dashboard_pending.html",
+            {"campaign": campaign, "form": form, "on": on, "query": querystring_without(request)},
+        )
     query = querystring_without(request)
     for result in board.targets:
         result.link = target_link(campaign, result.target.metric, query)

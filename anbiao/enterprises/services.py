@@ -195,8 +195,10 @@ def enterprise_update(
     changes = audit.diff(enterprise, before)
     if not changes:
         return []
+    facts_changed = False
     for field, old_value in before_facts.items():
         if fact_value(enterprise, field) != old_value:
+            facts_changed = True
             _record_fact(
                 enterprise,
                 field,
@@ -205,7 +207,10 @@ def enterprise_update(
                 source=source,
                 reason=enterprise.eligibility_reason,
             )
-    rebuild_spans([enterprise.pk])
+    # Spans derive from facts alone; rewriting them unchanged would move the dashboard's data
+    # version (campaigns/figure_version.py) for a new phone number.
+    if facts_changed:
+        rebuild_spans([enterprise.pk])
     audit.record(
         actor=actor,
         action=ChangeLog.Action.UPDATE,

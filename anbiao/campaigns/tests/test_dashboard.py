@@ -56,7 +56,7 @@ def test_a_second_visit_reads_every_figure_from_the_cache(login, station_officer
     assert dashboard_queries(client) == cold
 
 
-WARM_QUERIES = 14
+WARM_QUERIES = 12
 
 
 def test_station_users_see_only_their_subdistricts_numbers(

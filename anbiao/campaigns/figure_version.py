@@ -1,0 +1,204 @@
+"""The data version of the dashboard's figures: a number that moves exactly when a figure can
+change, kept by the database itself.
+
+The figures read the ledger (enterprises, their facts and spans), cases, case events,
+certificates, training, supervision, benchmarks, agencies (an agency user's scope), the
+campaign's targets and tasks, and the regions. A change log or a max-pk version misses writes
+that raise no pk (voiding a certificate, undoing an event, bulk imports, the demo loader, a
+`QuerySet.update`) and moves with writes that change no figure (notification settings, an
+enterprise's phone number). So the version is one row (`FigureVersion`) raised by database
+triggers on every table of those apps (`SOURCE_APPS`, `SOURCE_MODELS`), whatever wrote to it —
+a service, `bulk_create`, raw SQL or a migration — in the writing transaction, so a reader
+never sees new data under an old version it has not read before the data. Only the columns of
+`IGNORED_COLUMNS` (an enterprise's name, address and contacts, which no figure reads) may change
+without moving it. Writes to any other table (notifications, the change log, users' sessions)
+leave it alone.
+
+On PostgreSQL the trigger is a deferred constraint trigger that raises the number once per
+transaction at commit: taken earlier, the lock on the single row would be held while the
+transaction goes on to lock other rows, and two writers could deadlock. SQLite has one writer at
+a time, so its row triggers raise it at once.
+
+The triggers are (re)installed after every `migrate` (`install`, a post_migrate receiver):
+SQLite drops a table's triggers when a migration rebuilds the table, and a new table of a
+source app is covered without anyone remembering to. `anbiao/campaigns/tests/test_cache.py`
+checks that every source table has its trigger.
+"""
+
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connections
+from django.db.models import Model
+
+from anbiao.campaigns.models import FigureVersion
+
+SOURCE_APPS = (
+    "enterprises",
+    "cases",
+    "training",
+    "supervision",
+    "benchmarks",
+    "agencies",
+    "campaigns",
+)
+SOURCE_MODELS = ("accounts.Region",)
+NOT_SOURCES = (
+    "enterprises.ExportJob",
+    "campaigns.FigureVersion",
+    "campaigns.DashboardSnapshot",
+)
+IGNORED_COLUMNS = {
+    "enterprises.Enterprise": (
+        "name",
+        "name_initials",
+        "name_pinyin",
+        "address",
+        "principal_name",
+        "principal_phone",
+        "safety_manager_name",
+        "safety_manager_phone",
+        "updated_at",
+    ),
+}
+VERSION_TABLE = "campaigns_figureversion"
+TRIGGER = "anbiao_figure_version"
+_GUARD = "anbiao.figure_version_txid"  # the transaction that bumped last
+
+
+def source_models() -> list[type[Model]]:
+    """Every model whose table a dashboard figure may read."""
+    found = [
+        model
+        for label in SOURCE_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+    ]
+    found += [apps.get_model(label) for label in SOURCE_MODELS]
+    return [m for m in found if m._meta.label not in NOT_SOURCES and not m._meta.proxy]
+
+
+def watched_columns(model: type[Model]) -> list[str] | None:
+    """The columns whose change moves the version; None for all of them."""
+    ignored = IGNORED_COLUMNS.get(model._meta.label)
+    if not ignored:
+        return None
+    return [f.column for f in model._meta.concrete_fields if f.name not in ignored]
+
+
+def data_version(using: str = "default") -> int:
+    """The current version: one primary-key read.
+
+    Inside a transaction on PostgreSQL the transaction's own writes are counted first (their
+    deferred triggers fire now, and later writes bump again at commit): a reader that wrote
+    sees its writes in the data, so its version must move too. Requests read in autocommit."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {TRIGGER}_current()")
+            return cursor.fetchone()[0] or 0
+    number = FigureVersion.objects.using(using).filter(pk=1).values_list("number", flat=True)
+    return number.first() or 0
+
+
+_BUMP = (
+    "INSERT INTO campaigns_figureversion (id, number) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET number = campaigns_figureversion.number + 1"
+)
+
+
+def _sqlite_statements(table: str, columns: list[str] | None) -> list[str]:
+    statements = []
+    for op in ("INSERT", "UPDATE", "DELETE"):
+        name = f"{TRIGGER}_{table}_{op.lower()}"
+        when = ""
+        if op == "UPDATE" and columns is not None:
+            when = "WHEN " + " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in columns)
+        statements += [
+            f'DROP TRIGGER IF EXISTS "{name}"',
+            f'CREATE TRIGGER "{name}" AFTER {op} ON "{table}" FOR EACH ROW {when} '
+            f"BEGIN {_BUMP}; END",
+        ]
+    return statements
+
+
+_PG_FUNCTIONS = [
+    # Once per transaction: the row lock is then taken once, at commit.
+    f"""CREATE OR REPLACE FUNCTION {TRIGGER}_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('{_GUARD}', true) IS DISTINCT FROM txid_current()::text THEN
+    {_BUMP};
+    PERFORM set_config('{_GUARD}', txid_current()::text, true);
+  END IF;
+  RETURN NULL;
+END $$""",
+    # The version as the calling transaction sees it, its own pending bumps fired first.
+    f"""CREATE OR REPLACE FUNCTION {TRIGGER}_current() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('{_GUARD}', '', true);
+  SET CONSTRAINTS {TRIGGER}, {TRIGGER}_update IMMEDIATE;
+  SET CONSTRAINTS {TRIGGER}, {TRIGGER}_update DEFERRED;
+  PERFORM set_config('{_GUARD}', '', true);
+  RETURN (SELECT number FROM campaigns_figureversion WHERE id = 1);
+END $$""",  # noqa: S608 - constants only
+]
+
+
+def _pg_statements(table: str, columns: list[str] | None) -> list[str]:
+    when = ""
+    if columns is not None:
+        changed = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in columns)
+        when = f"WHEN ({changed})"
+    execute = f"EXECUTE FUNCTION {TRIGGER}_bump()"
+    return [
+        f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
+        f'DROP TRIGGER IF EXISTS {TRIGGER}_update ON "{table}"',
+        f'DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON "{table}"',
+        f'CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR DELETE ON "{table}" '
+        f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW {execute}",
+        f'CREATE CONSTRAINT TRIGGER {TRIGGER}_update AFTER UPDATE ON "{table}" '
+        f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW {when} {execute}",
+        f'CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON "{table}" '
+        f"FOR EACH STATEMENT {execute}",
+    ]
+
+
+def install(using: str = "default", **kwargs) -> None:
+    """(Re)create the version triggers on every source table that exists (post_migrate)."""
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    tables = set(connection.introspection.table_names())
+    if VERSION_TABLE not in tables:
+        return
+    statements = _PG_FUNCTIONS if connection.vendor == "postgresql" else []
+    for model in source_models():
+        table = model._meta.db_table
+        if table in tables:
+            build = _pg_statements if connection.vendor == "postgresql" else _sqlite_statements
+            statements += build(table, watched_columns(model))
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver (campaigns/apps.py): the triggers, and the cache table when the
+    cache is the database's (PostgreSQL without Redis), so every `migrate` — setup, upgrade,
+    CI — leaves both in place."""
+    install(using)
+    call_command("createcachetable", database=using, verbosity=0)
+
+
+def tables_without_trigger(using: str = "default") -> list[str]:
+    """Source tables that lack their trigger (for the test and `anbiao check`-like use)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = %s",
+                [TRIGGER],
+            )
+        covered = {row[0] for row in cursor.fetchall()}
+    return sorted({m._meta.db_table for m in source_models()} - covered)

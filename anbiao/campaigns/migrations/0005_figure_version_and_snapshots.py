@@ -1,0 +1,44 @@
+from django.db import migrations, models
+
+
+def first_version(apps, schema_editor):
+    apps.get_model("campaigns", "FigureVersion").objects.get_or_create(pk=1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("campaigns", "0004_campaign_filing_schedule")]
+
+    operations = [
+        migrations.CreateModel(
+            name="FigureVersion",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.BigIntegerField(default=0)),
+            ],
+            options={"verbose_name": "统计数据版本", "verbose_name_plural": "统计数据版本"},
+        ),
+        migrations.CreateModel(
+            name="DashboardSnapshot",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("version", models.BigIntegerField(null=True)),
+                ("computed_at", models.DateTimeField(null=True)),
+                ("parts", models.BinaryField(null=True)),
+                ("requested_version", models.BigIntegerField(null=True)),
+                ("requested_at", models.DateTimeField(null=True)),
+            ],
+            options={"verbose_name": "工作台数据快照", "verbose_name_plural": "工作台数据快照"},
+        ),
+        migrations.RunPython(first_version, migrations.RunPython.noop),
+    ]
