@@ -12,13 +12,17 @@ in the same run:
 - what `anbiao kpi --as-of` computes: every metric and every target with its forecast
   (`targets.evaluate_all`), and `metrics.compute` alone;
 - the 24-point monthly series of the burn-up chart against 24 floors;
-- the dashboard page (test client, the 民安 station officer): cold (the process warmed by
-  another page, the figures not cached) and warm p95 of 20 visits.
+- the dashboard page (test client, the 民安 station officer): cold, computed in the request
+  (the process warmed by another page, the figures not cached), and warm p95 of 20 visits;
+  above `ANBIAO_DASHBOARD_INLINE_ENTERPRISES`: the first visit (正在计算), the worker computing
+  every figure, a cold process serving the worker's figures, and the first visit after a write
+  (the last figures with their time, a refresh queued).
 
 Budgets (issue 13): one date at 100k ≤ 3× the floor, the series ≤ 3× 24 floors, page cold < 1 s
 and warm p95 < 300 ms.
 """
 
+import os
 import random
 import sys
 import time
@@ -276,6 +280,7 @@ def p95(samples: list[float]) -> float:
 
 def main(sizes: list[int]) -> None:
     django_with_fresh_database()
+    from django.conf import settings
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -283,9 +288,10 @@ def main(sizes: list[int]) -> None:
     from anbiao.accounts.choices import Role
     from anbiao.accounts.models import Region, User
     from anbiao.campaigns.metrics import Scope, compute
-    from anbiao.campaigns.models import Campaign
+    from anbiao.campaigns.models import Campaign, DashboardSnapshot
     from anbiao.campaigns.selectors import monthly_dates, series
     from anbiao.campaigns.targets import evaluate_all
+    from anbiao.campaigns.tasks import refresh_dashboard_now
     from anbiao.cases.models import Case, CaseEvent, Certificate
     from anbiao.enterprises.models import Enterprise, LedgerSpan
     from anbiao.training.models import Attendance, Session
@@ -349,23 +355,61 @@ def main(sizes: list[int]) -> None:
         values = compute(scope)
         hand = dict(zip(FLOOR_KEYS, floor(ON), strict=True))
         differ = {k: (values[k], hand[k]) for k in FLOOR_KEYS if values[k] != hand[k]}
-        # Cold: the figures are not cached yet; the process is (gunicorn loads and warms the
-        # app before forking, so the first request of a process does not import anything).
+        # Cold, computed in the request (the page below ANBIAO_DASHBOARD_INLINE_ENTERPRISES):
+        # the figures are not cached yet; the process is (gunicorn loads and warms the app
+        # before forking, so the first request of a process does not import anything).
+        settings.ANBIAO_DASHBOARD_INLINE_ENTERPRISES = 10**9
         client.get("/", {"as_of": (ON - timedelta(days=1)).isoformat()})
         cache.clear()
         start = time.perf_counter()
         response = client.get("/", {"as_of": ON.isoformat()})
         cold = time.perf_counter() - start
         assert response.status_code == 200 and b"dashboard-data" in response.content
+        # Above the limit the page never computes: the worker does (refresh_dashboard_now).
+        settings.ANBIAO_DASHBOARD_INLINE_ENTERPRISES = 0
+        cache.clear()
+        DashboardSnapshot.objects.all().delete()
+        start = time.perf_counter()
+        response = client.get("/", {"as_of": ON.isoformat()})
+        pending = time.perf_counter() - start
+        assert "正在计算统计数据" in response.content.decode()
+        cache.clear()
+        start, cpu = time.perf_counter(), time.process_time()
+        refresh_dashboard_now(
+            user_id=officer.pk, campaign_id=campaign.pk, on=ON.isoformat(), region_id=None
+        )
+        worker, worker_cpu = time.perf_counter() - start, time.process_time() - cpu
+        # A new server process (empty cache) serves the worker's figures from the database.
+        cache.clear()
+        start = time.perf_counter()
+        response = client.get("/", {"as_of": ON.isoformat()})
+        served = time.perf_counter() - start
+        assert b"dashboard-data" in response.content and b"figures-stale" not in response.content
         warm = []
         for _ in range(20):
             start = time.perf_counter()
             client.get("/", {"as_of": ON.isoformat()})
             warm.append(time.perf_counter() - start)
+        # A write moved the version: the last figures, with their time, and a refresh queued.
+        Enterprise.objects.filter(pk=Enterprise.objects.order_by("pk").values("pk")[:1]).update(
+            status_since=ON
+        )
+        cache.clear()
+        start = time.perf_counter()
+        response = client.get("/", {"as_of": ON.isoformat()})
+        stale = time.perf_counter() - start
+        assert b"figures-stale" in response.content
         print(
             f"{size:>9} {one_floor:>9.3f} {kpi:>9.3f} {kpi / one_floor:>9.1f} {one:>9.3f} "
             f"{one / one_floor:>9.1f} {floors:>9.2f} {month:>9.3f} {month / floors:>9.2f} "
             f"{cold:>9.2f} {p95(warm):>9.3f}"
+        )
+        print(
+            f"          page above the inline limit: first visit (正在计算) {pending:.3f} s; "
+            f"the worker computes every figure in {worker:.2f} s ({worker_cpu:.2f} s CPU, "
+            f"{worker / cold:.2f}× the inline cold page); served from its figures by a cold "
+            f"process {served:.3f} s, after a write (last figures + refresh queued) {stale:.3f} s; "
+            f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
         )
         print(
             f"          (built in {built:.0f} s; engine vs floor where definitions differ: "

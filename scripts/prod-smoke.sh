@@ -2,13 +2,16 @@
 # Production smoke (docs/operations.md, followed on this machine): PostgreSQL, gunicorn with
 # DEBUG off, nginx terminating TLS with a self-signed certificate made on the spot. Runs
 # `anbiao check --deploy` (no warnings allowed), logs in through HTTPS and loads the dashboard
-# and a static file. Installs nginx from Debian's packages if missing. Cleans up after itself.
-#   SMOKE_DB (anbiao_smoke) and SMOKE_PORT (8443) choose the database and the HTTPS port.
+# and a static file, with the cache in Redis as docs/operations.md sets it up (step 4). Installs
+# nginx from Debian's packages if missing. Cleans up after itself.
+#   SMOKE_DB (anbiao_smoke) and SMOKE_PORT (8443) choose the database and the HTTPS port;
+#   SMOKE_CACHE_URL (redis://127.0.0.1:6379/0) the Redis database (its anbiao:* keys are deleted at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${SMOKE_DB:-anbiao_smoke}
 PORT=${SMOKE_PORT:-8443}
 PG=postgres://postgres@127.0.0.1:5432
+CACHE_URL=${SMOKE_CACHE_URL:-redis://127.0.0.1:6379/0}
 if ! command -v nginx >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
 fi
@@ -19,6 +22,8 @@ cleanup() {
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   sleep 1
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  redis-cli -u "$CACHE_URL" --scan --pattern 'anbiao:*' | xargs -r redis-cli -u "$CACHE_URL" del \
+    >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,8 +32,10 @@ trap cleanup EXIT
 unset ANBIAO_DEV ANBIAO_DEBUG ANBIAO_TASKS_IMMEDIATE
 export DATABASE_URL="$PG/$DB" ANBIAO_VAR_DIR="$work/var" ANBIAO_ALLOWED_HOSTS=localhost
 export ANBIAO_HTTPS=true ANBIAO_PROXY_SSL_HEADER=X-Forwarded-Proto ANBIAO_CLIENT_IP_HEADER=X-Real-IP
+export ANBIAO_CACHE_URL="$CACHE_URL"
 export ANBIAO_SECRET_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')
 
+redis-cli -u "$CACHE_URL" ping | grep -q PONG || { echo "smoke: no Redis at $CACHE_URL" >&2; exit 1; }
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 .venv/bin/anbiao migrate --no-input -v 0
 .venv/bin/anbiao collectstatic --no-input -v 0
@@ -74,6 +81,8 @@ grep -q "^HTTP/[0-9.]* 200" <<<"$headers" || { echo "smoke: dashboard: $headers"
 grep -qi "^strict-transport-security:" <<<"$headers" || { echo "smoke: no HSTS" >&2; exit 1; }
 grep -qi "^cache-control:.*no-store" <<<"$headers" || { echo "smoke: cacheable page" >&2; exit 1; }
 grep -q "退出" "$work/home.html" || { echo "smoke: dashboard is not the signed-in page" >&2; exit 1; }
+[ -n "$(redis-cli -u "$CACHE_URL" --scan --pattern 'anbiao:*' | head -1)" ] ||
+  { echo "smoke: nothing cached in Redis ($CACHE_URL)" >&2; exit 1; }
 code=$(curl_ -o /dev/null -w '%{http_code}' "$base/static/vendor/tabler/css/tabler.min.css")
 [ "$code" = 200 ] || { echo "smoke: static file: $code" >&2; exit 1; }
-echo "prod smoke passed: check --deploy clean, login over HTTPS, dashboard and static file 200"
+echo "prod smoke passed: check --deploy clean, login over HTTPS, dashboard (cache in Redis) and static file 200"
