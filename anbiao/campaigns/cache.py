@@ -153,6 +153,12 @@ def request_refresh(key: str, version: int, snapshot: DashboardSnapshot | None) 
     """Claim the refresh of one page at `version`; True when the caller must queue it (no one
     asked for this version in the last REQUEST_TIMEOUT)."""
     now = timezone.now()
+    if (
+        snapshot is not None
+        and snapshot.requested_version == version
+        and snapshot.requested_at > now - REQUEST_TIMEOUT
+    ):
+        return False  # asked already: no write for each visit while the worker computes
     if snapshot is None:
         try:
             with transaction.atomic():

@@ -1,6 +1,10 @@
 from django.db import migrations, models
 
 
+def _id():
+    return models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")
+
+
 def first_version(apps, schema_editor):
     apps.get_model("campaigns", "FigureVersion").objects.get_or_create(pk=1)
 
@@ -12,12 +16,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="FigureVersion",
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
+                ("id", _id()),
                 ("number", models.BigIntegerField(default=0)),
             ],
             options={"verbose_name": "统计数据版本", "verbose_name_plural": "统计数据版本"},
@@ -25,12 +24,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="DashboardSnapshot",
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
+                ("id", _id()),
                 ("key", models.CharField(max_length=200, unique=True)),
                 ("version", models.BigIntegerField(null=True)),
                 ("computed_at", models.DateTimeField(null=True)),

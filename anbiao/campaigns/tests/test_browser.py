@@ -42,3 +42,43 @@ def test_the_dashboard_draws_its_charts_and_opens_the_list_behind_a_card(
     expect(page.locator("h2.page-title")).to_have_text("已开展创建的应创企业")
     expect(page.locator("table tbody tr")).to_have_count(3)
     browser_problems.assert_none()
+
+
+def test_a_large_area_waits_for_the_worker_then_shows_its_figures_with_their_time(
+    page, browser_problems, screenshot, station_officer, history, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from anbiao.campaigns.tasks import refresh_dashboard_now
+
+    def run_worker():
+        for result in DBTaskResult.objects.filter(task_path__endswith="refresh_dashboard"):
+            user_id, campaign_id, on, region_id = result.args_kwargs["args"]
+            refresh_dashboard_now(
+                user_id=user_id, campaign_id=campaign_id, on=on, region_id=region_id
+            )
+            result.delete()
+
+    settings.ANBIAO_DASHBOARD_INLINE_ENTERPRISES = 1
+    page.goto("/accounts/login/")
+    page.fill("#id_username", station_officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    expect(page.locator("#figures-pending")).to_contain_text("正在计算统计数据")
+    screenshot("dashboard-pending")
+    run_worker()
+    # The page refreshes itself and then shows the figures, nothing stale.
+    expect(page.locator("#target-cards .target-card")).to_have_count(8, timeout=15_000)
+    expect(page.locator("#figures-stale")).to_have_count(0)
+    cases.case_record_event(
+        actor=None,
+        enterprise=make_enterprise(ledger_since=date(2025, 2, 28)),
+        kind="start",
+        on=date(2025, 11, 1),
+    )
+    page.reload()
+    expect(page.locator("#figures-stale")).to_contain_text("以下数据计算于")
+    expect(page.locator("#chart-burnup canvas")).to_have_count(1)
+    screenshot("dashboard-stale")
+    browser_problems.assert_none()
