@@ -66,12 +66,14 @@ class CachedMetrics:
 
 
 class PartsStore:
-    """Serves a page from the parts computed together for it (see `page_store`)."""
+    """Serves a page from the parts computed together for it (see `page_store`); `on` is the
+    date they are for (yesterday's, on the first visit of a day)."""
 
-    def __init__(self, parts: dict, computed_at: datetime | None, refreshing: bool):
+    def __init__(self, parts: dict, computed_at: datetime | None, refreshing: bool, on=None):
         self.parts = parts
         self.computed_at = computed_at
         self.refreshing = refreshing
+        self.on = on
 
     def get(self, kind: str, scope: Scope, compute: Callable[[Scope], Any]) -> Any:
         if kind not in self.parts:  # a target added since the parts were computed
@@ -99,6 +101,14 @@ class RecordingStore:
             self.save(self.parts)
 
 
+def snapshot_key(user_key: str, scope: Scope) -> str:
+    """The key of a page's snapshot: today's page is "today", so that on a new day its first
+    visit still finds the last figures (as of yesterday, and labelled so)."""
+    if scope.on == timezone.localdate():
+        return page_key(user_key, scope).rsplit(":", 1)[0] + ":today"
+    return page_key(user_key, scope)
+
+
 def page_store(user, scope: Scope, refresh: Callable[[], Any] | None = None):
     """Where a dashboard's figures come from. Without `refresh` (printouts, reports): computed
     inline and cached per part. The page: its parts, cached whole, at the current version when
@@ -108,93 +118,81 @@ def page_store(user, scope: Scope, refresh: Callable[[], Any] | None = None):
     if refresh is None:
         return store
     key, version = page_key(store.user_key, scope), store.version
-    current = _current_parts(key, version, snapshots=False)
-    if current is not None:
-        return current
+    found = cache.get(f"{key}:{version}")
+    if found is not None:
+        return PartsStore(dict(found[0]), found[1], refreshing=False)
     size = scope.enterprises.filter(region__path__startswith=scope.area.path).count()
     if size <= settings.ANBIAO_DASHBOARD_INLINE_ENTERPRISES:
         return RecordingStore(lambda parts: cache.set(f"{key}:{version}", (parts, None), TIMEOUT))
-    current = _current_parts(key, version, snapshots=True)
-    if current is not None:
-        return current
-    snapshot = DashboardSnapshot.objects.filter(key=key).first()
-    if request_refresh(key, version, snapshot):
+    skey = snapshot_key(store.user_key, scope)
+    snapshot = DashboardSnapshot.objects.filter(key=skey).first()
+    if not _is_current(snapshot, version, scope) and request_refresh(
+        skey, f"{version}@{scope.on.isoformat()}", snapshot
+    ):
         refresh()
-        current = _current_parts(key, version, snapshots=True)  # the immediate backend ran it
-        if current is not None:
-            return current
-        snapshot = DashboardSnapshot.objects.filter(key=key).first()
+        snapshot = DashboardSnapshot.objects.filter(key=skey).first()  # an immediate backend
     if snapshot is None or snapshot.parts is None:
         raise FiguresPending
     parts = pickle.loads(snapshot.parts)  # noqa: S301 - written by our worker, like the cache
-    return PartsStore(parts, snapshot.computed_at, refreshing=True)
+    if _is_current(snapshot, version, scope):
+        cache.set(f"{key}:{version}", (parts, snapshot.computed_at), TIMEOUT)
+        return PartsStore(parts, snapshot.computed_at, refreshing=False)
+    return PartsStore(parts, snapshot.computed_at, refreshing=True, on=snapshot.on)
 
 
-def _current_parts(key: str, version: int, *, snapshots: bool) -> PartsStore | None:
-    """The page's parts at `version`: from the cache, else (`snapshots`) from its snapshot."""
-    found = cache.get(f"{key}:{version}")
-    if found is None and snapshots:
-        row = (
-            DashboardSnapshot.objects.filter(key=key, version=version)
-            .exclude(parts=None)
-            .values_list("parts", "computed_at")
-            .first()
-        )
-        if row is not None:
-            found = (pickle.loads(row[0]), row[1])  # noqa: S301 - as above
-            cache.set(f"{key}:{version}", found, TIMEOUT)
-    if found is None:
-        return None
-    parts, computed_at = found
-    return PartsStore(dict(parts), computed_at, refreshing=False)
+def _is_current(snapshot: DashboardSnapshot | None, version: int, scope: Scope) -> bool:
+    return (
+        snapshot is not None
+        and snapshot.parts is not None
+        and (snapshot.version, snapshot.on) == (version, scope.on)
+    )
 
 
-def request_refresh(key: str, version: int, snapshot: DashboardSnapshot | None) -> bool:
-    """Claim the refresh of one page at `version`; True when the caller must queue it (no one
-    asked for this version in the last REQUEST_TIMEOUT)."""
+def request_refresh(key: str, requested: str, snapshot: DashboardSnapshot | None) -> bool:
+    """Claim the refresh of one page at `requested` ("version@date"); True when the caller
+    must queue it (no one asked for the same in the last REQUEST_TIMEOUT)."""
     now = timezone.now()
     if (
         snapshot is not None
-        and snapshot.requested_version == version
+        and snapshot.requested == requested
         and snapshot.requested_at > now - REQUEST_TIMEOUT
     ):
         return False  # asked already: no write for each visit while the worker computes
     if snapshot is None:
         try:
             with transaction.atomic():
-                DashboardSnapshot.objects.create(
-                    key=key, requested_version=version, requested_at=now
-                )
+                DashboardSnapshot.objects.create(key=key, requested=requested, requested_at=now)
             return True
         except IntegrityError:  # another request created it just now
             pass
-    asked = Q(requested_version=version, requested_at__gt=now - REQUEST_TIMEOUT)
+    asked = Q(requested=requested, requested_at__gt=now - REQUEST_TIMEOUT)
     claimed = (
         DashboardSnapshot.objects.filter(key=key)
         .exclude(asked)
-        .update(requested_version=version, requested_at=now)
+        .update(requested=requested, requested_at=now)
     )
     return claimed > 0
 
 
 def save_parts(user, scope: Scope, version: int, parts: dict) -> None:
     """Keep the parts computed at `version` for one page, in the cache and as its snapshot
-    (unless a newer one was saved meanwhile)."""
-    key = page_key(scope_key(user), scope)
+    (unless one as new, or for a later date, was saved meanwhile)."""
+    user_key = scope_key(user)
     computed_at = timezone.now()
-    cache.set(f"{key}:{version}", (parts, computed_at), TIMEOUT)
+    cache.set(f"{page_key(user_key, scope)}:{version}", (parts, computed_at), TIMEOUT)
+    key = snapshot_key(user_key, scope)
     blob = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
-    newer = Q(version__isnull=False, version__gte=version)
+    newer = Q(on__gt=scope.on) | Q(on=scope.on, version__gte=version)
     saved = (
         DashboardSnapshot.objects.filter(key=key)
         .exclude(newer)
-        .update(version=version, computed_at=computed_at, parts=blob)
+        .update(on=scope.on, version=version, computed_at=computed_at, parts=blob)
     )
     if not saved and not DashboardSnapshot.objects.filter(key=key).exists():
         try:
             with transaction.atomic():
                 DashboardSnapshot.objects.create(
-                    key=key, version=version, computed_at=computed_at, parts=blob
+                    key=key, on=scope.on, version=version, computed_at=computed_at, parts=blob
                 )
         except IntegrityError:  # saved by a concurrent refresh
             pass

@@ -269,15 +269,17 @@ class FigureVersion(models.Model):
 
 
 class DashboardSnapshot(models.Model):
-    """The last figures computed for one dashboard (campaign, scope, area, date), whatever the
-    data version: a large scope's page shows them, with their time, while the worker computes
-    the current ones (anbiao/campaigns/cache.py). `requested_*` keeps one refresh queued."""
+    """The last figures computed for one dashboard (campaign, scope, area, date — "today" for
+    today's page, so the first visit of a day finds yesterday's), whatever the data version: a
+    large scope's page shows them, with their time, while the worker computes the current ones
+    (anbiao/campaigns/cache.py). `requested` ("version@date") keeps one refresh queued."""
 
     key = models.CharField(max_length=200, unique=True)
+    on = models.DateField(null=True)  # the date the figures are for
     version = models.BigIntegerField(null=True)
     computed_at = models.DateTimeField(null=True)
     parts = models.BinaryField(null=True)
-    requested_version = models.BigIntegerField(null=True)
+    requested = models.CharField(max_length=40, blank=True)
     requested_at = models.DateTimeField(null=True)
 
     class Meta:

@@ -96,6 +96,7 @@ class Dashboard:
     rectifying: int = 0
     supervision: list[dict] | None = None  # the 监管检查 figures; None without the permission
     computed_at: datetime | None = None  # set when the figures are older than the data
+    computed_on: date | None = None  # the date they are for, when not the page's own
     refreshing: bool = False  # the worker is computing the current figures
 
     @property
@@ -245,6 +246,7 @@ def dashboard(
         rectifying=extras["rectifying"],
         supervision=supervision_figures(user, scope, store),
         computed_at=store.computed_at if store.refreshing else None,
+        computed_on=getattr(store, "on", None) if store.refreshing else None,
         refreshing=store.refreshing,
     )
     if hasattr(store, "done"):

@@ -26,10 +26,11 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", _id()),
                 ("key", models.CharField(max_length=200, unique=True)),
+                ("on", models.DateField(null=True)),
                 ("version", models.BigIntegerField(null=True)),
                 ("computed_at", models.DateTimeField(null=True)),
                 ("parts", models.BinaryField(null=True)),
-                ("requested_version", models.BigIntegerField(null=True)),
+                ("requested", models.CharField(blank=True, max_length=40)),
                 ("requested_at", models.DateTimeField(null=True)),
             ],
             options={"verbose_name": "工作台数据快照", "verbose_name_plural": "工作台数据快照"},

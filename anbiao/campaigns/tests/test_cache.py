@@ -5,8 +5,9 @@ scope is served from the worker's figures instead of being computed in the reque
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
@@ -267,3 +268,25 @@ def test_two_connections_to_redis_share_a_value():
         pytest.skip("Redis is not running")
     assert second.get("anbiao-test-shared") == 42
     second.delete("anbiao-test-shared")
+
+
+def test_the_first_visit_of_a_day_shows_yesterdays_figures_labelled(
+    login, station_officer, ledger, large
+):
+    import time_machine
+
+    tz = ZoneInfo("Asia/Shanghai")
+    client = login(station_officer)
+    with time_machine.travel(datetime(2026, 6, 30, 18, tzinfo=tz), tick=False):
+        client.get(reverse("home"))
+        run_worker(station_officer)
+        assert client.get(reverse("home")).context["board"].values["started"] == 2
+    with time_machine.travel(datetime(2026, 7, 1, 8, tzinfo=tz), tick=False):
+        client = login(station_officer)  # signed out overnight (idle timeout)
+        morning = client.get(reverse("home"))
+        board = morning.context["board"]
+        assert board.refreshing and board.computed_on == date(2026, 6, 30)
+        assert "截至 6月30日、计算于 6月30日 18:00" in morning.content.decode()
+        assert run_worker(station_officer) == 1
+        board = client.get(reverse("home")).context["board"]
+        assert not board.refreshing and board.scope.on == date(2026, 7, 1)
