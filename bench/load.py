@@ -48,7 +48,12 @@ def main() -> None:
     site = Site(root, os.environ.get("DATABASE_URL"))
     engine = "PostgreSQL" if site.postgres else "SQLite"
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    print(f"{when} {platform.node()} {os.cpu_count()} cores, {engine}")
+    # The cache the server processes share (config/settings.py): Redis when ANBIAO_CACHE_URL is
+    # set, else PostgreSQL's cache table, or one per process on SQLite.
+    cache = os.environ.get("ANBIAO_CACHE_URL") or (
+        "database cache table" if site.postgres else "per process"
+    )
+    print(f"{when} {platform.node()} {os.cpu_count()} cores, {engine}, cache: {cache}")
     started = time.perf_counter()
     site.install()
     if rows:
@@ -57,6 +62,7 @@ def main() -> None:
         site.run("import", "ledger", str(ledger), "--as", "minan")
     print(f"site ready in {time.perf_counter() - started:.0f} s ({rows:,} rows imported)")
     site.start()
+    before = os.getloadavg()
     try:
         recorder = mixed_load(
             site, users=users, seconds=seconds, write_share=writes, think=think, spawn_rate=spawn
@@ -70,6 +76,10 @@ def main() -> None:
         f"{recorder.count():,} requests ({recorder.count() / seconds:.1f}/s)"
     )
     print(recorder.report(by_page=True))
+    print(
+        "load average before / after: "
+        f"{' '.join(f'{v:.1f}' for v in before)} / {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
+    )
     summary = recorder.summary()
     reads = summary.get("read", {}).get("p95", 0) * 1000
     writes_p95 = summary.get("write", {}).get("p95", 0) * 1000

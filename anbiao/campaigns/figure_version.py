@@ -189,11 +189,14 @@ def after_migrate(sender, using: str = "default", **kwargs) -> None:
 
 
 def tables_without_trigger(using: str = "default") -> list[str]:
-    """Source tables that lack their trigger (for the test and `anbiao check`-like use)."""
+    """Source tables that lack their trigger (checked by the tests)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{TRIGGER}%"],
+            )
         else:
             cursor.execute(
                 "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
