@@ -7,13 +7,15 @@ The cache is Django's default cache: Redis when `ANBIAO_CACHE_URL` is set, the d
 PostgreSQL otherwise (both shared by every server process), per process on SQLite
 (docs/configuration.md).
 
-Small scopes are computed inline, per part (`CachedMetrics`). A scope of more than
+The page caches its parts (metrics and targets, series, extras, supervision) whole, under one
+key (`page_store`); printouts and reports cache them part by part (`CachedMetrics`). A small
+scope computes a missing page in the request. A scope of more than
 `ANBIAO_DASHBOARD_INLINE_ENTERPRISES` enterprises takes seconds to compute, longer than a page
-may take: its page is served whole from the parts the worker computed (`page_store`). When the
-version has moved since, the page shows the last parts with their time and the worker is asked,
-once, to compute the current ones (`request_refresh`); with no parts at all yet the page says
-that they are being computed (`FiguresPending`). The last parts of each page live in the
-database (`DashboardSnapshot`), so every process and the worker see them whatever the cache.
+may take: its page is served from the parts the worker computed. When the version has moved
+since, the page shows the last parts with their time and the worker is asked, once, to compute
+the current ones (`request_refresh`); with no parts at all yet the page says that they are being
+computed (`FiguresPending`). The last parts of each page live in the database
+(`DashboardSnapshot`), so every process and the worker see them whatever the cache.
 """
 
 import pickle
