@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from anbiao.accounts.models import Region
 from anbiao.cases import services
 from anbiao.cases.choices import CaseState
 from anbiao.cases.models import Assessment, Case, Certificate, StandardItem
@@ -378,3 +379,25 @@ def test_the_board_pins_its_queries_whatever_the_number_of_enterprises(
     spread_cases(36)
     with django_assert_num_queries(on_this_database(queries)):
         client.get(reverse("cases:board"), params)
+
+
+def test_picking_a_state_keeps_every_states_card_and_pages_only_that_state(
+    login, district_officer, settings, sort_below
+):
+    settings.ANBIAO_PAGE_SIZE = 4
+    spread_cases(24)
+    make_enterprise("350213002", name="厦门新店无进度有限公司")  # another region, not started
+    client = login(district_officer)
+    minan = {"region": Region.objects.get(code="350213007").pk, "q": "厦门"}
+
+    def shown(params):
+        context = client.get(reverse("cases:board"), params).context
+        cards = {state: n for state, _, n in context["counts"]}
+        return cards, context["total"], context["page"].paginator.count
+
+    cards, total, listed = shown(minan)
+    assert total == listed == 8 and cards[CaseState.CERTIFIED] == 2
+    for state in CaseState:
+        picked = {**minan, "state": state.value}
+        assert shown(picked) == (cards, total, cards[state]), state
+        assert len(board_walk(client, picked)) == cards[state]
