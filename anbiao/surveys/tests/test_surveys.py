@@ -146,8 +146,7 @@ def test_a_finding_outside_the_period_or_without_a_reason_is_refused(station_off
         )
 
 
-def test_the_prefilled_workbook_round_trips(login, station_officer, settings):
-    settings.ANBIAO_IMPORT_CHECK_BATCH_MS = 0  # the check tries each row in its own transaction
+def test_the_prefilled_workbook_round_trips(login, station_officer):
     first = make_enterprise(name="厦门甲机械有限公司", size=Size.SMALL)
     make_enterprise(name="厦门乙机械有限公司")
     survey_round = open_round(station_officer)
