@@ -277,12 +277,10 @@ def test_a_round_cannot_start_in_the_future(login, station_officer):
 
 
 def test_a_check_writes_nothing_and_opens_no_transaction_yet_tells_what_the_import_does(
-    station_officer, tmp_path, monkeypatch
+    station_officer, tmp_path, transactions_opened
 ):
     """On SQLite every transaction takes the write lock: checking a surveyors' workbook must not
     make other users' saves wait, so it validates the rows in memory, as the services would."""
-    from django.db import transaction
-
     from anbiao.surveys.importers import import_findings
 
     first = make_enterprise(name="厦门甲机械有限公司")
@@ -311,18 +309,10 @@ def test_a_check_writes_nothing_and_opens_no_transaction_yet_tells_what_the_impo
         errors = sorted((e.row, e.column, e.message) for e in outcome.errors)
         return (outcome.created, outcome.updated, outcome.unchanged, outcome.invalid), errors
 
-    opened = []
-    enter = transaction.Atomic.__enter__
-
-    def counted(self):
-        opened.append(self)
-        return enter(self)
-
-    monkeypatch.setattr(transaction.Atomic, "__enter__", counted)
+    opened = transactions_opened()
     checked = run(dry_run=True)
     assert opened == []
     assert not survey_round.findings.filter(recorded=True).exists()
-    monkeypatch.setattr(transaction.Atomic, "__enter__", enter)
     assert checked == run(dry_run=False)
     counts, errors = checked
     assert counts == (1, 1, 0, 2)
