@@ -132,11 +132,11 @@ def board_tally(filterset: BoardFilter) -> BoardTally:
     (region, state). The state cards add up its rows by state; the paginator's groups are its
     rows by region, of the asked state only when one is asked, so a state-filtered page needs
     no second count."""
+    filtered = filterset.qs_without_state()
     counted = (
-        filterset.qs_without_state()
-        .order_by()
+        filtered.order_by()
         .values_list("region_id", "case_state")
-        .annotate(rows=Count("pk"), order_key=Max("region__path"))
+        .annotate(rows=Count("pk", distinct=filtered.query.distinct), order_key=Max("region__path"))
     )
     asked = filterset.asked_state()
     counts: dict[str, int] = defaultdict(int)
