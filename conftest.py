@@ -136,3 +136,23 @@ def sort_below(request, monkeypatch):
 
     monkeypatch.setattr(pagination, "SORT_BELOW", 0 if request.param == "grouped" else 10**9)
     return request.param
+
+
+@pytest.fixture
+def transactions_opened(monkeypatch):
+    """Call it to record from then on the transactions (and savepoints) opened, in the list it
+    returns: a check that must not take SQLite's write lock opens none."""
+    from django.db import transaction
+
+    def start() -> list:
+        opened = []
+        enter = transaction.Atomic.__enter__
+
+        def counted(self):
+            opened.append(self)
+            return enter(self)
+
+        monkeypatch.setattr(transaction.Atomic, "__enter__", counted)
+        return opened
+
+    return start

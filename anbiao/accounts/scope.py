@@ -7,7 +7,7 @@ filters through (Enterprise, Assessment) are named through the app registry, not
 """
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from anbiao.accounts.choices import REGION_ROLES, Role
@@ -30,7 +30,7 @@ def enterprise_scope_q(user, prefix: str = "", *, regional: bool = False) -> Q:
     if user.role in REGION_ROLES:
         if user.region_id is None:
             return Q() if user.role == Role.ADMIN else NOTHING
-        region = Q(**{f"{prefix}region__path__startswith": user.region.path})
+        region = Q(**{f"{prefix}region__in": subtree_ids(user.region)})
         if user.role == Role.DEPARTMENT and not regional:
             return region & Q(**{f"{prefix}industry__in": department_industries(user)})
         return region
@@ -54,6 +54,16 @@ def enterprise_scope_q(user, prefix: str = "", *, regional: bool = False) -> Q:
         )
     # Experts see the enterprises of the reviews assigned to them.
     return Q(**{f"{pk}__in": reviewed_enterprises(experts=user.pk)})
+
+
+def subtree_ids(region: Region) -> QuerySet[Region]:
+    """The ids of `region` and every region under it, as a subquery.
+
+    Filtering by `region_id IN (these ids)` lets the database read the subtree's few region rows
+    once and then the enterprises' index on region, instead of joining every enterprise to its
+    region to compare paths (`path LIKE '…%'` per row): at 100k enterprises a count of the
+    scope took several times as long that way."""
+    return Region.objects.filter(path__startswith=region.path).values("pk")
 
 
 def department_industries(user):

@@ -134,12 +134,21 @@ class BoardFilter(django_filters.FilterSet):
         return queryset  # read by filter_list
 
     def qs_without_state(self):
-        """The filtered rows ignoring the state filter (for the per-state counts)."""
-        qs = self.queryset
-        if not self.is_valid():
-            return qs
-        for name, value in self.form.cleaned_data.items():
-            if name in ("state", "ordering"):
-                continue
-            qs = self.filters[name].filter(qs, value)
+        """The filtered rows ignoring the state filter (for the per-state counts): the same
+        filters as `qs` otherwise."""
+        qs = self.queryset.all()
+        for name, value in self._cleaned().items():
+            if name not in ("state", "ordering"):
+                qs = self.filters[name].filter(qs, value)
         return qs
+
+    def asked_state(self) -> str:
+        """The state asked for ("" for every state)."""
+        return self._cleaned().get("state") or ""
+
+    def _cleaned(self) -> dict:
+        """The valid fields' values: `qs` filters by them even when other fields have errors."""
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        return self.form.cleaned_data

@@ -1,5 +1,6 @@
 """Scoped reads of cases. Every read a user triggers comes through here."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     Exists,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -35,7 +37,7 @@ from anbiao.cases.choices import (
     RectificationStatus,
     Verdict,
 )
-from anbiao.cases.filters import BoardFilter, current_cases
+from anbiao.cases.filters import BoardFilter
 from anbiao.cases.independence import consulted
 from anbiao.cases.models import (
     Assessment,
@@ -111,30 +113,51 @@ def board(*, user, params) -> tuple[BoardFilter, QuerySet[Enterprise]]:
     return filterset, qs
 
 
-def board_rows(qs: QuerySet[Enterprise], params) -> QuerySet[Enterprise] | GroupedRows:
-    """The board's rows for a paginator: in the default order, read region by region."""
-    return qs if params.get("ordering") else in_list_order(qs)
+@dataclass
+class BoardTally:
+    """The board's rows counted once: per region in the list's order, for the paginator
+    (`GroupedRows`), and per state, the state filter aside, for the state cards."""
+
+    groups: list[tuple[int, int]]
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Every enterprise the filters select, whatever its state."""
+        return sum(self.counts.values())
 
 
-def board_counts(filterset: BoardFilter, listed: int) -> dict[str, int]:
-    """Enterprises per state among the filtered ones, the state filter aside (the state cards).
-
-    Counted from the current cases of the enterprises (one grouped query) rather than grouping
-    every enterprise by its annotated state; those without a started case are 未开展. Without a
-    state filter their total is `listed`, the number of rows the page's paginator counted."""
-    unfiltered_state = filterset.qs_without_state()
-    counts = dict(
-        current_cases()
-        .filter(enterprise__in=unfiltered_state.values("pk"))
-        .exclude(state=CaseState.NOT_STARTED)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("id"))
+def board_tally(filterset: BoardFilter) -> BoardTally:
+    """One grouped statement over the filtered enterprises (the state filter aside): rows per
+    (region, state). The state cards add up its rows by state; the paginator's groups are its
+    rows by region, of the asked state only when one is asked, so a state-filtered page needs
+    no second count."""
+    filtered = filterset.qs_without_state()
+    counted = (
+        filtered.order_by()
+        .values_list("region_id", "case_state")
+        .annotate(rows=Count("pk", distinct=filtered.query.distinct), order_key=Max("region__path"))
     )
-    state_filtered = filterset.is_valid() and filterset.form.cleaned_data.get("state")
-    total = unfiltered_state.count() if state_filtered else listed
-    counts[CaseState.NOT_STARTED] = total - sum(counts.values())
-    return counts
+    asked = filterset.asked_state()
+    counts: dict[str, int] = defaultdict(int)
+    regions: dict[int, list] = {}
+    for region_id, state, rows, order_key in counted:
+        counts[state] += rows
+        if not asked or state == asked:
+            regions.setdefault(region_id, [order_key, 0])[1] += rows
+    groups = [
+        (region_id, rows)
+        for region_id, (_, rows) in sorted(regions.items(), key=lambda item: item[1][0])
+    ]
+    return BoardTally(groups=groups, counts=dict(counts))
+
+
+def board_rows(
+    qs: QuerySet[Enterprise], params, tally: BoardTally
+) -> QuerySet[Enterprise] | GroupedRows:
+    """The board's rows for a paginator: in the default order, read region by region with the
+    tally's groups (no count of their own)."""
+    return qs if params.get("ordering") else in_list_order(qs, groups=tally.groups)
 
 
 @dataclass

@@ -48,8 +48,8 @@ def _error_text(exc: ValidationError) -> str:
 @requires(perms.CASE_VIEW)
 def case_board(request):
     filterset, qs = selectors.board(user=request.user, params=request.GET)
-    page = paginate(request, selectors.board_rows(qs, request.GET))
-    counts = selectors.board_counts(filterset, page.paginator.count)
+    tally = selectors.board_tally(filterset)
+    page = paginate(request, selectors.board_rows(qs, request.GET, tally))
     today = timezone.localdate()
     for row in page:
         row.certificate = selectors.certificate_status_of_row(row, today)
@@ -57,8 +57,8 @@ def case_board(request):
     context = {
         "filterset": filterset,
         "page": page,
-        "counts": [(s, s.label, counts.get(s.value, 0)) for s in CaseState],
-        "total": sum(counts.values()),
+        "counts": [(s, s.label, tally.counts.get(s.value, 0)) for s in CaseState],
+        "total": tally.total,
         "current_state": request.GET.get("state", ""),
         "state_query": state_query,
         "query": querystring_without(request, "page"),

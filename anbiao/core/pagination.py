@@ -18,7 +18,8 @@ class GroupedRows:
     the one or two groups it falls in with `group = X ORDER BY within`, which an index on
     (group, *within) answers without sorting (docs/enterprise-registry.md, "Large lists").
     Same rows, same order, same total as `queryset.order_by(group_order, *within)`.
-    `decorate` adds what only the page's rows need (annotations, joins) to each read.
+    `decorate` adds what only the page's rows need (annotations, joins) to each read; `groups`
+    are (group, rows) in the list's order when the caller has counted them already.
     """
 
     def __init__(
@@ -29,11 +30,13 @@ class GroupedRows:
         group_order: str,
         within: tuple[str, ...],
         decorate: Callable[[QuerySet], QuerySet] | None = None,
+        groups: list[tuple[object, int]] | None = None,
     ) -> None:
         self.queryset = queryset
         self.group, self.group_order, self.within = group, group_order, within
         self.decorate = decorate or (lambda qs: qs)
-        self._groups: list[tuple[object, int]] | None = None
+        # Given when the caller counted them with more (the case board's per-state counts).
+        self._groups: list[tuple[object, int]] | None = groups
 
     def groups(self) -> list[tuple[object, int]]:
         """(group, number of rows) in the list's order, counted once."""

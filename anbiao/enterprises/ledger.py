@@ -90,17 +90,37 @@ def scope_spans(
 ) -> QuerySet[LedgerSpan]:
     """Ledger spans during which an enterprise met every 应创 condition: in the ledger, operating,
     of the sizes, outside the torch zone if so, eligible (and in these regions, if given)."""
-    spans = LedgerSpan.objects.filter(
-        in_ledger=True,
-        status=OperatingStatus.OPERATING,
-        size__in=[str(s) for s in sizes],
-        eligibility="1",
+    return LedgerSpan.objects.filter(
+        scope_span_q(sizes=sizes, exclude_torch_zone=exclude_torch_zone, region_ids=region_ids)
     )
+
+
+def scope_span_q(
+    prefix: str = "",
+    *,
+    on: date | None = None,
+    sizes: tuple[str, ...] | list[str] = SMALL_AND_MICRO,
+    exclude_torch_zone: bool = True,
+    region_ids: list[int] | None = None,
+) -> Q:
+    """`scope_spans`' conditions as a filter, its lookups prefixed by `prefix` (e.g. "spans__"
+    to filter enterprises by a span), and the span covering `on` if given."""
+    conditions = {
+        "in_ledger": True,
+        "status": OperatingStatus.OPERATING,
+        "size__in": [str(s) for s in sizes],
+        "eligibility": "1",
+    }
     if exclude_torch_zone:
-        spans = spans.filter(torch_zone=False)
+        conditions["torch_zone"] = False
     if region_ids is not None:
-        spans = spans.filter(region_id_on__in=region_ids)
-    return spans
+        conditions["region_id_on__in"] = region_ids
+    q = Q(**{prefix + lookup: value for lookup, value in conditions.items()})
+    if on is not None:
+        q &= Q(**{f"{prefix}starts_on__lte": on}) & (
+            Q(**{f"{prefix}ends_on__gt": on}) | Q(**{f"{prefix}ends_on__isnull": True})
+        )
+    return q
 
 
 def annotate_new(queryset: QuerySet[Enterprise], baseline: date, **scope) -> QuerySet[Enterprise]:

@@ -28,11 +28,21 @@ def enterprise_list(*, user, params) -> tuple[EnterpriseFilter, QuerySet[Enterpr
 LIST_ORDER = ("region__path", "name_pinyin", "id")
 
 
-def in_list_order(qs: QuerySet[Enterprise], decorate=None) -> GroupedRows:
+def in_list_order(
+    qs: QuerySet[Enterprise],
+    decorate=None,
+    groups: list[tuple[int, int]] | None = None,
+) -> GroupedRows:
     """`qs` in LIST_ORDER for a paginator, read region by region through the index on
-    (region, name_pinyin, id) instead of sorting every row for each page."""
+    (region, name_pinyin, id) instead of sorting every row for each page. `groups`: the rows
+    per region in the list's order, when the caller counted them already."""
     return GroupedRows(
-        qs, group="region_id", group_order="region__path", within=LIST_ORDER[1:], decorate=decorate
+        qs,
+        group="region_id",
+        group_order="region__path",
+        within=LIST_ORDER[1:],
+        decorate=decorate,
+        groups=groups,
     )
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from anbiao.core import uscc as uscc_rules
 from anbiao.core.excel import Column as ExportColumn
-from anbiao.core.imports.batches import try_in_rolled_back_batches
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -180,43 +180,63 @@ def import_findings(
         return outcome
     bad_rows = {e.row for e in outcome.errors}
 
-    def attempt(plan: _Plan) -> None:
+    def attempt(plan: _Plan, registered: set[str] | None = None) -> None:
         # Blank cells mean "not filled in", never "clear what was recorded".
         found = {k: plan.values[k] for k in FOUND if plan.values.get(k) not in (None, "")}
         try:
-            with transaction.atomic():
-                if plan.finding is None:
-                    services.survey_finding_add_new(
-                        actor=user,
-                        survey_round=survey_round,
-                        data={
-                            "new_name": plan.values["name"],
-                            "new_uscc": plan.values["uscc"],
-                            "new_industry": plan.values["industry"],
-                            "new_region": plan.values["region"],
-                            **found,
-                        },
+            if plan.finding is None:
+                data = {
+                    "new_name": plan.values["name"],
+                    "new_uscc": plan.values["uscc"],
+                    "new_industry": plan.values["industry"],
+                    "new_region": plan.values["region"],
+                    **found,
+                }
+                if dry_run:
+                    services.new_finding(
+                        survey_round=survey_round, data=data, registered=registered
                     )
-                    outcome.created += 1
                 else:
-                    before = [getattr(plan.finding, k) for k in FOUND]
-                    services.survey_finding_record(actor=user, finding=plan.finding, data=found)
-                    after = [getattr(plan.finding, k) for k in FOUND]
-                    if before == after:
-                        outcome.unchanged += 1
-                    else:
-                        outcome.updated += 1
+                    with transaction.atomic():
+                        services.survey_finding_add_new(
+                            actor=user, survey_round=survey_round, data=data
+                        )
+                outcome.created += 1
+            else:
+                before = [getattr(plan.finding, k) for k in FOUND]
+                if dry_run:
+                    services.prepare_finding(plan.finding, found)
+                else:
+                    with transaction.atomic():
+                        services.survey_finding_record(actor=user, finding=plan.finding, data=found)
+                after = [getattr(plan.finding, k) for k in FOUND]
+                if before == after:
+                    outcome.unchanged += 1
+                else:
+                    outcome.updated += 1
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 outcome.errors.append(_row_error(plan.row_number, field, messages))
             outcome.invalid += 1
 
     to_try = [plan for plan in plans if plan.row_number not in bad_rows]
-    if dry_run:
-        # Rows are independent (a USCC twice in the file is caught above), so the check tries
-        # them in short rolled-back transactions and never holds the write lock for long.
-        try_in_rolled_back_batches(to_try, attempt)
-    else:
+    if dry_run and to_try:
+        # The check validates each row as the services would, in memory: the same messages,
+        # no write and no transaction (on SQLite any transaction takes the write lock). The
+        # USCCs of new enterprises are looked up once for the file; a USCC twice in the file
+        # is caught above.
+        services.check_can_record(user, survey_round)
+        new_codes = []
+        for plan in to_try:
+            if plan.finding is None:
+                try:
+                    new_codes.append(uscc_rules.validate(plan.values["uscc"]))
+                except uscc_rules.USCCError:
+                    pass  # reported by new_finding, row by row
+        registered = services.registered_usccs(survey_round, new_codes)
+        for plan in to_try:
+            attempt(plan, registered)
+    elif not dry_run:
         with transaction.atomic():
             for plan in to_try:
                 attempt(plan)

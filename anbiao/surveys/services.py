@@ -135,11 +135,15 @@ def _validate_finding(finding: SurveyFinding) -> None:
         )
 
 
-@transaction.atomic
-def survey_finding_record(*, actor, finding: SurveyFinding, data: dict) -> SurveyFinding:
-    """Record (or correct) what was found at one enterprise of an open round."""
+def check_can_record(actor, survey_round: SurveyRound) -> None:
+    """Refuse recording findings of `survey_round` unless `actor` may and the round is open."""
     require(actor, perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
-    _check_round(actor, finding.round)
+    _check_round(actor, survey_round)
+
+
+def prepare_finding(finding: SurveyFinding, data: dict) -> SurveyFinding:
+    """Set what was found on `finding` and validate it, without saving or asking the database:
+    the services save it; the survey import's check stops here, so it writes nothing."""
     for key in FINDING_FIELDS:
         if key in data:
             setattr(
@@ -152,24 +156,42 @@ def survey_finding_record(*, actor, finding: SurveyFinding, data: dict) -> Surve
     finding.recorded = True
     _validate_finding(finding)
     finding.full_clean(exclude=["enterprise", "round", "new_region"])
-    finding.save()
     return finding
 
 
 @transaction.atomic
-def survey_finding_add_new(*, actor, survey_round: SurveyRound, data: dict) -> SurveyFinding:
-    """A new enterprise found during the round; it is registered when the round closes."""
+def survey_finding_record(*, actor, finding: SurveyFinding, data: dict) -> SurveyFinding:
+    """Record (or correct) what was found at one enterprise of an open round."""
+    check_can_record(actor, finding.round)
+    prepare_finding(finding, data)
+    finding.save()
+    return finding
 
-    require(actor, perms.SURVEY_CHANGE, message="您没有录入摸排结果的权限")
-    _check_round(actor, survey_round)
+
+def registered_usccs(survey_round: SurveyRound, codes: list[str]) -> set[str]:
+    """Of `codes`, those already registered or already added to the round as new."""
+    found: set[str] = set()
+    for start in range(0, len(codes), 900):  # within every database's limit of parameters
+        chunk = codes[start : start + 900]
+        found.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
+        found.update(
+            survey_round.findings.filter(new_uscc__in=chunk).values_list("new_uscc", flat=True)
+        )
+    return found
+
+
+def new_finding(
+    *, survey_round: SurveyRound, data: dict, registered: set[str] | None = None
+) -> SurveyFinding:
+    """The unsaved, validated finding of a newly found enterprise. `registered`: the USCCs
+    registered or added to the round already, when the caller looked them up for many rows."""
     try:
         code = uscc_rules.validate(data.get("new_uscc"))
     except uscc_rules.USCCError as exc:
         raise ValidationError({"new_uscc": str(exc)}) from exc
-    if (
-        Enterprise.objects.filter(uscc=code).exists()
-        or survey_round.findings.filter(new_uscc=code).exists()
-    ):
+    if registered is None:
+        registered = registered_usccs(survey_round, [code])
+    if code in registered:
         raise ValidationError({"new_uscc": "该统一社会信用代码已登记或已在本轮添加"})
     region = data.get("new_region") or survey_round.region
     if not region.path.startswith(survey_round.region.path):
@@ -180,9 +202,16 @@ def survey_finding_add_new(*, actor, survey_round: SurveyRound, data: dict) -> S
         raise ValidationError({"new_name": "企业名称不能为空"})
     if not finding.new_industry:
         raise ValidationError({"new_industry": "请选择行业"})
-    return survey_finding_record(
-        actor=actor, finding=finding, data={k: data.get(k) for k in FINDING_FIELDS if k in data}
-    )
+    return prepare_finding(finding, {k: data.get(k) for k in FINDING_FIELDS if k in data})
+
+
+@transaction.atomic
+def survey_finding_add_new(*, actor, survey_round: SurveyRound, data: dict) -> SurveyFinding:
+    """A new enterprise found during the round; it is registered when the round closes."""
+    check_can_record(actor, survey_round)
+    finding = new_finding(survey_round=survey_round, data=data)
+    finding.save()
+    return finding
 
 
 def _report(category: str, enterprise: Enterprise, detail: str) -> dict:

@@ -355,11 +355,9 @@ def test_a_ledger_is_written_in_batches_and_a_stopped_import_is_completed_by_run
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_check_opens_no_transaction(station_officer, tmp_path, monkeypatch):
+def test_a_check_opens_no_transaction(station_officer, tmp_path, transactions_opened):
     """On SQLite every transaction takes the write lock: a check of a province's ledger must not
     make other users' saves wait, so it only reads."""
-    from django.db import transaction
-
     existing = make_enterprise()
     path = tmp_path / "check.csv"
     path.write_text(
@@ -368,14 +366,7 @@ def test_a_check_opens_no_transaction(station_officer, tmp_path, monkeypatch):
         f"新来机械有限公司,{make_uscc()},民安街道,机械,小型\n",
         encoding="utf-8",
     )
-    opened = []
-    enter = transaction.Atomic.__enter__
-
-    def counted(self):
-        opened.append(self)
-        return enter(self)
-
-    monkeypatch.setattr(transaction.Atomic, "__enter__", counted)
+    opened = transactions_opened()
     outcome = import_ledger(path, user=station_officer, effective_on=ON, dry_run=True)
     assert (outcome.created, outcome.invalid) == (1, 0), outcome.errors
     assert opened == []

@@ -146,8 +146,7 @@ def test_a_finding_outside_the_period_or_without_a_reason_is_refused(station_off
         )
 
 
-def test_the_prefilled_workbook_round_trips(login, station_officer, settings):
-    settings.ANBIAO_IMPORT_CHECK_BATCH_MS = 0  # the check tries each row in its own transaction
+def test_the_prefilled_workbook_round_trips(login, station_officer):
     first = make_enterprise(name="厦门甲机械有限公司", size=Size.SMALL)
     make_enterprise(name="厦门乙机械有限公司")
     survey_round = open_round(station_officer)
@@ -275,3 +274,50 @@ def test_a_round_cannot_start_in_the_future(login, station_officer):
     )
     assert "开始日期不能晚于今天" in page
     assert not SurveyRound.objects.exists()
+
+
+def test_a_check_writes_nothing_and_opens_no_transaction_yet_tells_what_the_import_does(
+    station_officer, tmp_path, transactions_opened
+):
+    """On SQLite every transaction takes the write lock: checking a surveyors' workbook must not
+    make other users' saves wait, so it validates the rows in memory, as the services would."""
+    from anbiao.surveys.importers import import_findings
+
+    first = make_enterprise(name="厦门甲机械有限公司")
+    second = make_enterprise(name="厦门乙机械有限公司")
+    elsewhere = make_enterprise("350213002", name="厦门已登记机械有限公司")
+    survey_round = open_round(station_officer)
+    path = tmp_path / "摸排.csv"
+    path.write_text(
+        "统一社会信用代码,企业名称,行业,摸排:经营状态,摸排:企业规模,摸排:是否符合创建条件,"
+        "摸排日期\n"
+        f"{first.uscc},{first.name},,在营,微型,是,2025-08-20\n"
+        f"{second.uscc},{second.name},,在营,,否,2025-08-20\n"  # 不符合 without a reason
+        f"{make_uscc()},厦门新发现食品有限公司,轻工,在营,微型,是,2025-08-21\n"
+        f"{elsewhere.uscc},{elsewhere.name},机械,在营,微型,是,2025-08-21\n",  # registered
+        encoding="utf-8",
+    )
+
+    def run(dry_run: bool):
+        outcome = import_findings(
+            path,
+            user=station_officer,
+            dry_run=dry_run,
+            skip_invalid=True,
+            target_id=survey_round.pk,
+        )
+        errors = sorted((e.row, e.column, e.message) for e in outcome.errors)
+        return (outcome.created, outcome.updated, outcome.unchanged, outcome.invalid), errors
+
+    opened = transactions_opened()
+    checked = run(dry_run=True)
+    assert opened == []
+    assert not survey_round.findings.filter(recorded=True).exists()
+    assert checked == run(dry_run=False)
+    counts, errors = checked
+    assert counts == (1, 1, 0, 2)
+    assert [message for _, _, message in errors] == [
+        "不符合创建条件时须填写原因",
+        "该统一社会信用代码已登记或已在本轮添加",
+    ]
+    assert survey_round.findings.filter(recorded=True).count() == 2
