@@ -90,16 +90,27 @@ KIND_SYNONYMS = {
 parse_kind = choice_parser([(k, K(k).label) for k in IMPORT_KINDS], synonyms=KIND_SYNONYMS)
 
 
+def _grade_table(rules: tuple) -> dict[str, str]:
+    """Grade code or name, as a header key → code, for the grade rules `rules`."""
+    if _grade_tables[0] is not rules:  # built again only when the rules are (tests override them)
+        table = {}
+        for rule in rules:
+            for word in (rule.code, rule.name, rule.name.removesuffix("达标")):
+                table[header_key(word)] = rule.code
+        _grade_tables[:] = [rules, table]
+    return _grade_tables[1]
+
+
+_grade_tables: list = [None, {}]
+
+
 def parse_grade(value) -> str:
     """A grade of the deployment's grade rules, by code or name (小微达标, 小微, 三级, level3)."""
     text = clean_text(value)
     if not text:
         return ""
     rules = conf.grade_rules()
-    table = {}
-    for rule in rules:
-        for word in (rule.code, rule.name, rule.name.removesuffix("达标")):
-            table[header_key(word)] = rule.code
+    table = _grade_table(rules)
     key = header_key(text).removesuffix("企业")
     if key not in table:
         names = "、".join(r.name for r in rules)

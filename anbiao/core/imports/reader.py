@@ -229,6 +229,15 @@ def parse_date(value: Any) -> date | None:
     2025.2.28 / 20250228 text."""
     if value is None or value == "":
         return None
+    if value.__class__ is str and len(value) == 10 and value[4] == value[7] == "-":
+        # Most text dates are ISO (2025-02-28): read without the patterns below; anything
+        # else, or an impossible day, goes the general way and gets its message there.
+        year, month, day = value[:4], value[5:7], value[8:]
+        if year.isdigit() and month.isdigit() and day.isdigit():
+            try:
+                return date(int(year), int(month), int(day))
+            except ValueError:
+                pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -257,6 +266,11 @@ FALSE_WORDS = {"否", "×", "✗", "✘", "x", "n", "no", "false", "0", "不符�
 
 
 def parse_bool(value: Any) -> bool | None:
+    if value.__class__ is str:  # the words are normalized already: most cells are one of them
+        if value in TRUE_WORDS:
+            return True
+        if value in FALSE_WORDS:
+            return False
     text = clean_text(value).lower()
     if not text:
         return None
@@ -278,14 +292,20 @@ def choice_parser(
     """
     table: dict[str, str] = {}
     labels = []
+    words = []
     for stored, label in choices:
         table[header_key(label)] = stored
         table[header_key(stored)] = stored
         labels.append(str(label))
+        words += [str(label), str(stored)]
     for word, stored in (synonyms or {}).items():
         table[header_key(word)] = stored
+    # The labels and values as written here map as their keys do, without computing the key.
+    exact = {word: table[header_key(word)] for word in words}
 
     def parse(value: Any) -> str | None:
+        if value.__class__ is str and value in exact:  # most cells: a label as offered
+            return exact[value]
         text = clean_text(value)
         if not text:
             return None
