@@ -40,7 +40,9 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a value of `field` is prepared for the driver; None when it is passed as it is."""
     ops = connection.ops
     if isinstance(field, models.JSONField):
-        return lambda v: field.get_db_prep_save(v, connection)
+        # A new row's list of changes is empty: prepared once, not serialized for every row.
+        empty = field.get_db_prep_save([], connection)
+        return lambda v: empty if v == [] else field.get_db_prep_save(v, connection)
     if isinstance(field, models.DateTimeField):
         return _memo(lambda v: ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v)
     if isinstance(field, models.DateField):

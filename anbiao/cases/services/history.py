@@ -63,18 +63,6 @@ CERTIFICATE_COLUMNS = (
     "end_event",
     "void",
 )
-LOG_COLUMNS = (
-    "at",
-    "actor",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "enterprise",
-    "changes",
-    "note",
-    "ip_address",
-)
 CASE_FIELDS = ("state", "state_since", "flagged")  # what the change log compares, as sync_case
 STORED = ("state", "state_since", "started_on", "flagged", "flag_reason", "updated_at")
 Fingerprint = tuple
@@ -267,7 +255,7 @@ def _write_cases_and_log(planned, *, actor, stamp) -> None:
             setattr(case, name, value)
         case.updated_at = stamp
     _update([h.case for h, _ in planned], STORED)
-    _insert_rows(ChangeLog, LOG_COLUMNS, logs, ids=False)
+    _insert_rows(ChangeLog, audit.LOG_COLUMNS, logs, ids=False)
 
 
 def _converters(model, columns: Sequence[str]) -> list:

@@ -31,6 +31,7 @@ are both accepted; a phone number stored as a number stays a digit string.
 import csv
 import io
 import re
+import sqlite3
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -147,10 +148,12 @@ class Table:
 
 def clean_text(value: Any) -> str:
     """Cell → trimmed text; whole-number floats lose their ".0" (phone numbers, codes)."""
+    if value.__class__ is str:
+        if value.isascii():  # most cells: NFKC leaves ASCII as it is
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).replace("\u3000", " ").strip()
     if value is None:
         return ""
-    if value.__class__ is str and value.isascii():  # most cells: NFKC leaves ASCII as it is
-        return value.strip()
     if value.__class__ is int:
         return str(value)
     if isinstance(value, float):
@@ -613,12 +616,53 @@ def read_table(
     return table
 
 
+class SeenCodes:
+    """The values of one column seen so far in a file checked in chunks (USCCs) and the row
+    first giving each, for "与第N行重复" across chunks. A dict of a province's 1M USCCs holds
+    ~130 MB of Python objects; these are kept in a private SQLite database in a temporary file
+    (its page cache is a few MB), asked once a chunk. Values must be str or int."""
+
+    def __init__(self) -> None:
+        # "" opens a private temporary database on disk, removed when it is closed.
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE seen (value PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+
+    def first_rows(self, values: Iterable) -> dict[Any, int]:
+        """Value → the row that first gave it, for those of `values` seen before."""
+        values = list(values)
+        found: dict[Any, int] = {}
+        for start in range(0, len(values), 500):  # SQLite: at most 999 parameters
+            chunk = values[start : start + 500]
+            marks = ", ".join(["?"] * len(chunk))
+            found.update(
+                self.db.execute(f"SELECT value, row FROM seen WHERE value IN ({marks})", chunk)  # noqa: S608
+            )
+        return found
+
+    def add(self, rows: dict[Any, int]) -> None:
+        """Remember these values and their first rows."""
+        self.db.executemany("INSERT INTO seen VALUES (?, ?)", rows.items())
+
+
 def mark_duplicates(
-    rows: list[ParsedRow], key: str, label: str, first_seen: dict[Any, int] | None = None
+    rows: list[ParsedRow],
+    key: str,
+    label: str,
+    first_seen: dict[Any, int] | SeenCodes | None = None,
 ) -> None:
     """Report a value (e.g. a USCC) repeated inside the file, naming the first row that has it.
-    A file checked in chunks passes the same `first_seen` (value → row number) for every one."""
-    first_seen = {} if first_seen is None else first_seen
+    A file checked in chunks passes the same `first_seen` (value → row number, or the values
+    of the chunks before in a `SeenCodes`) for every one."""
+    if isinstance(first_seen, SeenCodes):
+        earlier = first_seen.first_rows({row.values.get(key) for row in rows} - {None, ""})
+        seen = dict(earlier)
+        _mark_duplicates(rows, key, label, seen)
+        first_seen.add({value: row for value, row in seen.items() if value not in earlier})
+        return
+    _mark_duplicates(rows, key, label, {} if first_seen is None else first_seen)
+
+
+def _mark_duplicates(rows: list[ParsedRow], key: str, label: str, first_seen: dict) -> None:
     for row in rows:
         value = row.values.get(key)
         if not value:
