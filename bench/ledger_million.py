@@ -55,6 +55,8 @@ def main(rows: int, memory: bool) -> None:
     done = [0]
 
     def progress(count: int) -> None:
+        if count < done[0]:  # the rows were read and checked; now they are written
+            done[0] = 0
         if count - done[0] >= 100_000:
             done[0] = count
             print(

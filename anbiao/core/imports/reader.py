@@ -563,31 +563,41 @@ def open_table(
         for index, cells in enumerate(cells_iter, start=len(head) + 1):
             yield index, cells
 
+    # Per column, decided once: its key, position, parser and whether it is required.
+    plan = [
+        (key, pos, by_key[key].parse, by_key[key].required, by_key[key].label)
+        for key, pos in positions.items()
+    ]
+
     def parsed() -> Iterator[ParsedRow]:
         for number, cells in all_rows():
             if progress is not None and number % PROGRESS_EVERY == 0:
                 progress(number)
-            raw = {
-                key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()
-            }
+            width = len(cells)
+            raw = {key: (cells[pos] if pos < width else None) for key, pos, *_ in plan}
             # Each cell is cleaned once: the text decides whether the row is blank or a footer and
             # is the value of a column without a parser (a parser is given the cell as it was read).
-            texts = {key: clean_text(value) for key, value in raw.items()}
-            if not any(texts.values()):
+            texts = [clean_text(value) for value in raw.values()]
+            if not any(texts):
                 continue
-            if _is_footer(list(texts.values())):
+            if _is_footer(texts):
                 continue
             row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
-            for key, value in raw.items():
-                column = by_key[key]
-                try:
-                    parsed = column.parse(value) if column.parse else texts[key]
-                except CellError as exc:
-                    row.error(key, str(exc))
-                    continue
-                if column.required and parsed in (None, ""):
-                    row.error(key, f"{column.label}不能为空")
-                row.values[key] = parsed
+            values = row.values
+            for (key, _, parse, required, label), value, text in zip(
+                plan, raw.values(), texts, strict=True
+            ):
+                if parse is None:
+                    parsed = text
+                else:
+                    try:
+                        parsed = parse(value)
+                    except CellError as exc:
+                        row.error(key, str(exc))
+                        continue
+                if required and (parsed is None or parsed == ""):
+                    row.error(key, f"{label}不能为空")
+                values[key] = parsed
             yield row
 
     table = Table(
