@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from anbiao.cases.models import Case, CaseEvent
+from anbiao.core import audit
 from anbiao.core.bulk import insert_objects, insert_rows, unsaved
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
@@ -127,18 +128,9 @@ def test_enterprises_and_change_log_lines_in_bulk_match_the_orm(reference):
         enterprise.pk,
         changes,
         "来源:台账导入",
+        "10.0.0.8",
     )
-    fields = (
-        "at",
-        "actor",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "enterprise",
-        "changes",
-        "note",
-    )
+    fields = audit.LOG_COLUMNS
     ChangeLog.objects.all().delete()
     insert_rows(ChangeLog, fields, [log])
     bulk_log = read_back(ChangeLog)
