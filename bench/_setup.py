@@ -27,22 +27,31 @@ def django_with_fresh_database() -> Path:
 
 
 LEDGER_TITLE = "应创安全生产标准化非火炬高新区小微企业情况统计表"
-LEDGER_HEADER = [
-    "序号",
-    "企业名称",
-    "统一社会信用代码",
-    "所属镇街",
-    "生产经营地址",
-    "行业",
-    "企业规模",
-    "从业人员数",
-    "主要负责人",
-    "联系电话",
-    "纳入台账日期",
-    "是否符合创建条件",
-    "不符合原因",
-    "重点风险",
-]
+# The ledger's columns a benchmark workbook fills, after its 序号 column, by their keys in the
+# importer's COLUMNS (their headers are the importer's own labels).
+LEDGER_KEYS = (
+    "name",
+    "uscc",
+    "subdistrict",
+    "address",
+    "industry",
+    "size",
+    "employees",
+    "principal_name",
+    "principal_phone",
+    "ledger_since",
+    "eligible",
+    "eligibility_reason",
+    "risk_tags",
+)
+
+
+def ledger_header() -> list[str]:
+    """The header row of a benchmark ledger (after Django is set up)."""
+    from anbiao.enterprises.importers import COLUMNS
+
+    labels = {column.key: column.label for column in COLUMNS}
+    return ["序号", *(labels[key] for key in LEDGER_KEYS)]
 
 
 def ledger_rows(rows: int, seed: int = 7) -> Iterator[list]:
@@ -80,7 +89,7 @@ def write_ledger(path: Path, rows: int, seed: int = 7) -> None:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, [LEDGER_TITLE])
-    sheet.write_row(1, 0, LEDGER_HEADER)
+    sheet.write_row(1, 0, ledger_header())
     for i, cells in enumerate(ledger_rows(rows, seed)):
         sheet.write_row(2 + i, 0, cells)
     book.close()

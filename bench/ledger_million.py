@@ -18,10 +18,10 @@ from itertools import chain
 from pathlib import Path
 
 from _setup import (
-    LEDGER_HEADER,
     LEDGER_TITLE,
     Transactions,
     django_with_fresh_database,
+    ledger_header,
     ledger_rows,
     write_sheet_xml,
 )
@@ -45,7 +45,7 @@ def main(rows: int, memory: bool) -> None:
 
     path = workdir / f"ledger-{rows}.xlsx"
     started = time.perf_counter()
-    write_sheet_xml(path, chain([[LEDGER_TITLE], LEDGER_HEADER], ledger_rows(rows)))
+    write_sheet_xml(path, chain([[LEDGER_TITLE], ledger_header()], ledger_rows(rows)))
     print(
         f"database: {connection.vendor}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"{rows:,} rows written in {time.perf_counter() - started:.0f} s "
@@ -75,7 +75,7 @@ def main(rows: int, memory: bool) -> None:
     peak = f"{tracemalloc.get_traced_memory()[1] / 2**20:.1f} MiB" if memory else "not traced"
     assert outcome.created == rows and not outcome.errors, outcome.errors[:3]
     print(
-        f"{rows:,} rows: {seconds:.0f} s wall, {cpu:.0f} s CPU, {rows / seconds:,.0f} rows/s, "
+        f"{rows:,} rows: {seconds:.1f} s wall, {cpu:.1f} s CPU, {rows / seconds:,.0f} rows/s, "
         f"in tx {timer.total:.0f} s, longest tx {timer.longest:.2f} s; "
         f"tracemalloc peak {peak}; peak RSS (VmHWM) {status_mib('VmHWM'):.0f} MiB",
         flush=True,
