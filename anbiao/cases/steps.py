@@ -25,6 +25,7 @@ from anbiao.cases import transitions as rules
 from anbiao.cases.certificates import add_months, default_expiry
 from anbiao.cases.choices import EventKind, PublicityOutcome
 from anbiao.cases.models import Assessment, Case, CaseEvent, Certificate, Standard
+from anbiao.core.bulk import unsaved
 
 K = EventKind
 CERTIFICATE_KINDS = (K.CERTIFICATE, K.RENEWAL)
@@ -246,7 +247,8 @@ class CaseHistory:
             ends_on, outcome = _check_publicity(on, ends_on, outcome)
         else:
             ends_on, outcome = None, ""
-        event = CaseEvent(
+        event = unsaved(
+            CaseEvent,
             case=self.case,
             kind=kind,
             on=on,
@@ -265,7 +267,8 @@ class CaseHistory:
         if kind in END_KINDS and held is not None and held.ended_on is None:
             step.ends = held
         if kind in ISSUING_KINDS:
-            step.certificate = Certificate(
+            step.certificate = unsaved(
+                Certificate,
                 case=self.case,
                 event=event,
                 number=certificate.number,

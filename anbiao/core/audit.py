@@ -126,6 +126,22 @@ def diff(instance: models.Model, before: dict[str, str]) -> list[dict[str, str]]
     return changes
 
 
+# The change log's columns as the bulk writers give them (the progress and ledger imports build
+# rows of these values and INSERT them in one statement; `entry` builds the same as a model).
+LOG_COLUMNS = (
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "enterprise",
+    "changes",
+    "note",
+    "ip_address",
+)
+
+
 def entry(
     *,
     actor,

@@ -24,6 +24,7 @@ from anbiao.core.imports.reader import (
     Column,
     ImportFileError,
     ParsedRow,
+    SeenCodes,
     Table,
     choice_parser,
     clean_text,
@@ -260,7 +261,7 @@ class LedgerValidator:
         self.user = user
         self.resolver = RegionResolver(user, may_add_communities=True)
         self.tags = {t.name: t for t in RiskTag.objects.all()}
-        self.first_seen: dict[str, int] = {}
+        self.first_seen = SeenCodes()
 
     def check(self, rows: list[ParsedRow]) -> None:
         """Add each row's errors; set `region` and `risk_tags` (and `size` when derivable)."""

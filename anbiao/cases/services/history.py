@@ -13,10 +13,11 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from anbiao.accounts.access import actor_or_none
-from anbiao.cases.choices import AssessmentKind, AssessmentStatus, EventKind
+from anbiao.cases.choices import AssessmentKind, AssessmentStatus, CaseState, EventKind
 from anbiao.cases.models import Assessment, Case, CaseEvent, Certificate, Rectification
 from anbiao.cases.steps import CaseHistory, PlannedStep
 from anbiao.core import audit
+from anbiao.core.bulk import unsaved
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 
@@ -62,18 +63,6 @@ CERTIFICATE_COLUMNS = (
     "end_event",
     "void",
 )
-LOG_COLUMNS = (
-    "at",
-    "actor",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "enterprise",
-    "changes",
-    "note",
-    "ip_address",
-)
 CASE_FIELDS = ("state", "state_since", "flagged")  # what the change log compares, as sync_case
 STORED = ("state", "state_since", "started_on", "flagged", "flag_reason", "updated_at")
 Fingerprint = tuple
@@ -113,7 +102,7 @@ def load_histories(enterprises: Sequence[Enterprise]) -> dict[int, CaseHistory]:
         reviews.setdefault(assessment.case_id, assessment)
     histories = {}
     for enterprise in enterprises:
-        case = current.get(enterprise.pk) or Case(enterprise=enterprise, cycle=1)
+        case = current.get(enterprise.pk) or unsaved(Case, enterprise=enterprise, cycle=1)
         history = CaseHistory(
             case,
             events.get(case.pk, ()),
@@ -232,16 +221,19 @@ def _write_cases_and_log(planned, *, actor, stamp) -> None:
     actor_id = getattr(actor_or_none(actor), "pk", None)
     address = audit.request_address.get()
     differ = audit.Differ(Case, CASE_FIELDS)
+    labels = dict(CaseState.choices)
     logs = []
     for history, steps in planned:
         case = history.case
         before = differ.readable(vars(case))
+        enterprise = str(case.enterprise)
         names: dict[str, str] = {}  # state → str(case), the entry's object name
         for step in steps:
             after = differ.readable(step.after)
             case.state = step.after["state"]
             if case.state not in names:
-                names[case.state] = str(case)[:200]
+                # What `Case.__str__` says, without a model lookup of the label per step.
+                names[case.state] = f"{enterprise} · {labels.get(case.state, case.state)}"[:200]
             event = step.event
             note = f"{EventKind(event.kind).label} {event.on.isoformat()}"
             logs.append(
@@ -263,7 +255,7 @@ def _write_cases_and_log(planned, *, actor, stamp) -> None:
             setattr(case, name, value)
         case.updated_at = stamp
     _update([h.case for h, _ in planned], STORED)
-    _insert_rows(ChangeLog, LOG_COLUMNS, logs, ids=False)
+    _insert_rows(ChangeLog, audit.LOG_COLUMNS, logs, ids=False)
 
 
 def _converters(model, columns: Sequence[str]) -> list:

@@ -262,3 +262,24 @@ def test_an_officer_cannot_import_steps_of_another_streets_enterprise(
     assert "不在您的管辖范围内" in outcome.errors[0].message
     assert not CaseEvent.objects.filter(case__enterprise=minan_enterprise).exists()
     assert CaseEvent.objects.filter(case__enterprise=xindian_enterprise).count() == 1
+
+
+def test_the_import_reads_and_writes_in_a_fixed_number_of_queries_however_many_enterprises(
+    reference, tmp_path
+):
+    """A system import (no user) of 3 and of 9 enterprises: the same statements, none per
+    enterprise (an enterprise's fields not loaded up front would cost a query each)."""
+    counts = []
+    for size in (3, 9):
+        enterprises = [make_enterprise(name=f"厦门定量{size}-{n}有限公司") for n in range(size)]
+        rows = [
+            [e.uscc, step, on, "", "", "", "", ""]
+            for e in enterprises
+            for step, on in (("启动创建", date(2024, 1, 10)), ("完成自评", date(2024, 3, 1)))
+        ]
+        path = workbook(tmp_path / f"进度{size}.xlsx", rows)
+        with CaptureQueriesContext(connection) as queries:
+            outcome = import_progress(path, user=None)
+        assert (outcome.created, outcome.written) == (2 * size, True), outcome.errors
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -31,6 +31,7 @@ are both accepted; a phone number stored as a number stays a digit string.
 import csv
 import io
 import re
+import sqlite3
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -147,10 +148,12 @@ class Table:
 
 def clean_text(value: Any) -> str:
     """Cell → trimmed text; whole-number floats lose their ".0" (phone numbers, codes)."""
+    if value.__class__ is str:
+        if value.isascii():  # most cells: NFKC leaves ASCII as it is
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).replace("\u3000", " ").strip()
     if value is None:
         return ""
-    if value.__class__ is str and value.isascii():  # most cells: NFKC leaves ASCII as it is
-        return value.strip()
     if value.__class__ is int:
         return str(value)
     if isinstance(value, float):
@@ -229,6 +232,15 @@ def parse_date(value: Any) -> date | None:
     2025.2.28 / 20250228 text."""
     if value is None or value == "":
         return None
+    if value.__class__ is str and len(value) == 10 and value[4] == value[7] == "-":
+        # Most text dates are ISO (2025-02-28): read without the patterns below; anything
+        # else, or an impossible day, goes the general way and gets its message there.
+        year, month, day = value[:4], value[5:7], value[8:]
+        if year.isdigit() and month.isdigit() and day.isdigit():
+            try:
+                return date(int(year), int(month), int(day))
+            except ValueError:
+                pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -257,6 +269,11 @@ FALSE_WORDS = {"否", "×", "✗", "✘", "x", "n", "no", "false", "0", "不符�
 
 
 def parse_bool(value: Any) -> bool | None:
+    if value.__class__ is str:  # the words are normalized already: most cells are one of them
+        if value in TRUE_WORDS:
+            return True
+        if value in FALSE_WORDS:
+            return False
     text = clean_text(value).lower()
     if not text:
         return None
@@ -278,14 +295,20 @@ def choice_parser(
     """
     table: dict[str, str] = {}
     labels = []
+    words = []
     for stored, label in choices:
         table[header_key(label)] = stored
         table[header_key(stored)] = stored
         labels.append(str(label))
+        words += [str(label), str(stored)]
     for word, stored in (synonyms or {}).items():
         table[header_key(word)] = stored
+    # The labels and values as written here map as their keys do, without computing the key.
+    exact = {word: table[header_key(word)] for word in words}
 
     def parse(value: Any) -> str | None:
+        if value.__class__ is str and value in exact:  # most cells: a label as offered
+            return exact[value]
         text = clean_text(value)
         if not text:
             return None
@@ -540,31 +563,41 @@ def open_table(
         for index, cells in enumerate(cells_iter, start=len(head) + 1):
             yield index, cells
 
+    # Per column, decided once: its key, position, parser and whether it is required.
+    plan = [
+        (key, pos, by_key[key].parse, by_key[key].required, by_key[key].label)
+        for key, pos in positions.items()
+    ]
+
     def parsed() -> Iterator[ParsedRow]:
         for number, cells in all_rows():
             if progress is not None and number % PROGRESS_EVERY == 0:
                 progress(number)
-            raw = {
-                key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()
-            }
+            width = len(cells)
+            raw = {key: (cells[pos] if pos < width else None) for key, pos, *_ in plan}
             # Each cell is cleaned once: the text decides whether the row is blank or a footer and
             # is the value of a column without a parser (a parser is given the cell as it was read).
-            texts = {key: clean_text(value) for key, value in raw.items()}
-            if not any(texts.values()):
+            texts = [clean_text(value) for value in raw.values()]
+            if not any(texts):
                 continue
-            if _is_footer(list(texts.values())):
+            if _is_footer(texts):
                 continue
             row = ParsedRow(number=number, values={}, raw=raw, labels=labels)
-            for key, value in raw.items():
-                column = by_key[key]
-                try:
-                    parsed = column.parse(value) if column.parse else texts[key]
-                except CellError as exc:
-                    row.error(key, str(exc))
-                    continue
-                if column.required and parsed in (None, ""):
-                    row.error(key, f"{column.label}不能为空")
-                row.values[key] = parsed
+            values = row.values
+            for (key, _, parse, required, label), value, text in zip(
+                plan, raw.values(), texts, strict=True
+            ):
+                if parse is None:
+                    parsed = text
+                else:
+                    try:
+                        parsed = parse(value)
+                    except CellError as exc:
+                        row.error(key, str(exc))
+                        continue
+                if required and (parsed is None or parsed == ""):
+                    row.error(key, f"{label}不能为空")
+                values[key] = parsed
             yield row
 
     table = Table(
@@ -593,12 +626,53 @@ def read_table(
     return table
 
 
+class SeenCodes:
+    """The values of one column seen so far in a file checked in chunks (USCCs) and the row
+    first giving each, for "与第N行重复" across chunks. A dict of a province's 1M USCCs holds
+    ~130 MB of Python objects; these are kept in a private SQLite database in a temporary file
+    (its page cache is a few MB), asked once a chunk. Values must be str or int."""
+
+    def __init__(self) -> None:
+        # "" opens a private temporary database on disk, removed when it is closed.
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE seen (value PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+
+    def first_rows(self, values: Iterable) -> dict[Any, int]:
+        """Value → the row that first gave it, for those of `values` seen before."""
+        values = list(values)
+        found: dict[Any, int] = {}
+        for start in range(0, len(values), 500):  # SQLite: at most 999 parameters
+            chunk = values[start : start + 500]
+            marks = ", ".join(["?"] * len(chunk))
+            found.update(
+                self.db.execute(f"SELECT value, row FROM seen WHERE value IN ({marks})", chunk)  # noqa: S608
+            )
+        return found
+
+    def add(self, rows: dict[Any, int]) -> None:
+        """Remember these values and their first rows."""
+        self.db.executemany("INSERT INTO seen VALUES (?, ?)", rows.items())
+
+
 def mark_duplicates(
-    rows: list[ParsedRow], key: str, label: str, first_seen: dict[Any, int] | None = None
+    rows: list[ParsedRow],
+    key: str,
+    label: str,
+    first_seen: dict[Any, int] | SeenCodes | None = None,
 ) -> None:
     """Report a value (e.g. a USCC) repeated inside the file, naming the first row that has it.
-    A file checked in chunks passes the same `first_seen` (value → row number) for every one."""
-    first_seen = {} if first_seen is None else first_seen
+    A file checked in chunks passes the same `first_seen` (value → row number, or the values
+    of the chunks before in a `SeenCodes`) for every one."""
+    if isinstance(first_seen, SeenCodes):
+        earlier = first_seen.first_rows({row.values.get(key) for row in rows} - {None, ""})
+        seen = dict(earlier)
+        _mark_duplicates(rows, key, label, seen)
+        first_seen.add({value: row for value, row in seen.items() if value not in earlier})
+        return
+    _mark_duplicates(rows, key, label, {} if first_seen is None else first_seen)
+
+
+def _mark_duplicates(rows: list[ParsedRow], key: str, label: str, first_seen: dict) -> None:
     for row in rows:
         value = row.values.get(key)
         if not value:

@@ -1,6 +1,6 @@
 """core/bulk.insert_rows writes what the ORM would: the same values read back for every column
 type a large import uses (text, dates, timestamps, decimals, booleans, nulls, JSON, foreign
-keys) — through COPY on PostgreSQL and executemany on SQLite, whichever this run uses."""
+keys) — through COPY on PostgreSQL and multi-row INSERTs on SQLite, whichever this run uses."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, transaction
 
-from anbiao.core.bulk import insert_objects, insert_rows
+from anbiao.cases.models import Case, CaseEvent
+from anbiao.core import audit
+from anbiao.core.bulk import insert_objects, insert_rows, unsaved
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.enterprises.services import CREATE_COLUMNS
@@ -126,18 +128,9 @@ def test_enterprises_and_change_log_lines_in_bulk_match_the_orm(reference):
         enterprise.pk,
         changes,
         "来源:台账导入",
+        "10.0.0.8",
     )
-    fields = (
-        "at",
-        "actor",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "enterprise",
-        "changes",
-        "note",
-    )
+    fields = audit.LOG_COLUMNS
     ChangeLog.objects.all().delete()
     insert_rows(ChangeLog, fields, [log])
     bulk_log = read_back(ChangeLog)
@@ -166,3 +159,27 @@ def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(referenc
         insert_rows(EnterpriseFact, ("enterprise", "kind", "value"), [(1, "size")])
     assert not EnterpriseFact.objects.filter(kind="size", enterprise_id=1).exists()
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_more_rows_than_one_statement_holds_are_all_written_in_order(reference):
+    enterprise = make_enterprise(name="厦门多行机械有限公司")
+    EnterpriseFact.objects.all().delete()
+    # 8 columns: SQLite takes 124 rows a statement, so 301 rows are three statements and a rest.
+    facts = [
+        (enterprise.pk, "size", f"v{n}", "", date(2025, 2, 28), "import", AT, None)
+        for n in range(301)
+    ]
+    assert insert_rows(EnterpriseFact, (*FIELDS, "recorded_by"), facts) == 301
+    assert [fact["value"] for fact in read_back(EnterpriseFact)] == [f"v{n}" for n in range(301)]
+
+
+def test_an_unsaved_instance_holds_and_saves_what_the_model_constructor_gives(reference):
+    enterprise = make_enterprise(name="厦门未存机械有限公司")
+    case = Case.objects.create(enterprise=enterprise, cycle=1)
+    values = {"case": case, "kind": "start", "on": date(2025, 3, 1), "state_after": "started"}
+    fast, slow = unsaved(CaseEvent, **values), CaseEvent(**values)
+    fields = [f.attname for f in CaseEvent._meta.concrete_fields]
+    assert [getattr(fast, f) for f in fields] == [getattr(slow, f) for f in fields]
+    assert fast.case is case and fast.pk is None and fast._state.adding
+    fast.save()
+    assert CaseEvent.objects.get(pk=fast.pk).get_kind_display() == slow.get_kind_display()

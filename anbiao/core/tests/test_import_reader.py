@@ -1,14 +1,24 @@
 """The reader's bounds and header matching: a workbook is measured before it is read, and
 headers are understood by meaning."""
 
+import re
 import zipfile
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from anbiao.core.imports.jobs import check_upload
-from anbiao.core.imports.reader import Column, meaning_key, read_table
+from anbiao.core.imports.reader import (
+    CellError,
+    Column,
+    choice_parser,
+    meaning_key,
+    parse_bool,
+    parse_date,
+    read_table,
+)
 
 WORKBOOK = (
     '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
@@ -105,3 +115,43 @@ def test_rows_under_a_namespace_prefix_are_counted_without_an_index(tmp_path):
     rows = "".join(f'<x:row r="{n}"><x:c r="A{n}"><x:v>{n}</x:v></x:c></x:row>' for n in (1, 2, 3))
     sheet = f'<x:worksheet xmlns:x="urn:x"><x:sheetData>{rows}</x:sheetData></x:worksheet>'
     assert check_upload(upload(xlsx(tmp_path / "前缀.xlsx", sheet_xml=sheet.encode()))) == 3
+
+
+@pytest.mark.parametrize(
+    ("cell", "read"),
+    [
+        ("2025-02-28", date(2025, 2, 28)),
+        ("2025/2/28", date(2025, 2, 28)),
+        ("2025年2月28日", date(2025, 2, 28)),
+        ("20250228", date(2025, 2, 28)),
+        (45716, date(2025, 2, 28)),
+    ],
+)
+def test_dates_are_read_however_they_are_written(cell, read):
+    assert parse_date(cell) == read
+
+
+@pytest.mark.parametrize("cell", ["2025-02-30", "2025-13-01", "2025-W09-5", "2025-0a-28"])
+def test_an_impossible_or_unknown_date_is_refused_with_the_format_to_use(cell):
+    with pytest.raises(CellError, match=f"无法识别的日期“{cell}”,请写成 2025-02-28"):
+        parse_date(cell)
+
+
+def test_a_choice_is_read_by_its_label_its_value_or_a_synonym_and_a_yes_no_by_its_words():
+    parse = choice_parser([("small", "小型"), ("micro", "微型")], {"小": "small"}, ("企业",))
+    assert [parse(c) for c in ("小型", "small", "小", " 小型企业 ", "")] == [
+        "small",
+        "small",
+        "small",
+        "small",
+        None,
+    ]
+    with pytest.raises(CellError, match=re.escape("“中型”不是可选值(小型、微型)")):
+        parse("中型")
+    assert [parse_bool(c) for c in ("是", "否", " Yes ", "√", None)] == [
+        True,
+        False,
+        True,
+        True,
+        None,
+    ]

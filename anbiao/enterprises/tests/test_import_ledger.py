@@ -371,3 +371,21 @@ def test_a_check_opens_no_transaction(station_officer, tmp_path, transactions_op
     assert (outcome.created, outcome.invalid) == (1, 0), outcome.errors
     assert opened == []
     assert Enterprise.objects.count() == 1
+
+
+def test_a_uscc_repeated_chunks_later_names_its_first_row_and_nothing_is_written(
+    station_officer, tmp_path, settings
+):
+    """The file is checked a chunk at a time; a USCC given again several chunks later is still
+    refused with the row that first gave it, and the all-or-nothing import writes nothing."""
+    settings.ANBIAO_IMPORT_WRITE_BATCH_ROWS = 2
+    header = "企业名称,统一社会信用代码,行业,企业规模\n"
+    codes = [make_uscc(910_000 + n) for n in range(7)]
+    lines = [f"厦门重号{n}号机械有限公司,{code},机械,小型\n" for n, code in enumerate(codes)]
+    lines.append(f"厦门重号再来机械有限公司,{codes[1]},机械,小型\n")
+    path = tmp_path / "again.csv"
+    path.write_text(header + "".join(lines), encoding="utf-8")
+    outcome = import_ledger(path, user=station_officer, effective_on=ON)
+    assert [(e.row, e.message) for e in outcome.errors] == [(9, "统一社会信用代码与第3行重复")]
+    assert not outcome.written
+    assert not Enterprise.objects.filter(name__startswith="厦门重号").exists()

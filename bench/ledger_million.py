@@ -1,0 +1,87 @@
+"""The ledger import at province scale: `python bench/ledger_million.py 1000000 [--memory]`.
+
+Writes a ledger workbook of ROWS enterprises (the cells of `ledger_import.py`'s, written directly
+as sheet XML so that 1M rows take a minute or two), imports it into an empty database and prints
+the seconds (wall and this process's CPU), rows/s, the longest write transaction and the peak
+resident memory (VmHWM); with `--memory` also the tracemalloc peak of Python memory (which slows
+the run). A 1M-row ledger is over the default caps (1,000,000 rows counting its title and header
+rows; ~700 MB unpacked), so the run raises `ANBIAO_IMPORT_MAX_ROWS` and
+`ANBIAO_IMPORT_MAX_UNPACKED_MB` as an operator importing a province's ledger would.
+SQLite by default; `DATABASE_URL=postgres://…/NAME` measures PostgreSQL (NAME is dropped).
+"""
+
+import os
+import sys
+import time
+import tracemalloc
+from itertools import chain
+from pathlib import Path
+
+from _setup import (
+    LEDGER_TITLE,
+    Transactions,
+    django_with_fresh_database,
+    ledger_header,
+    ledger_rows,
+    write_sheet_xml,
+)
+
+
+def status_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main(rows: int, memory: bool) -> None:
+    os.environ.setdefault("ANBIAO_IMPORT_MAX_ROWS", str(rows + 10))
+    os.environ.setdefault("ANBIAO_IMPORT_MAX_UNPACKED_MB", "4000")
+    workdir = django_with_fresh_database()
+    from django.db import connection
+    from django.utils import timezone
+
+    from anbiao.enterprises.importers import import_ledger
+
+    path = workdir / f"ledger-{rows}.xlsx"
+    started = time.perf_counter()
+    write_sheet_xml(path, chain([[LEDGER_TITLE], ledger_header()], ledger_rows(rows)))
+    print(
+        f"database: {connection.vendor}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{rows:,} rows written in {time.perf_counter() - started:.0f} s "
+        f"({path.stat().st_size / 2**20:.0f} MiB); RSS {status_mib('VmRSS'):.0f} MiB",
+        flush=True,
+    )
+    done = [0]
+
+    def progress(count: int) -> None:
+        if count < done[0]:  # the rows were read and checked; now they are written
+            done[0] = 0
+        if count - done[0] >= 100_000:
+            done[0] = count
+            print(
+                f"  {time.strftime('%H:%M:%S')} {count:,} rows, RSS {status_mib('VmRSS'):.0f} MiB",
+                flush=True,
+            )
+
+    if memory:
+        tracemalloc.start()
+    start, cpu = time.perf_counter(), time.process_time()
+    with Transactions(connection) as timer:
+        outcome = import_ledger(
+            path, user=None, effective_on=timezone.localdate(), progress=progress
+        )
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = f"{tracemalloc.get_traced_memory()[1] / 2**20:.1f} MiB" if memory else "not traced"
+    assert outcome.created == rows and not outcome.errors, outcome.errors[:3]
+    print(
+        f"{rows:,} rows: {seconds:.1f} s wall, {cpu:.1f} s CPU, {rows / seconds:,.0f} rows/s, "
+        f"in tx {timer.total:.0f} s, longest tx {timer.longest:.2f} s; "
+        f"tracemalloc peak {peak}; peak RSS (VmHWM) {status_mib('VmHWM'):.0f} MiB",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    main(next((int(a) for a in args if a.isdigit()), 1_000_000), memory="--memory" in args)
