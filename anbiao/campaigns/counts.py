@@ -80,19 +80,6 @@ def _day(value: date):
     return connection.ops.adapt_datefield_value(value)
 
 
-# A certificate of the enterprise `{eid}` that lapsed before `{cut}` with no renewal issued by
-# its expiry, while still running on the step's date `{on}`: the step does not count (the
-# enterprise has to create again).
-_LAPSE = """
-      SELECT 1 FROM cases_certificate lp JOIN cases_case lc ON lc.id = lp.case_id
-      WHERE lc.enterprise_id = {eid} AND lp.void = %s
-        AND lp.expires_on >= {on} AND lp.expires_on < {cut}
-        AND NOT EXISTS (
-          SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
-          WHERE nc.enterprise_id = lc.enterprise_id AND nx.void = %s
-            AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on)"""
-
-
 def _span_scope(stmt: _Statement, campaign: Campaign, alias: str = "s") -> None:
     """The 应创 conditions a ledger span must meet besides its dates and eligibility."""
     sizes = [str(s) for s in campaign.sizes]
@@ -119,11 +106,6 @@ def _visible(stmt: _Statement, enterprises: QuerySet[Enterprise], campaign: Camp
     stmt.add(f" AND s.enterprise_id IN ({sql})", *params)
 
 
-# The count that reads every valid certificate on each date; a date that does not need it (a
-# target's pace or deadline on another metric) skips it.
-COSTLY = ("completed",)
-
-
 # What a breakdown groups by: the enterprise's current 镇街 (the parent of a 社区), its
 # industry, or its size on the date.
 GROUPS = {
@@ -144,17 +126,11 @@ def for_dates(
     wanted: dict[date, set[str]] | None = None,
 ) -> dict[date, dict[str, int]]:
     """Every count of KEYS on each of `days`, for the enterprises of `enterprises` in `area`
-    (a region inside the campaign's), in one statement. With `wanted`, a date whose set does
-    not name `completed` is not given it (the other counts cost next to nothing more)."""
+    (a region inside the campaign's), in one statement. `wanted` (the keys each date needs) is
+    accepted for the callers' sake: one sweep yields every count of every date at once."""
     if not days:
         return {}
-    wanted = wanted or {}
-    result = {}
-    for day, _group, numbers in _count(campaign, enterprises, area, days, wanted, None):
-        result[day] = {
-            k: numbers[k] for k in KEYS if k not in COSTLY or k in wanted.get(day, COSTLY)
-        }
-    return result
+    return {day: numbers for day, _group, numbers in _count(campaign, enterprises, area, days)}
 
 
 def breakdown(
@@ -162,14 +138,36 @@ def breakdown(
 ) -> list[dict]:
     """The enterprise counts of one date per group (GROUPS: subdistrict, industry or size), in
     the group's order; each row has `group` and the counts of ENTERPRISE_KEYS."""
-    rows = _count(campaign, enterprises, area, [day], {}, GROUPS[by])
+    rows = _count(campaign, enterprises, area, [day], GROUPS[by])
     return sorted(
         (
             {"group": group, **{k: numbers[k] for k in ENTERPRISE_KEYS}}
             for _d, group, numbers in rows
+            if numbers["scope_total"]  # a group with no enterprise in scope on the date
         ),
         key=lambda row: (row["group"] is None, row["group"]),
     )
+
+
+def _later(a: str, b: str) -> str:
+    """The later of two dates, neither NULL (GREATEST and MAX(a, b) differ between engines)."""
+    return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
+
+
+def _earlier(a: str, b: str) -> str:
+    """The earlier of two period ends, NULL meaning open-ended."""
+    return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} < {b} THEN {a} ELSE {b} END"
+
+
+def _day_after(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + 1)"
+    return f"date({column}, '+1 day')"
+
+
+# The flags of a period (`_periods`): a column per key of KEYS, 0 unless given.
+def _flags(**given: str) -> str:
+    return ", ".join(f"{given.get(k, '0')} AS {k}" for k in KEYS)
 
 
 def _count(
@@ -177,15 +175,18 @@ def _count(
     enterprises: QuerySet[Enterprise],
     area: Region,
     days: list[date],
-    wanted: dict[date, set[str]],
-    group: str | None,
+    group: str | None = None,
 ) -> list[tuple[date, object, dict[str, int]]]:
-    """The statement behind `for_dates` and `breakdown`: (date, group, counts) rows."""
+    """The statement behind `for_dates` and `breakdown`: (date, group, counts) rows.
+
+    Every count is a number of periods covering the date: an in-scope ledger span, and its
+    overlap with the enterprise's started periods, with its trained period, with its certified
+    periods, with each due certificate. The statement lists those periods once (each from the
+    start/end dates of spans, steps and certificates, whatever the number of dates), turns
+    each into +1 on its first day and −1 on the day after its last, sums them by day, and each
+    asked date adds up the days up to it — instead of testing every span against every date.
+    """
     days = sorted(set(days))
-
-    def needs(day: date, key: str) -> bool:
-        return day not in wanted or key in wanted[day]
-
     baseline, last = campaign.baseline_on, days[-1]
     area_ids = list(Region.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
     campaign_ids = list(
@@ -193,40 +194,86 @@ def _count(
     )
     cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     stmt = _Statement()
-    stmt.add(
-        f"WITH dates(d, c) AS (VALUES {', '.join(f'({cast}, %s)' for _ in days)}),",
-        *(v for d in days for v in (_day(d), int(needs(d, "completed")))),
-    )
-    # A step counts as started unless a certificate of the enterprise, running on the step's
-    # date, lapsed before the cut-off (the baseline, or D when earlier) with no renewal by its
-    # expiry. For dates from the baseline on, that is: the step came after the enterprise's last
-    # such lapse (`lapsed_until`) — read from the few certificates that expired before the
-    # baseline, not tested step by step. Earlier dates test their steps one by one below.
+    stmt.add(f"WITH dates(d) AS (VALUES {', '.join(f'({cast})' for _ in days)}),", *map(_day, days))
+    # A step counts as started on D unless a certificate of the enterprise, running on the
+    # step's date, lapsed before the cut-off min(baseline, D) with no renewal by its expiry.
+    # With x the first such lapse on or after the step's date t (`lapse`: the few certificates
+    # that expired before the baseline unrenewed), the step counts from t to x inclusive, or
+    # from t on when there is none. Steps sharing their x make one period; periods of different
+    # x do not overlap (each lies between two lapses), so they add up per enterprise.
     stmt.add(
         f"""
-lapsed AS (
-  SELECT lc.enterprise_id AS eid, MAX(lp.expires_on) AS lapsed_until
+lapse AS (
+  SELECT lc.enterprise_id AS eid, lp.expires_on AS until
   FROM cases_certificate lp JOIN cases_case lc ON lc.id = lp.case_id
   WHERE lp.void = %s AND lp.expires_on < %s
     AND NOT EXISTS (
       SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
       WHERE nc.enterprise_id = lc.enterprise_id AND nx.void = %s
         AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on)
-  GROUP BY lc.enterprise_id
+),
+steps AS (
+  SELECT c.enterprise_id AS eid, ev."on" AS t, MIN(l.until) AS x
+  FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
+  LEFT JOIN lapse l ON l.eid = c.enterprise_id AND l.until >= ev."on"
+  WHERE ev.kind IN ({_marks(PROGRESS_EVENTS)}) AND ev."on" <= %s
+    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
+  GROUP BY c.enterprise_id, ev.id, ev."on"
 ),
 started AS (
-  SELECT c.enterprise_id AS eid, MIN(ev."on") AS first_on
-  FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
-  LEFT JOIN lapsed ON lapsed.eid = c.enterprise_id
-  WHERE ev.kind IN ({_marks(PROGRESS_EVENTS)}) AND ev."on" <= %s
-    AND (lapsed.lapsed_until IS NULL OR ev."on" > lapsed.lapsed_until)
-    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
-  GROUP BY c.enterprise_id
+  SELECT eid, MIN(t) AS lo, {_day_after("x")} AS hi FROM steps GROUP BY eid, x
 ),""",  # noqa: S608
         False,
         _day(baseline),
         False,
         *PROGRESS_EVENTS,
+        _day(last),
+    )
+    # Certified: a certificate is valid from its issue to its expiry or its revocation; an
+    # enterprise's overlapping certificates (the old one and its renewal) are merged into one
+    # period — islands of periods each starting after every earlier one ended.
+    valid_until = _day_after("ct.expires_on")
+    stmt.add(
+        f"""
+valid AS (
+  SELECT c.enterprise_id AS eid, ct.issued_on AS lo,
+    CASE WHEN ct.ended_on IS NOT NULL AND ct.ended_on < {valid_until} THEN ct.ended_on
+      ELSE {valid_until} END AS hi
+  FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
+  WHERE ct.void = %s AND ct.issued_on <= %s
+),
+valid_marked AS (
+  SELECT eid, lo, hi, CASE WHEN lo <= MAX(hi) OVER (PARTITION BY eid ORDER BY lo, hi
+    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS opens
+  FROM valid WHERE lo < hi
+),
+valid_islands AS (
+  SELECT eid, lo, hi,
+    SUM(opens) OVER (PARTITION BY eid ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS island
+  FROM valid_marked
+),
+certified AS (SELECT eid, MIN(lo) AS lo, MAX(hi) AS hi FROM valid_islands GROUP BY eid, island),
+""",  # noqa: S608
+        False,
+        _day(last),
+    )
+    # Due: a certificate expiring in the campaign period (one revoked or downgraded before its
+    # expiry never comes due), due from its expiry; renewed from the first later certificate of
+    # the enterprise (from the expiry when that came first); on time when that was by the expiry.
+    stmt.add(
+        """
+due AS (
+  SELECT c.enterprise_id AS eid, ct.expires_on AS lo, MIN(nx.issued_on) AS renewal_on
+  FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
+  LEFT JOIN (cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id)
+    ON nc.enterprise_id = c.enterprise_id AND nx.void = %s AND nx.issued_on > ct.issued_on
+  WHERE ct.void = %s AND ct.expires_on >= %s AND ct.expires_on <= %s
+    AND (ct.ended_on IS NULL OR ct.ended_on > ct.expires_on)
+  GROUP BY ct.id, c.enterprise_id, ct.expires_on
+),""",
+        False,
+        False,
+        _day(campaign.starts_on),
         _day(last),
     )
     # Enterprises that met every 应创 condition in the campaign's region by the baseline.
@@ -238,20 +285,8 @@ started AS (
         _day(baseline),
         *campaign_ids,
     )
-    early_started = """EXISTS (
-      SELECT 1 FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
-      WHERE c.enterprise_id = s.enterprise_id AND ev.kind IN ({kinds}) AND ev."on" <= dates.d
-        AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
-        AND NOT EXISTS ({lapse}))""".format(  # noqa: S608
-        kinds=_marks(PROGRESS_EVENTS),
-        lapse=_LAPSE.format(eid="c.enterprise_id", on='ev."on"', cut="dates.d"),
-    )
-    early_params = [*PROGRESS_EVENTS, False, False]
-    started = f"(CASE WHEN dates.d >= %s THEN st.first_on <= dates.d ELSE {early_started} END)"
-    started_params = [_day(baseline), *early_params]
-
     # The day each enterprise had sent both its principal and its safety manager to a session
-    # of the campaign period: trained on D when that day is on or before D.
+    # of the campaign period: trained from that day on.
     stmt.add(
         """
 trained AS (
@@ -268,110 +303,73 @@ trained AS (
         _day(campaign.starts_on),
         _day(campaign.ends_on),
     )
-    eligible = "s.eligibility = '1'"
-    # SQLite: read the spans once, in table order, each against the few dates (CROSS JOIN fixes
-    # the order) — left to itself it builds a temporary index over every span on each call.
-    span_join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
-    group_join = _GROUP_JOIN if group else ""
+    # The in-scope ledger spans (their own dates aside), with what they count.
     stmt.add(
         f"""
-enterprise_counts AS (
-  SELECT dates.d AS d, {group or "0"} AS g,
-    COUNT(*) AS scope_total,
-    SUM(CASE WHEN {started} THEN 1 ELSE 0 END) AS scope_started,
-    SUM(CASE WHEN {eligible} THEN 1 ELSE 0 END) AS eligible_total,
-    SUM(CASE WHEN {eligible} AND {started} THEN 1 ELSE 0 END) AS started,
-    SUM(CASE WHEN {eligible} AND old.eid IS NULL THEN 1 ELSE 0 END) AS new_total,
-    SUM(CASE WHEN {eligible} AND old.eid IS NULL AND {started} THEN 1 ELSE 0 END)
-      AS new_started,
-    SUM(CASE WHEN {eligible} AND tr.trained_on <= dates.d THEN 1 ELSE 0 END) AS trained
+spans AS (
+  SELECT s.enterprise_id AS eid, s.starts_on AS lo, s.ends_on AS hi, {group or "0"} AS g,
+    CASE WHEN s.eligibility = '1' THEN 1 ELSE 0 END AS el,
+    CASE WHEN s.eligibility = '1' AND old.eid IS NULL THEN 1 ELSE 0 END AS nw
   FROM enterprises_ledgerspan s
-  {span_join} dates
-    ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
-  LEFT JOIN started st ON st.eid = s.enterprise_id
-  LEFT JOIN old ON old.eid = s.enterprise_id
-  LEFT JOIN trained tr ON tr.eid = s.enterprise_id{group_join}
-  WHERE""",  # noqa: S608
-        *started_params,
-        *started_params,
-        *started_params,
+  LEFT JOIN old ON old.eid = s.enterprise_id{_GROUP_JOIN if group else ""}
+  WHERE s.starts_on <= %s AND""",  # noqa: S608
+        _day(last),
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
-    stmt.add(f"\n  GROUP BY dates.d{', ' + group if group else ''}\n),")
-    # Completed: the valid certificates on each date, with the eligible in-scope span of their
-    # enterprise (one enterprise may briefly hold two: the old and its renewal).
+    stmt.add("\n),")
+    overlap_hi = _earlier("s.hi", "p.hi")
+    due_flags = _flags(
+        due_certificates="1",
+        renewed_on_time="CASE WHEN p.renewal_on <= p.lo THEN 1 ELSE 0 END",
+    )
     stmt.add(
         f"""
-completed_counts AS (
-  SELECT dates.d AS d, {group or "0"} AS g, COUNT(DISTINCT c.enterprise_id) AS completed
-  FROM dates
-  JOIN cases_certificate ct ON ct.issued_on <= dates.d AND ct.expires_on >= dates.d
-  JOIN cases_case c ON c.id = ct.case_id
-  JOIN enterprises_ledgerspan s ON s.enterprise_id = c.enterprise_id
-    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL){group_join}
-  WHERE dates.c = 1 AND ct.void = %s AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)
-    AND s.eligibility = '1' AND""",  # noqa: S608
-        False,
+periods AS (
+  SELECT s.g, s.lo, s.hi,
+    {_flags(scope_total="1", eligible_total="s.el", new_total="s.nw")}
+  FROM spans s
+  UNION ALL
+  SELECT s.g, {_later("s.lo", "p.lo")}, {overlap_hi},
+    {_flags(scope_started="1", started="s.el", new_started="s.nw")}
+  FROM spans s JOIN started p ON p.eid = s.eid
+  WHERE (p.hi IS NULL OR p.hi > s.lo) AND (s.hi IS NULL OR s.hi > p.lo)
+  UNION ALL
+  SELECT s.g, {_later("s.lo", "p.lo")}, {overlap_hi}, {_flags(completed="1")}
+  FROM spans s JOIN certified p ON p.eid = s.eid
+  WHERE s.el = 1 AND p.hi > s.lo AND (s.hi IS NULL OR s.hi > p.lo)
+  UNION ALL
+  SELECT s.g, {_later("s.lo", "p.trained_on")}, s.hi, {_flags(trained="1")}
+  FROM spans s JOIN trained p ON p.eid = s.eid
+  WHERE s.el = 1 AND (s.hi IS NULL OR s.hi > p.trained_on)
+  UNION ALL
+  SELECT s.g, {_later("s.lo", "p.lo")}, s.hi, {due_flags}
+  FROM spans s JOIN due p ON p.eid = s.eid
+  WHERE s.hi IS NULL OR s.hi > p.lo
+  UNION ALL
+  SELECT s.g, {_later("s.lo", _later("p.lo", "p.renewal_on"))}, s.hi, {_flags(renewed="1")}
+  FROM spans s JOIN due p ON p.eid = s.eid
+  WHERE p.renewal_on IS NOT NULL AND (s.hi IS NULL OR s.hi > {_later("p.lo", "p.renewal_on")})
+),""",  # noqa: S608
     )
-    _span_scope(stmt, campaign)
-    stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
-    _visible(stmt, enterprises, campaign)
-    stmt.add(f"\n  GROUP BY dates.d{', ' + group if group else ''}\n),")
-    # Certificates come due one by one: read only those expiring in the campaign period, with
-    # the in-scope span of their enterprise on each date.
+    # Each period adds 1 from its first day and takes it back from the day after its last
+    # (ends after the last date asked change nothing); a date sums the days up to it.
+    sums = ", ".join(f"SUM(m.sign * p.{k}) AS {k}" for k in KEYS)
     stmt.add(
-        """
-certificate_counts AS (
-  SELECT dates.d AS d,
-    COUNT(*) AS due_certificates,
-    SUM(CASE WHEN EXISTS (
-      SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
-      WHERE nc.enterprise_id = c.enterprise_id AND nx.void = %s
-        AND nx.issued_on > ct.issued_on AND nx.issued_on <= dates.d) THEN 1 ELSE 0 END)
-      AS renewed,
-    SUM(CASE WHEN EXISTS (
-      SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
-      WHERE nc.enterprise_id = c.enterprise_id AND nx.void = %s
-        AND nx.issued_on > ct.issued_on AND nx.issued_on <= dates.d
-        AND nx.issued_on <= ct.expires_on) THEN 1 ELSE 0 END) AS renewed_on_time
-  FROM dates
-  JOIN cases_certificate ct ON ct.expires_on >= %s AND ct.expires_on <= dates.d
-  JOIN cases_case c ON c.id = ct.case_id
-  JOIN enterprises_ledgerspan s ON s.enterprise_id = c.enterprise_id
-    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
-  WHERE ct.void = %s AND (ct.ended_on IS NULL OR ct.ended_on > ct.expires_on) AND""",
-        False,
-        False,
-        _day(campaign.starts_on),
-        False,
+        f"""
+deltas AS (
+  SELECT CASE WHEN m.sign = 1 THEN p.lo ELSE p.hi END AS day, p.g AS g, {sums}
+  FROM periods p CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) m
+  WHERE p.lo <= %s AND (m.sign = 1 OR p.hi <= %s)
+  GROUP BY CASE WHEN m.sign = 1 THEN p.lo ELSE p.hi END, p.g
+)
+SELECT dates.d, dl.g, {", ".join(f"SUM(dl.{k})" for k in KEYS)}
+FROM dates LEFT JOIN deltas dl ON dl.day <= dates.d
+GROUP BY dates.d, dl.g""",  # noqa: S608
+        _day(last),
+        _day(last),
     )
-    _span_scope(stmt, campaign)
-    stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
-    _visible(stmt, enterprises, campaign)
-    stmt.add("\n  GROUP BY dates.d\n)")
-    columns = ", ".join(
-        [f"k.{k}" if k in COSTLY else f"e.{k}" for k in ENTERPRISE_KEYS]
-        + [f"r.{k}" for k in CERTIFICATE_KEYS]
-    )
-    if group:  # a row per date and group in scope; certificates are not broken down
-        stmt.add(
-            f"""
-SELECT e.d, e.g, {columns}
-FROM enterprise_counts e
-LEFT JOIN completed_counts k ON k.d = e.d AND k.g = e.g
-LEFT JOIN certificate_counts r ON 1 = 0"""  # noqa: S608
-        )
-    else:
-        stmt.add(
-            f"""
-SELECT dates.d, 0, {columns}
-FROM dates
-LEFT JOIN enterprise_counts e ON e.d = dates.d
-LEFT JOIN completed_counts k ON k.d = dates.d
-LEFT JOIN certificate_counts r ON r.d = dates.d"""  # noqa: S608
-        )
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
