@@ -305,7 +305,9 @@ def main(sizes: list[int], reuse: bool = False, mode: str = "all") -> None:
     from anbiao.training.models import Attendance, Session
 
     minan = Region.objects.get(code="350213007")
-    officer = User.objects.create(username="bench", role=Role.STATION, region=minan)
+    officer, _ = User.objects.get_or_create(
+        username="bench", defaults={"role": Role.STATION, "region": minan}
+    )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(officer)
     campaign = Campaign.objects.select_related("region").get(slug="minan-2025")

@@ -22,16 +22,17 @@ does (bench/metrics.py measures the ratio):
   certificate of the enterprise was issued by D (on time: by the expiry).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import QuerySet
 
 from anbiao.accounts.models import Region
 from anbiao.campaigns.models import Campaign
-from anbiao.cases.choices import EventKind
-from anbiao.enterprises.choices import OperatingStatus
+from anbiao.cases.choices import CaseState, EventKind
+from anbiao.enterprises.choices import EntryReason, FactKind, OperatingStatus
 from anbiao.enterprises.models import Enterprise
 from anbiao.training.models import TraineeRole
 
@@ -51,6 +52,8 @@ ENTERPRISE_KEYS = (
 )
 CERTIFICATE_KEYS = ("due_certificates", "renewed", "renewed_on_time")
 KEYS = ENTERPRISE_KEYS + CERTIFICATE_KEYS
+# The dashboard's statement adds, per state, the cases of the 应创企业 in that state.
+STATE_KEYS = tuple(f"state_{value}" for value in CaseState.values)
 
 
 class _Statement:
@@ -130,7 +133,7 @@ def for_dates(
     accepted for the callers' sake: one sweep yields every count of every date at once."""
     if not days:
         return {}
-    return {day: numbers for day, _group, numbers in _count(campaign, enterprises, area, days)}
+    return {day: numbers for day, _groups, numbers in _count(campaign, enterprises, area, days)}
 
 
 def breakdown(
@@ -138,15 +141,95 @@ def breakdown(
 ) -> list[dict]:
     """The enterprise counts of one date per group (GROUPS: subdistrict, industry or size), in
     the group's order; each row has `group` and the counts of ENTERPRISE_KEYS."""
-    rows = _count(campaign, enterprises, area, [day], GROUPS[by])
+    rows = _count(campaign, enterprises, area, [day], (GROUPS[by],))
+    return _by_group(((group, numbers) for _d, (group,), numbers in rows), ENTERPRISE_KEYS)
+
+
+def _by_group(rows: Iterable[tuple[object, dict[str, int]]], keys: Iterable[str]) -> list[dict]:
+    """Rows summed per group, in the group's order (None last); a group with no enterprise in
+    scope on the date is left out."""
+    keys = tuple(keys)
+    sums: dict[object, dict[str, int]] = {}
+    for group, numbers in rows:
+        row = sums.setdefault(group, dict.fromkeys(keys, 0))
+        for k in keys:
+            row[k] += numbers[k]
     return sorted(
-        (
-            {"group": group, **{k: numbers[k] for k in ENTERPRISE_KEYS}}
-            for _d, group, numbers in rows
-            if numbers["scope_total"]  # a group with no enterprise in scope on the date
-        ),
+        ({"group": group, **numbers} for group, numbers in sums.items() if numbers["scope_total"]),
         key=lambda row: (row["group"] is None, row["group"]),
     )
+
+
+def dashboard(
+    campaign: Campaign, enterprises: QuerySet[Enterprise], area: Region, day: date
+) -> dict:
+    """The dashboard's figures of one date besides the metrics, in one statement (see
+    `Sweep.dashboard`)."""
+    return Sweep(campaign, enterprises, area, [day]).dashboard(day)
+
+
+class Sweep:
+    """Every count of a scope on a set of dates, per 镇街, industry and why an enterprise is
+    new, with the 应创企业's cases by state: what the dashboard shows (the metrics and targets,
+    the monthly series, the breakdowns, the funnel, new enterprises by reason) from one
+    statement, run when first asked. Counts add up over the groups, so a date's totals are
+    their sum."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        enterprises: QuerySet[Enterprise],
+        area: Region,
+        days: Iterable[date] | Callable[[], Iterable[date]],
+    ) -> None:
+        """`days`: the dates, or a function giving them — asked only when a figure is computed
+        (a visit served from the cache reads nothing more)."""
+        self.campaign, self.enterprises, self.area = campaign, enterprises, area
+        self._days = days
+        self._rows: list[tuple[date, tuple, dict[str, int]]] | None = None
+
+    @cached_property
+    def days(self) -> set[date]:
+        return set(self._days() if callable(self._days) else self._days)
+
+    def covers(self, days) -> bool:
+        return set(days) <= self.days
+
+    def rows(self, day: date) -> list[tuple[tuple, dict[str, int]]]:
+        if self._rows is None:
+            groups = (GROUPS["subdistrict"], GROUPS["industry"], "rs.reason")
+            self._rows = _count(
+                self.campaign, self.enterprises, self.area, sorted(self.days), groups, extras=True
+            )
+        return [(g, numbers) for d, g, numbers in self._rows if d == day]
+
+    def for_dates(self, days) -> dict[date, dict[str, int]]:
+        """As `for_dates`, summed over the groups."""
+        found = {}
+        for day in days:
+            found[day] = dict.fromkeys(KEYS, 0)
+            for _g, numbers in self.rows(day):
+                for k in KEYS:
+                    found[day][k] += numbers[k]
+        return found
+
+    def dashboard(self, day: date) -> dict:
+        """On `day`: the counts per 镇街 and per industry (as `breakdown`), the 应创企业's cases
+        by state ({state: n}) and the new 应创企业 by why they are new ({reason: (total,
+        started)}, see `_extras`)."""
+        rows = self.rows(day)
+        states = {value: sum(n[f"state_{value}"] for _g, n in rows) for value in CaseState.values}
+        reasons: dict[str, tuple[int, int]] = {}
+        for (_sub, _industry, reason), numbers in rows:
+            if reason is not None and numbers["new_total"]:
+                total, started = reasons.get(reason, (0, 0))
+                reasons[reason] = (total + numbers["new_total"], started + numbers["new_started"])
+        return {
+            "by_subdistrict": _by_group(((g[0], n) for g, n in rows), ENTERPRISE_KEYS),
+            "by_industry": _by_group(((g[1], n) for g, n in rows), ENTERPRISE_KEYS),
+            "states": {k: v for k, v in states.items() if v},
+            "new_by_reason": reasons,
+        }
 
 
 def _later(a: str, b: str) -> str:
@@ -165,9 +248,67 @@ def _day_after(column: str) -> str:
     return f"date({column}, '+1 day')"
 
 
-# The flags of a period (`_periods`): a column per key of KEYS, 0 unless given.
-def _flags(**given: str) -> str:
-    return ", ".join(f"{given.get(k, '0')} AS {k}" for k in KEYS)
+def _flags(keys: tuple[str, ...], **given: str) -> str:
+    """The counts a period adds to: a column per key, 0 unless given."""
+    return ", ".join(f"{given.get(k, '0')} AS {k}" for k in keys)
+
+
+_EXTRAS_JOIN = """
+  LEFT JOIN reasons rs ON rs.eid = s.enterprise_id
+  LEFT JOIN case_states cs ON cs.eid = s.enterprise_id"""
+
+
+def _extras(stmt: _Statement, campaign: Campaign, campaign_ids: list[int], day: date) -> None:
+    """The dashboard's CTEs: each enterprise's cases by state, and why each new enterprise is
+    new on `day` (`metrics.entry_reasons` in SQL): its latest `ENTRY` fact by then, else what
+    changed on its first day in scope, read from its ledger span that ended that day — none or
+    out of the ledger: 摸排补录; in another region or the torch zone: 迁入; of another size:
+    规模变化; without an operating status: 新设; otherwise 摸排补录."""
+    sizes = [str(s) for s in campaign.sizes]
+    torch = " OR b.torch_zone = %s" if campaign.exclude_torch_zone else ""
+    state_sums = ", ".join(
+        f"SUM(CASE WHEN state = %s THEN 1 ELSE 0 END) AS {k}" for k in STATE_KEYS
+    )
+    stmt.add(
+        f"""
+entries AS (
+  SELECT f.enterprise_id AS eid, f.value FROM enterprises_enterprisefact f
+  WHERE f.kind = %s AND f.effective_on <= %s AND NOT EXISTS (
+    SELECT 1 FROM enterprises_enterprisefact n
+    WHERE n.enterprise_id = f.enterprise_id AND n.kind = f.kind AND n.effective_on <= %s
+      AND (n.effective_on > f.effective_on OR (n.effective_on = f.effective_on AND n.id > f.id)))
+),
+reasons AS (
+  SELECT fi.eid, COALESCE(en.value, CASE
+    WHEN b.id IS NULL OR b.in_ledger = %s THEN %s
+    WHEN b.region_id_on NOT IN ({_marks(campaign_ids)}){torch} THEN %s
+    WHEN b.size NOT IN ({_marks(sizes)}) THEN %s
+    WHEN COALESCE(b.status, '') = '' THEN %s
+    ELSE %s END) AS reason
+  FROM firsts fi
+  LEFT JOIN entries en ON en.eid = fi.eid
+  LEFT JOIN enterprises_ledgerspan b ON b.enterprise_id = fi.eid AND b.ends_on = fi.first_on
+  WHERE fi.first_on > %s
+),
+case_states AS (
+  SELECT enterprise_id AS eid, {state_sums}
+  FROM cases_case GROUP BY enterprise_id
+),""",  # noqa: S608
+        FactKind.ENTRY,
+        _day(day),
+        _day(day),
+        False,
+        EntryReason.SURVEY,
+        *campaign_ids,
+        *([True] if campaign.exclude_torch_zone else []),
+        EntryReason.MOVED_IN,
+        *sizes,
+        EntryReason.SIZE_CHANGE,
+        EntryReason.ESTABLISHED,
+        EntryReason.SURVEY,
+        _day(campaign.baseline_on),
+        *CaseState.values,
+    )
 
 
 def _count(
@@ -175,9 +316,12 @@ def _count(
     enterprises: QuerySet[Enterprise],
     area: Region,
     days: list[date],
-    group: str | None = None,
-) -> list[tuple[date, object, dict[str, int]]]:
-    """The statement behind `for_dates` and `breakdown`: (date, group, counts) rows.
+    groups: tuple[str, ...] = (),
+    extras: bool = False,
+) -> list[tuple[date, tuple, dict[str, int]]]:
+    """The statement behind `for_dates`, `breakdown` and `dashboard`: (date, the values of
+    `groups`, counts) rows; `extras` adds the case states (STATE_KEYS) and each new
+    enterprise's reason (`rs.reason`, for `groups`).
 
     Every count is a number of periods covering the date: an in-scope ledger span, and its
     overlap with the enterprise's started periods, with its trained period, with its certified
@@ -276,15 +420,18 @@ due AS (
         _day(campaign.starts_on),
         _day(last),
     )
-    # Enterprises that met every 应创 condition in the campaign's region by the baseline.
-    stmt.add("\nold AS (SELECT DISTINCT o.enterprise_id AS eid FROM enterprises_ledgerspan o WHERE")
+    # Each enterprise's first day meeting every 应创 condition in the campaign's region: one
+    # after the baseline (or none) makes it new.
+    stmt.add("\nfirsts AS (SELECT o.enterprise_id AS eid, MIN(o.starts_on) AS first_on")
+    stmt.add(" FROM enterprises_ledgerspan o WHERE")
     _span_scope(stmt, campaign, "o")
     stmt.add(
-        f" AND o.eligibility = '1' AND o.starts_on <= %s AND o.region_id_on IN"
-        f" ({_marks(campaign_ids)})),",
-        _day(baseline),
+        f" AND o.eligibility = '1' AND o.region_id_on IN ({_marks(campaign_ids)})"
+        " GROUP BY o.enterprise_id),",
         *campaign_ids,
     )
+    if extras:
+        _extras(stmt, campaign, campaign_ids, last)
     # The day each enterprise had sent both its principal and its safety manager to a session
     # of the campaign period: trained from that day on.
     stmt.add(
@@ -304,69 +451,94 @@ trained AS (
         _day(campaign.ends_on),
     )
     # The in-scope ledger spans (their own dates aside), with what they count.
+    keys = KEYS + STATE_KEYS if extras else KEYS
+    names = [f"g{i}" for i in range(len(groups))] or ["g0"]
+    picked = ", ".join(
+        f"{expr} AS {name}" for expr, name in zip(groups or ("0",), names, strict=True)
+    )
+    states = "".join(
+        f", CASE WHEN s.eligibility = '1' THEN COALESCE(cs.{k}, 0) ELSE 0 END AS {k}"
+        for k in STATE_KEYS
+        if extras
+    )
+    joins = (_GROUP_JOIN if groups else "") + (_EXTRAS_JOIN if extras else "")
     stmt.add(
         f"""
 spans AS (
-  SELECT s.enterprise_id AS eid, s.starts_on AS lo, s.ends_on AS hi, {group or "0"} AS g,
+  SELECT s.enterprise_id AS eid, s.starts_on AS lo, s.ends_on AS hi, {picked},
     CASE WHEN s.eligibility = '1' THEN 1 ELSE 0 END AS el,
-    CASE WHEN s.eligibility = '1' AND old.eid IS NULL THEN 1 ELSE 0 END AS nw
+    CASE WHEN s.eligibility = '1' AND (fi.first_on IS NULL OR fi.first_on > %s)
+      THEN 1 ELSE 0 END AS nw{states}
   FROM enterprises_ledgerspan s
-  LEFT JOIN old ON old.eid = s.enterprise_id{_GROUP_JOIN if group else ""}
+  LEFT JOIN firsts fi ON fi.eid = s.enterprise_id{joins}
   WHERE s.starts_on <= %s AND""",  # noqa: S608
+        _day(baseline),
         _day(last),
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
     stmt.add("\n),")
+    g = ", ".join(f"s.{name}" for name in names)
     overlap_hi = _earlier("s.hi", "p.hi")
+    span_flags = _flags(
+        keys,
+        scope_total="1",
+        eligible_total="s.el",
+        new_total="s.nw",
+        **{k: f"s.{k}" for k in keys if k in STATE_KEYS},
+    )
     due_flags = _flags(
+        keys,
         due_certificates="1",
         renewed_on_time="CASE WHEN p.renewal_on <= p.lo THEN 1 ELSE 0 END",
     )
     stmt.add(
         f"""
 periods AS (
-  SELECT s.g, s.lo, s.hi,
-    {_flags(scope_total="1", eligible_total="s.el", new_total="s.nw")}
+  SELECT {g}, s.lo, s.hi, {span_flags}
   FROM spans s
   UNION ALL
-  SELECT s.g, {_later("s.lo", "p.lo")}, {overlap_hi},
-    {_flags(scope_started="1", started="s.el", new_started="s.nw")}
+  SELECT {g}, {_later("s.lo", "p.lo")}, {overlap_hi},
+    {_flags(keys, scope_started="1", started="s.el", new_started="s.nw")}
   FROM spans s JOIN started p ON p.eid = s.eid
   WHERE (p.hi IS NULL OR p.hi > s.lo) AND (s.hi IS NULL OR s.hi > p.lo)
   UNION ALL
-  SELECT s.g, {_later("s.lo", "p.lo")}, {overlap_hi}, {_flags(completed="1")}
+  SELECT {g}, {_later("s.lo", "p.lo")}, {overlap_hi}, {_flags(keys, completed="1")}
   FROM spans s JOIN certified p ON p.eid = s.eid
   WHERE s.el = 1 AND p.hi > s.lo AND (s.hi IS NULL OR s.hi > p.lo)
   UNION ALL
-  SELECT s.g, {_later("s.lo", "p.trained_on")}, s.hi, {_flags(trained="1")}
+  SELECT {g}, {_later("s.lo", "p.trained_on")}, s.hi, {_flags(keys, trained="1")}
   FROM spans s JOIN trained p ON p.eid = s.eid
   WHERE s.el = 1 AND (s.hi IS NULL OR s.hi > p.trained_on)
   UNION ALL
-  SELECT s.g, {_later("s.lo", "p.lo")}, s.hi, {due_flags}
+  SELECT {g}, {_later("s.lo", "p.lo")}, s.hi, {due_flags}
   FROM spans s JOIN due p ON p.eid = s.eid
   WHERE s.hi IS NULL OR s.hi > p.lo
   UNION ALL
-  SELECT s.g, {_later("s.lo", _later("p.lo", "p.renewal_on"))}, s.hi, {_flags(renewed="1")}
+  SELECT {g}, {_later("s.lo", _later("p.lo", "p.renewal_on"))}, s.hi,
+    {_flags(keys, renewed="1")}
   FROM spans s JOIN due p ON p.eid = s.eid
   WHERE p.renewal_on IS NOT NULL AND (s.hi IS NULL OR s.hi > {_later("p.lo", "p.renewal_on")})
 ),""",  # noqa: S608
     )
     # Each period adds 1 from its first day and takes it back from the day after its last
     # (ends after the last date asked change nothing); a date sums the days up to it.
-    sums = ", ".join(f"SUM(m.sign * p.{k}) AS {k}" for k in KEYS)
+    sums = ", ".join(f"SUM(m.sign * p.{k}) AS {k}" for k in keys)
+    day = "CASE WHEN m.sign = 1 THEN p.lo ELSE p.hi END"
+    pg = ", ".join(f"p.{name}" for name in names)
     stmt.add(
         f"""
 deltas AS (
-  SELECT CASE WHEN m.sign = 1 THEN p.lo ELSE p.hi END AS day, p.g AS g, {sums}
+  SELECT {day} AS day, {pg}, {sums}
   FROM periods p CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) m
   WHERE p.lo <= %s AND (m.sign = 1 OR p.hi <= %s)
-  GROUP BY CASE WHEN m.sign = 1 THEN p.lo ELSE p.hi END, p.g
+  GROUP BY {day}, {pg}
 )
-SELECT dates.d, dl.g, {", ".join(f"SUM(dl.{k})" for k in KEYS)}
+SELECT dates.d, {", ".join(f"dl.{name}" for name in names)},
+  {", ".join(f"SUM(dl.{k})" for k in keys)}
 FROM dates LEFT JOIN deltas dl ON dl.day <= dates.d
-GROUP BY dates.d, dl.g""",  # noqa: S608
+GROUP BY dates.d, {", ".join(f"dl.{name}" for name in names)}""",  # noqa: S608
         _day(last),
         _day(last),
     )
@@ -374,12 +546,12 @@ GROUP BY dates.d, dl.g""",  # noqa: S608
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
     found = []
-    for day, group_value, *numbers in rows:
+    width = len(names)
+    for day, *values in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        found.append(
-            (day, group_value, {k: int(v or 0) for k, v in zip(KEYS, numbers, strict=True)})
-        )
+        numbers = {k: int(v or 0) for k, v in zip(keys, values[width:], strict=True)}
+        found.append((day, tuple(values[:width]), numbers))
     return found
 
 

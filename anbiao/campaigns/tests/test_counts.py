@@ -13,8 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from anbiao.accounts.models import Region
 from anbiao.campaigns import counts, metrics
 from anbiao.campaigns.models import Campaign, Target
+from anbiao.campaigns.selectors import dashboard_extras, monthly_dates
 from anbiao.campaigns.targets import evaluate_all
 from anbiao.cases import services as cases
+from anbiao.cases.filters import special_list_q
+from anbiao.cases.models import Case
+from anbiao.cases.selectors import annotate_board
 from anbiao.cases.services import CertificateData
 from anbiao.enterprises import services as registry
 from anbiao.enterprises.models import Enterprise
@@ -23,6 +27,8 @@ from anbiao.testing.factories import attend, make_enterprise, make_session, regi
 pytestmark = pytest.mark.django_db
 
 DAYS = [
+    date(2024, 5, 31),  # OLD's and BACK's certificates' last day
+    date(2024, 6, 1),  # lapsed: their earlier steps no longer count
     date(2024, 12, 31),  # before the baseline and the campaign
     date(2025, 2, 28),  # the baseline
     date(2025, 3, 13),  # the campaign's first day
@@ -88,6 +94,9 @@ def world(reference):
     certify(e["CERTIFIED"], date(2025, 4, 1), date(2025, 8, 15), "C-1")
     step(e["STARTED"], "start", date(2025, 5, 10))
     step(e["NEWCOMER"], "start", date(2025, 10, 1))
+    registry.enterprise_record_entry_reason(
+        actor=None, enterprise=e["NEWCOMER"], reason="established", on=date(2025, 9, 1), note="新设"
+    )
     step(e["NOT_ELIGIBLE"], "start", date(2025, 5, 1))
     step(e["TORCH"], "start", date(2025, 5, 1))
     step(e["MEDIUM"], "start", date(2025, 5, 1))
@@ -216,6 +225,21 @@ def test_a_campaign_that_keeps_the_torch_zone_counts_it(world):
     assert_equal_on_every_day(metrics.Scope(keeps, Enterprise.objects.all(), DAYS[0]))
 
 
+def test_the_monthly_series_equals_the_orm_definitions_at_every_month_end(world):
+    """The burn-up chart's 24 month ends, in one statement, each equal to the ORM's counts."""
+    scope = metrics.Scope(campaign(), Enterprise.objects.all(), date(2026, 6, 30))
+    days = monthly_dates(date(2024, 5, 1), scope.on)
+    assert len(days) == 24
+    with CaptureQueriesContext(connection) as queries:
+        series = metrics.rate_series(scope, days)
+    assert sum("periods AS" in q["sql"] for q in queries.captured_queries) == 1
+    for day in days:
+        expected = orm_counts(scope.at(day))
+        assert {k: series[day][k] for k in metrics.series_keys() if k in expected} == {
+            k: expected[k] for k in metrics.series_keys() if k in expected
+        }, day
+
+
 def test_compute_and_the_series_read_the_counts(world):
     scope = metrics.Scope(campaign(), Enterprise.objects.all(), date(2026, 3, 31))
     values = metrics.compute(scope)
@@ -332,3 +356,69 @@ def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
                 assert found == orm_breakdown(scope, by), (day, by)
     scope = metrics.Scope(wide, Enterprise.objects.all(), date(2025, 12, 31), district)
     assert len(metrics.breakdown(scope, "subdistrict")) == 2  # 民安 and 新店
+
+
+def orm_dashboard(scope: metrics.Scope) -> dict:
+    """The dashboard's figures as the ORM definitions give them (what `dashboard_extras` did
+    before counts.dashboard): cases of the 应创企业 by state, new ones by reason."""
+    eligible = metrics.in_scope(scope).filter(metrics.ELIGIBLE)
+    states = dict(
+        Case.objects.filter(enterprise__in=eligible.values("pk"))
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    new = list(eligible.filter(metrics.NEW).values_list("pk", "is_started").order_by())
+    reasons = metrics.entry_reasons(scope, [pk for pk, _ in new])
+    by_reason: dict[str, tuple[int, int]] = {}
+    for pk, started in new:
+        total, begun = by_reason.get(reasons[pk], (0, 0))
+        by_reason[reasons[pk]] = (total + 1, begun + bool(started))
+    return {"states": states, "new_by_reason": by_reason}
+
+
+def test_the_dashboard_figures_equal_the_orm_definitions(world, station_officer, enterprise_user):
+    district = Region.objects.get(code="350213")
+    wide = campaign()
+    wide.region = district
+    wide.save()
+    for enterprises in (
+        Enterprise.objects.all(),
+        Enterprise.objects.restrict(station_officer, "view"),
+        Enterprise.objects.restrict(enterprise_user, "view"),
+    ):
+        for day in (date(2025, 2, 28), date(2025, 10, 1), date(2025, 12, 31), date(2026, 6, 30)):
+            for area in (district, region("350213007")):
+                scope = metrics.Scope(wide, enterprises, day, area)
+                found = counts.dashboard(wide, enterprises, area, day)
+                for by in ("subdistrict", "industry"):
+                    rows = [
+                        {k: r[k] for k in ("group", *metrics.BREAKDOWN)} for r in found[f"by_{by}"]
+                    ]
+                    assert rows == orm_breakdown(scope, by), (day, by)
+                expected = orm_dashboard(scope)
+                assert found["states"] == expected["states"], day
+                assert found["new_by_reason"] == expected["new_by_reason"], day
+    # In 民安's campaign the world reaches a recorded reason and two read from the ledger.
+    minan = campaign()
+    minan.region = region("350213007")
+    minan.save()
+    found = counts.dashboard(minan, Enterprise.objects.all(), minan.region, date(2025, 12, 31))
+    assert set(found["new_by_reason"]) == {"established", "moved_in", "size_change"}
+
+
+def test_the_dashboard_figures_take_a_fixed_number_of_queries(world, station_officer):
+    scope = metrics.Scope(
+        campaign(), Enterprise.objects.restrict(station_officer, "view"), date(2025, 12, 31)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        extras = dashboard_extras(scope)
+    # The regions (2), the one statement, the 镇街 names, the follow-up counts.
+    assert len(queries.captured_queries) == 5, [q["sql"][:80] for q in queries.captured_queries]
+    assert sum("periods AS" in q["sql"] for q in queries.captured_queries) == 1
+    assert extras["states"]["certified"] >= 1
+    board = annotate_board(scope.enterprises)
+    for key, days in (("expiring", 90), ("annual_overdue", 0), ("rectifying", 0)):
+        assert extras[key] == board.filter(special_list_q(key, today=scope.on, days=days)).count()
+    assert extras["expiring"] or extras["annual_overdue"]  # the counts are not all zero
+    assert [row["name"] for row in extras["by_subdistrict"]] == ["民安街道"]
