@@ -553,11 +553,12 @@ def ledger_counts(scope: Scope, values: dict[date, dict], wanted: dict[date, set
 
 @group(BENCHMARKS)
 def benchmark_group(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
-    from anbiao.benchmarks.selectors import benchmark_counts
+    from anbiao.benchmarks.selectors import benchmark_counts_many
 
     enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
+    found = benchmark_counts_many(enterprises, values)
     for day, numbers in values.items():
-        numbers.update(benchmark_counts(enterprises, day))
+        numbers.update(found[day])
 
 
 def trained_ids(scope: Scope, qs: QuerySet[Enterprise]) -> set[int]:
