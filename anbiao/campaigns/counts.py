@@ -4,9 +4,10 @@ SQL statement (docs/campaigns.md, "How the figures are computed").
 The definitions are those of docs/campaigns.md's metrics table — the `where` filters of
 `metrics.py` say the same thing in the ORM, and the equivalence tests hold the two equal. The
 ORM form needs one correlated subquery per enterprise and metric, and one query per date; here
-the ledger spans that cover each asked date are read once and every count is a conditional SUM
-over them, so a province of 100,000 enterprises costs about what one hand-written aggregate
-does (bench/metrics.py measures the ratio):
+each count is the number of periods covering the date (spans, and their overlaps with started,
+certified and trained periods and due certificates), read once from their start and end dates
+whatever the number of dates (`_count`), so a province of 100,000 enterprises costs about what
+one hand-written aggregate of one date does (bench/metrics.py measures the ratio):
 
 - in scope on D: a ledger span covering D, in the ledger, operating, of the campaign's sizes,
   outside the torch zone when the campaign excludes it, in the asked region, of the campaign's
