@@ -19,10 +19,16 @@ from anbiao.cases import services as cases
 from anbiao.cases.filters import special_list_q
 from anbiao.cases.models import Case
 from anbiao.cases.selectors import annotate_board
-from anbiao.cases.services import CertificateData
 from anbiao.enterprises import services as registry
 from anbiao.enterprises.models import Enterprise
-from anbiao.testing.factories import attend, make_enterprise, make_session, region
+from anbiao.testing.factories import (
+    attend,
+    certify_case,
+    lapse_histories,
+    make_enterprise,
+    make_session,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,19 +53,6 @@ def step(enterprise, kind, on, **extra):
     return cases.case_record_event(actor=None, enterprise=enterprise, kind=kind, on=on, **extra)
 
 
-def certify(enterprise, start, issued, number, expires=None, kind="certificate", first=True):
-    if first:
-        step(enterprise, "start", start)
-    step(enterprise, "apply", start)
-    step(enterprise, "review_pass", issued, grade="小微达标", score=80)
-    step(
-        enterprise,
-        kind,
-        issued,
-        certificate=CertificateData(number=number, grade="小微达标", expires_on=expires),
-    )
-
-
 @pytest.fixture
 def world(reference):
     """Every case the definitions tell apart, in 民安 and one in 新店."""
@@ -77,11 +70,6 @@ def world(reference):
         "REVOKED": {},
         "VOIDED": {},
         "LEFT": {},
-        "OLD": {"ledger_since": date(2020, 1, 1)},
-        "BACK": {"ledger_since": date(2020, 1, 1)},
-        "LATE": {"ledger_since": date(2020, 1, 1)},
-        "EARLY": {"ledger_since": date(2020, 1, 1)},
-        "DURING": {"ledger_since": date(2020, 1, 1)},
         "SHRUNK": {"size": "medium", "ledger_since": date(2024, 1, 1)},
         "TRAINED": {},
         "HALF_TRAINED": {},
@@ -91,7 +79,7 @@ def world(reference):
     e["MOVED"] = make_enterprise("350213002", name="MOVED", ledger_since=date(2024, 1, 1))
     e["XINDIAN"] = make_enterprise("350213002", name="XINDIAN", ledger_since=date(2025, 2, 28))
 
-    certify(e["CERTIFIED"], date(2025, 4, 1), date(2025, 8, 15), "C-1")
+    certify_case(e["CERTIFIED"], date(2025, 4, 1), date(2025, 8, 15), "C-1")
     step(e["STARTED"], "start", date(2025, 5, 10))
     step(e["NEWCOMER"], "start", date(2025, 10, 1))
     registry.enterprise_record_entry_reason(
@@ -102,9 +90,9 @@ def world(reference):
     step(e["MEDIUM"], "start", date(2025, 5, 1))
     step(e["TEXTILE"], "start", date(2025, 5, 1))
     step(e["XINDIAN"], "start", date(2025, 5, 1))
-    certify(e["REVOKED"], date(2025, 3, 20), date(2025, 6, 1), "R-1")
+    certify_case(e["REVOKED"], date(2025, 3, 20), date(2025, 6, 1), "R-1")
     step(e["REVOKED"], "revoke", date(2025, 10, 15), note="重大隐患,管理滑坡")
-    certify(e["VOIDED"], date(2025, 3, 20), date(2025, 6, 1), "V-1")
+    certify_case(e["VOIDED"], date(2025, 3, 20), date(2025, 6, 1), "V-1")
     cases.case_correct_last(actor=None, enterprise=e["VOIDED"], note="录入错误")
     step(e["LEFT"], "start", date(2025, 4, 1))
     registry.enterprise_change_status(
@@ -115,16 +103,7 @@ def world(reference):
         reason="注销",
     )
     # Certificates lapsing before the baseline, in the campaign, renewed early and late.
-    for key in ("OLD", "BACK"):
-        certify(e[key], date(2021, 3, 1), date(2021, 6, 1), f"{key}-1", date(2024, 5, 31))
-        step(e[key], "expire", date(2024, 6, 1))
-    step(e["BACK"], "start", date(2025, 10, 8))
-    for key in ("LATE", "EARLY"):
-        certify(e[key], date(2022, 5, 1), date(2022, 7, 1), f"{key}-1", date(2025, 6, 30))
-    step(e["LATE"], "expire", date(2025, 7, 1))
-    certify(e["LATE"], date(2025, 8, 1), date(2025, 9, 10), "LATE-2", date(2028, 9, 9))
-    certify(e["EARLY"], date(2025, 4, 1), date(2025, 5, 20), "EARLY-2", first=False)
-    certify(e["DURING"], date(2022, 8, 1), date(2022, 9, 1), "DURING-1", date(2025, 8, 31))
+    e.update(lapse_histories())
     # Size and region changing over time.
     registry.enterprise_update(
         actor=None, enterprise=e["SHRUNK"], data={"size": "small"}, effective_on=date(2025, 9, 1)
@@ -337,15 +316,23 @@ def orm_breakdown(scope: metrics.Scope, by: str) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
-    district = Region.objects.get(code="350213")
+def district_wide() -> Campaign:
+    """民安's campaign widened to the whole district: two 镇街 in scope."""
     wide = campaign()
-    wide.region = district
+    wide.region = Region.objects.get(code="350213")
     wide.save()
-    for enterprises in (
-        Enterprise.objects.all(),
-        Enterprise.objects.restrict(station_officer, "view"),
-    ):
+    return wide
+
+
+def visible_to(*users) -> list:
+    """Every enterprise, then what each user may see."""
+    return [Enterprise.objects.all(), *(Enterprise.objects.restrict(u, "view") for u in users)]
+
+
+def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
+    wide = district_wide()
+    district = wide.region
+    for enterprises in visible_to(station_officer):
         for day in (date(2025, 2, 28), date(2025, 12, 31), date(2026, 6, 30)):
             scope = metrics.Scope(wide, enterprises, day, district)
             for by in ("subdistrict", "industry", "size"):
@@ -378,15 +365,9 @@ def orm_dashboard(scope: metrics.Scope) -> dict:
 
 
 def test_the_dashboard_figures_equal_the_orm_definitions(world, station_officer, enterprise_user):
-    district = Region.objects.get(code="350213")
-    wide = campaign()
-    wide.region = district
-    wide.save()
-    for enterprises in (
-        Enterprise.objects.all(),
-        Enterprise.objects.restrict(station_officer, "view"),
-        Enterprise.objects.restrict(enterprise_user, "view"),
-    ):
+    wide = district_wide()
+    district = wide.region
+    for enterprises in visible_to(station_officer, enterprise_user):
         for day in (date(2025, 2, 28), date(2025, 10, 1), date(2025, 12, 31), date(2026, 6, 30)):
             for area in (district, region("350213007")):
                 scope = metrics.Scope(wide, enterprises, day, area)
