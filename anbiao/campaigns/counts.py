@@ -434,24 +434,26 @@ due AS (
     if extras:
         _extras(stmt, campaign, campaign_ids, last)
     # The day each enterprise had sent both its principal and its safety manager to a session
-    # of the campaign period: trained from that day on.
+    # of the campaign period: trained from that day on. (NULL rather than HAVING for one of
+    # the two: PostgreSQL estimates one row after such a HAVING and joins it by nested loop.)
     stmt.add(
         """
 trained AS (
-  SELECT eid, MAX(first_on) AS trained_on FROM (
+  SELECT eid, CASE WHEN COUNT(*) = 2 THEN MAX(first_on) END AS trained_on FROM (
     SELECT a.enterprise_id AS eid, a.role, MIN(se.held_on) AS first_on
     FROM training_attendance a JOIN training_session se ON se.id = a.session_id
     WHERE a.role IN (%s, %s) AND se.held_on >= %s AND se.held_on <= %s
     GROUP BY a.enterprise_id, a.role
   ) roles
-  GROUP BY eid HAVING COUNT(*) = 2
+  GROUP BY eid
 ),""",
         TraineeRole.PRINCIPAL,
         TraineeRole.SAFETY_MANAGER,
         _day(campaign.starts_on),
         _day(campaign.ends_on),
     )
-    # The in-scope ledger spans (their own dates aside), with what they count.
+    # The in-scope ledger spans (their own dates aside), with what they count. A span that
+    # ended by the first date asked adds nothing to any date (nor does any period within it).
     keys = KEYS + STATE_KEYS if extras else KEYS
     names = [f"g{i}" for i in range(len(groups))] or ["g0"]
     picked = ", ".join(
@@ -472,9 +474,10 @@ spans AS (
       THEN 1 ELSE 0 END AS nw{states}
   FROM enterprises_ledgerspan s
   LEFT JOIN firsts fi ON fi.eid = s.enterprise_id{joins}
-  WHERE s.starts_on <= %s AND""",  # noqa: S608
+  WHERE s.starts_on <= %s AND (s.ends_on IS NULL OR s.ends_on > %s) AND""",  # noqa: S608
         _day(baseline),
         _day(last),
+        _day(days[0]),
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
@@ -511,7 +514,7 @@ periods AS (
   UNION ALL
   SELECT {g}, {_later("s.lo", "p.trained_on")}, s.hi, {_flags(keys, trained="1")}
   FROM spans s JOIN trained p ON p.eid = s.eid
-  WHERE s.el = 1 AND (s.hi IS NULL OR s.hi > p.trained_on)
+  WHERE s.el = 1 AND p.trained_on IS NOT NULL AND (s.hi IS NULL OR s.hi > p.trained_on)
   UNION ALL
   SELECT {g}, {_later("s.lo", "p.lo")}, s.hi, {due_flags}
   FROM spans s JOIN due p ON p.eid = s.eid
