@@ -127,11 +127,10 @@ def for_dates(
     enterprises: QuerySet[Enterprise],
     area: Region,
     days: list[date],
-    wanted: dict[date, set[str]] | None = None,
 ) -> dict[date, dict[str, int]]:
     """Every count of KEYS on each of `days`, for the enterprises of `enterprises` in `area`
-    (a region inside the campaign's), in one statement. `wanted` (the keys each date needs) is
-    accepted for the callers' sake: one sweep yields every count of every date at once."""
+    (a region inside the campaign's), in one statement (one sweep yields every count of every
+    date at once: none is left out for a date that does not need it)."""
     if not days:
         return {}
     return {day: numbers for day, _groups, numbers in _count(campaign, enterprises, area, days)}
