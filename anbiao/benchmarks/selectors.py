@@ -6,6 +6,7 @@ D; its stage on D is that of its latest stage event on or before D; it is establ
 in the observation catalog — on D when that stage is 已建成.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -66,23 +67,45 @@ def benchmark_counts(enterprises: QuerySet[Enterprise], on: date) -> dict:
 
     One query, whatever the number of enterprises.
     """
-    qs = candidates_on(Benchmark.objects.filter(enterprise__in=enterprises.values("pk")), on)
-    met = BenchmarkEvent.objects.filter(
-        benchmark=OuterRef("pk"), kind=EventKind.SITE_MEETING, on__lte=on
-    )
-    figures = qs.annotate(met=Exists(met)).aggregate(
-        candidates=Count("pk"),
-        cultivating=Count(
+    return benchmark_counts_many(enterprises, [on])[on]
+
+
+def benchmark_counts_many(enterprises: QuerySet[Enterprise], days: Iterable[date]) -> dict:
+    """`benchmark_counts` on each of `days` ({date: figures}), in one query whatever the number
+    of dates: each date's stage and 现场会 are columns of the benchmarks, each figure a count
+    filtered by them."""
+    days = sorted(set(days))
+    columns, figures = {}, {}
+    for i, on in enumerate(days):
+        columns[f"stage_{i}"] = _stage_on(on)
+        columns[f"met_{i}"] = Exists(
+            BenchmarkEvent.objects.filter(
+                benchmark=OuterRef("pk"), kind=EventKind.SITE_MEETING, on__lte=on
+            )
+        )
+        # A candidate on the date (`candidates_on`): chosen by then, not withdrawn by then.
+        candidate = Q(chosen_on__lte=on) & ~Q(withdrawn_on__lte=on)
+        stage = f"stage_{i}"
+        figures[f"candidates_{i}"] = Count("pk", filter=candidate)
+        figures[f"cultivating_{i}"] = Count(
             "pk",
-            filter=Q(met=True, stage_on__isnull=False) & ~Q(stage_on=Stage.CANDIDATE),
-        ),
-        established=Count("pk", filter=Q(stage_on=Stage.ESTABLISHED)),
-    )
+            filter=candidate
+            & Q(**{f"met_{i}": True, f"{stage}__isnull": False})
+            & ~Q(**{stage: Stage.CANDIDATE}),
+        )
+        figures[f"established_{i}"] = Count(
+            "pk", filter=candidate & Q(**{stage: Stage.ESTABLISHED})
+        )
+    benchmarks = Benchmark.objects.filter(enterprise__in=enterprises.values("pk"))
+    found = benchmarks.annotate(**columns).aggregate(**figures)
     return {
-        "benchmark_candidates": figures["candidates"],
-        "benchmarks_cultivating": figures["cultivating"],
-        "benchmarks": figures["established"],
-        "catalog_size": figures["established"],
+        on: {
+            "benchmark_candidates": found[f"candidates_{i}"],
+            "benchmarks_cultivating": found[f"cultivating_{i}"],
+            "benchmarks": found[f"established_{i}"],
+            "catalog_size": found[f"established_{i}"],
+        }
+        for i, on in enumerate(days)
     }
 
 

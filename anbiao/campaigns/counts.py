@@ -4,9 +4,10 @@ SQL statement (docs/campaigns.md, "How the figures are computed").
 The definitions are those of docs/campaigns.md's metrics table — the `where` filters of
 `metrics.py` say the same thing in the ORM, and the equivalence tests hold the two equal. The
 ORM form needs one correlated subquery per enterprise and metric, and one query per date; here
-the ledger spans that cover each asked date are read once and every count is a conditional SUM
-over them, so a province of 100,000 enterprises costs about what one hand-written aggregate
-does (bench/metrics.py measures the ratio):
+each count is the number of periods covering the date (spans, and their overlaps with started,
+certified and trained periods and due certificates), read once from their start and end dates
+whatever the number of dates (`_count`), so a province of 100,000 enterprises costs about what
+one hand-written aggregate of one date does (bench/metrics.py measures the ratio):
 
 - in scope on D: a ledger span covering D, in the ledger, operating, of the campaign's sizes,
   outside the torch zone when the campaign excludes it, in the asked region, of the campaign's
@@ -22,16 +23,17 @@ does (bench/metrics.py measures the ratio):
   certificate of the enterprise was issued by D (on time: by the expiry).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import QuerySet
 
 from anbiao.accounts.models import Region
 from anbiao.campaigns.models import Campaign
-from anbiao.cases.choices import EventKind
-from anbiao.enterprises.choices import OperatingStatus
+from anbiao.cases.choices import CaseState, EventKind
+from anbiao.enterprises.choices import EntryReason, FactKind, OperatingStatus
 from anbiao.enterprises.models import Enterprise
 from anbiao.training.models import TraineeRole
 
@@ -51,6 +53,8 @@ ENTERPRISE_KEYS = (
 )
 CERTIFICATE_KEYS = ("due_certificates", "renewed", "renewed_on_time")
 KEYS = ENTERPRISE_KEYS + CERTIFICATE_KEYS
+# The dashboard's statement adds, per state, the cases of the 应创企业 in that state.
+STATE_KEYS = tuple(f"state_{value}" for value in CaseState.values)
 
 
 class _Statement:
@@ -80,19 +84,6 @@ def _day(value: date):
     return connection.ops.adapt_datefield_value(value)
 
 
-# A certificate of the enterprise `{eid}` that lapsed before `{cut}` with no renewal issued by
-# its expiry, while still running on the step's date `{on}`: the step does not count (the
-# enterprise has to create again).
-_LAPSE = """
-      SELECT 1 FROM cases_certificate lp JOIN cases_case lc ON lc.id = lp.case_id
-      WHERE lc.enterprise_id = {eid} AND lp.void = %s
-        AND lp.expires_on >= {on} AND lp.expires_on < {cut}
-        AND NOT EXISTS (
-          SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
-          WHERE nc.enterprise_id = lc.enterprise_id AND nx.void = %s
-            AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on)"""
-
-
 def _span_scope(stmt: _Statement, campaign: Campaign, alias: str = "s") -> None:
     """The 应创 conditions a ledger span must meet besides its dates and eligibility."""
     sizes = [str(s) for s in campaign.sizes]
@@ -119,11 +110,6 @@ def _visible(stmt: _Statement, enterprises: QuerySet[Enterprise], campaign: Camp
     stmt.add(f" AND s.enterprise_id IN ({sql})", *params)
 
 
-# The count that reads every valid certificate on each date; a date that does not need it (a
-# target's pace or deadline on another metric) skips it.
-COSTLY = ("completed",)
-
-
 # What a breakdown groups by: the enterprise's current 镇街 (the parent of a 社区), its
 # industry, or its size on the date.
 GROUPS = {
@@ -141,20 +127,13 @@ def for_dates(
     enterprises: QuerySet[Enterprise],
     area: Region,
     days: list[date],
-    wanted: dict[date, set[str]] | None = None,
 ) -> dict[date, dict[str, int]]:
     """Every count of KEYS on each of `days`, for the enterprises of `enterprises` in `area`
-    (a region inside the campaign's), in one statement. With `wanted`, a date whose set does
-    not name `completed` is not given it (the other counts cost next to nothing more)."""
+    (a region inside the campaign's), in one statement (one sweep yields every count of every
+    date at once: none is left out for a date that does not need it)."""
     if not days:
         return {}
-    wanted = wanted or {}
-    result = {}
-    for day, _group, numbers in _count(campaign, enterprises, area, days, wanted, None):
-        result[day] = {
-            k: numbers[k] for k in KEYS if k not in COSTLY or k in wanted.get(day, COSTLY)
-        }
-    return result
+    return {day: numbers for day, _groups, numbers in _count(campaign, enterprises, area, days)}
 
 
 def breakdown(
@@ -162,13 +141,173 @@ def breakdown(
 ) -> list[dict]:
     """The enterprise counts of one date per group (GROUPS: subdistrict, industry or size), in
     the group's order; each row has `group` and the counts of ENTERPRISE_KEYS."""
-    rows = _count(campaign, enterprises, area, [day], {}, GROUPS[by])
+    rows = _count(campaign, enterprises, area, [day], (GROUPS[by],))
+    return _by_group(((group, numbers) for _d, (group,), numbers in rows), ENTERPRISE_KEYS)
+
+
+def _by_group(rows: Iterable[tuple[object, dict[str, int]]], keys: Iterable[str]) -> list[dict]:
+    """Rows summed per group, in the group's order (None last); a group with no enterprise in
+    scope on the date is left out."""
+    keys = tuple(keys)
+    sums: dict[object, dict[str, int]] = {}
+    for group, numbers in rows:
+        row = sums.setdefault(group, dict.fromkeys(keys, 0))
+        for k in keys:
+            row[k] += numbers[k]
     return sorted(
-        (
-            {"group": group, **{k: numbers[k] for k in ENTERPRISE_KEYS}}
-            for _d, group, numbers in rows
-        ),
+        ({"group": group, **numbers} for group, numbers in sums.items() if numbers["scope_total"]),
         key=lambda row: (row["group"] is None, row["group"]),
+    )
+
+
+def dashboard(
+    campaign: Campaign, enterprises: QuerySet[Enterprise], area: Region, day: date
+) -> dict:
+    """The dashboard's figures of one date besides the metrics, in one statement (see
+    `Sweep.dashboard`)."""
+    return Sweep(campaign, enterprises, area, [day]).dashboard(day)
+
+
+class Sweep:
+    """Every count of a scope on a set of dates, per 镇街, industry and why an enterprise is
+    new, with the 应创企业's cases by state: what the dashboard shows (the metrics and targets,
+    the monthly series, the breakdowns, the funnel, new enterprises by reason) from one
+    statement, run when first asked. Counts add up over the groups, so a date's totals are
+    their sum."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        enterprises: QuerySet[Enterprise],
+        area: Region,
+        days: Iterable[date] | Callable[[], Iterable[date]],
+    ) -> None:
+        """`days`: the dates, or a function giving them — asked only when a figure is computed
+        (a visit served from the cache reads nothing more)."""
+        self.campaign, self.enterprises, self.area = campaign, enterprises, area
+        self._days = days
+        self._rows: list[tuple[date, tuple, dict[str, int]]] | None = None
+
+    @cached_property
+    def days(self) -> set[date]:
+        return set(self._days() if callable(self._days) else self._days)
+
+    def covers(self, days) -> bool:
+        return set(days) <= self.days
+
+    def rows(self, day: date) -> list[tuple[tuple, dict[str, int]]]:
+        if self._rows is None:
+            groups = (GROUPS["subdistrict"], GROUPS["industry"], "rs.reason")
+            self._rows = _count(
+                self.campaign, self.enterprises, self.area, sorted(self.days), groups, extras=True
+            )
+        return [(g, numbers) for d, g, numbers in self._rows if d == day]
+
+    def for_dates(self, days) -> dict[date, dict[str, int]]:
+        """As `for_dates`, summed over the groups."""
+        found = {}
+        for day in days:
+            found[day] = dict.fromkeys(KEYS, 0)
+            for _g, numbers in self.rows(day):
+                for k in KEYS:
+                    found[day][k] += numbers[k]
+        return found
+
+    def dashboard(self, day: date) -> dict:
+        """On `day`: the counts per 镇街 and per industry (as `breakdown`), the 应创企业's cases
+        by state ({state: n}) and the new 应创企业 by why they are new ({reason: (total,
+        started)}, see `_extras`)."""
+        rows = self.rows(day)
+        states = {value: sum(n[f"state_{value}"] for _g, n in rows) for value in CaseState.values}
+        reasons: dict[str, tuple[int, int]] = {}
+        for (_sub, _industry, reason), numbers in rows:
+            if reason is not None and numbers["new_total"]:
+                total, started = reasons.get(reason, (0, 0))
+                reasons[reason] = (total + numbers["new_total"], started + numbers["new_started"])
+        return {
+            "by_subdistrict": _by_group(((g[0], n) for g, n in rows), ENTERPRISE_KEYS),
+            "by_industry": _by_group(((g[1], n) for g, n in rows), ENTERPRISE_KEYS),
+            "states": {k: v for k, v in states.items() if v},
+            "new_by_reason": reasons,
+        }
+
+
+def _later(a: str, b: str) -> str:
+    """The later of two dates, neither NULL (GREATEST and MAX(a, b) differ between engines)."""
+    return f"CASE WHEN {a} > {b} THEN {a} ELSE {b} END"
+
+
+def _earlier(a: str, b: str) -> str:
+    """The earlier of two period ends, NULL meaning open-ended."""
+    return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} < {b} THEN {a} ELSE {b} END"
+
+
+def _day_after(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + 1)"
+    return f"date({column}, '+1 day')"
+
+
+def _flags(keys: tuple[str, ...], **given: str) -> str:
+    """The counts a period adds to: a column per key, 0 unless given."""
+    return ", ".join(f"{given.get(k, '0')} AS {k}" for k in keys)
+
+
+_EXTRAS_JOIN = """
+  LEFT JOIN reasons rs ON rs.eid = s.enterprise_id
+  LEFT JOIN case_states cs ON cs.eid = s.enterprise_id"""
+
+
+def _extras(stmt: _Statement, campaign: Campaign, campaign_ids: list[int], day: date) -> None:
+    """The dashboard's CTEs: each enterprise's cases by state, and why each new enterprise is
+    new on `day` (`metrics.entry_reasons` in SQL): its latest `ENTRY` fact by then, else what
+    changed on its first day in scope, read from its ledger span that ended that day — none or
+    out of the ledger: 摸排补录; in another region or the torch zone: 迁入; of another size:
+    规模变化; without an operating status: 新设; otherwise 摸排补录."""
+    sizes = [str(s) for s in campaign.sizes]
+    torch = " OR b.torch_zone = %s" if campaign.exclude_torch_zone else ""
+    state_sums = ", ".join(
+        f"SUM(CASE WHEN state = %s THEN 1 ELSE 0 END) AS {k}" for k in STATE_KEYS
+    )
+    stmt.add(
+        f"""
+entries AS (
+  SELECT f.enterprise_id AS eid, f.value FROM enterprises_enterprisefact f
+  WHERE f.kind = %s AND f.effective_on <= %s AND NOT EXISTS (
+    SELECT 1 FROM enterprises_enterprisefact n
+    WHERE n.enterprise_id = f.enterprise_id AND n.kind = f.kind AND n.effective_on <= %s
+      AND (n.effective_on > f.effective_on OR (n.effective_on = f.effective_on AND n.id > f.id)))
+),
+reasons AS (
+  SELECT fi.eid, COALESCE(en.value, CASE
+    WHEN b.id IS NULL OR b.in_ledger = %s THEN %s
+    WHEN b.region_id_on NOT IN ({_marks(campaign_ids)}){torch} THEN %s
+    WHEN b.size NOT IN ({_marks(sizes)}) THEN %s
+    WHEN COALESCE(b.status, '') = '' THEN %s
+    ELSE %s END) AS reason
+  FROM firsts fi
+  LEFT JOIN entries en ON en.eid = fi.eid
+  LEFT JOIN enterprises_ledgerspan b ON b.enterprise_id = fi.eid AND b.ends_on = fi.first_on
+  WHERE fi.first_on > %s
+),
+case_states AS (
+  SELECT enterprise_id AS eid, {state_sums}
+  FROM cases_case GROUP BY enterprise_id
+),""",  # noqa: S608
+        FactKind.ENTRY,
+        _day(day),
+        _day(day),
+        False,
+        EntryReason.SURVEY,
+        *campaign_ids,
+        *([True] if campaign.exclude_torch_zone else []),
+        EntryReason.MOVED_IN,
+        *sizes,
+        EntryReason.SIZE_CHANGE,
+        EntryReason.ESTABLISHED,
+        EntryReason.SURVEY,
+        _day(campaign.baseline_on),
+        *CaseState.values,
     )
 
 
@@ -177,15 +316,21 @@ def _count(
     enterprises: QuerySet[Enterprise],
     area: Region,
     days: list[date],
-    wanted: dict[date, set[str]],
-    group: str | None,
-) -> list[tuple[date, object, dict[str, int]]]:
-    """The statement behind `for_dates` and `breakdown`: (date, group, counts) rows."""
+    groups: tuple[str, ...] = (),
+    extras: bool = False,
+) -> list[tuple[date, tuple, dict[str, int]]]:
+    """The statement behind `for_dates`, `breakdown` and `dashboard`: (date, the values of
+    `groups`, counts) rows; `extras` adds the case states (STATE_KEYS) and each new
+    enterprise's reason (`rs.reason`, for `groups`).
+
+    Every count is a number of periods covering the date: an in-scope ledger span, and its
+    overlap with the enterprise's started periods, with its trained period, with its certified
+    periods, with each due certificate. The statement lists those periods once (each from the
+    start/end dates of spans, steps and certificates, whatever the number of dates), turns
+    each into +1 on its first day and −1 on the day after its last, sums them by day, and each
+    asked date adds up the days up to it — instead of testing every span against every date.
+    """
     days = sorted(set(days))
-
-    def needs(day: date, key: str) -> bool:
-        return day not in wanted or key in wanted[day]
-
     baseline, last = campaign.baseline_on, days[-1]
     area_ids = list(Region.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
     campaign_ids = list(
@@ -193,35 +338,43 @@ def _count(
     )
     cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     stmt = _Statement()
-    stmt.add(
-        f"WITH dates(d, c) AS (VALUES {', '.join(f'({cast}, %s)' for _ in days)}),",
-        *(v for d in days for v in (_day(d), int(needs(d, "completed")))),
-    )
-    # A step counts as started unless a certificate of the enterprise, running on the step's
-    # date, lapsed before the cut-off (the baseline, or D when earlier) with no renewal by its
-    # expiry. For dates from the baseline on, that is: the step came after the enterprise's last
-    # such lapse (`lapsed_until`) — read from the few certificates that expired before the
-    # baseline, not tested step by step. Earlier dates test their steps one by one below.
+    stmt.add(f"WITH dates(d) AS (VALUES {', '.join(f'({cast})' for _ in days)}),", *map(_day, days))
+    # A step counts as started on D unless a certificate of the enterprise, running on the
+    # step's date, lapsed before the cut-off min(baseline, D) with no renewal by its expiry.
+    # With x the first such lapse on or after the step's date t (`lapse`: the few certificates
+    # that expired before the baseline unrenewed), the step counts from t to x inclusive, or
+    # from t on when there is none. Steps sharing their x make one period; periods of different
+    # x do not overlap (each lies between two lapses), so they add up per enterprise. Most
+    # steps have no lapse after them: those make one period per enterprise without looking up
+    # x step by step.
     stmt.add(
         f"""
-lapsed AS (
-  SELECT lc.enterprise_id AS eid, MAX(lp.expires_on) AS lapsed_until
+lapse AS (
+  SELECT lc.enterprise_id AS eid, lp.expires_on AS until
   FROM cases_certificate lp JOIN cases_case lc ON lc.id = lp.case_id
   WHERE lp.void = %s AND lp.expires_on < %s
     AND NOT EXISTS (
       SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
       WHERE nc.enterprise_id = lc.enterprise_id AND nx.void = %s
         AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on)
-  GROUP BY lc.enterprise_id
+),
+valid_steps AS (
+  SELECT c.enterprise_id AS eid, ev.id, ev."on" AS t
+  FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
+  WHERE ev.kind IN ({_marks(PROGRESS_EVENTS)}) AND ev."on" <= %s
+    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
+),
+steps AS (
+  SELECT st.eid, st.t, MIN(l.until) AS x
+  FROM valid_steps st JOIN lapse l ON l.eid = st.eid AND l.until >= st.t
+  GROUP BY st.eid, st.id, st.t
 ),
 started AS (
-  SELECT c.enterprise_id AS eid, MIN(ev."on") AS first_on
-  FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
-  LEFT JOIN lapsed ON lapsed.eid = c.enterprise_id
-  WHERE ev.kind IN ({_marks(PROGRESS_EVENTS)}) AND ev."on" <= %s
-    AND (lapsed.lapsed_until IS NULL OR ev."on" > lapsed.lapsed_until)
-    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
-  GROUP BY c.enterprise_id
+  SELECT st.eid, MIN(st.t) AS lo, NULL AS hi FROM valid_steps st
+  WHERE NOT EXISTS (SELECT 1 FROM lapse l WHERE l.eid = st.eid AND l.until >= st.t)
+  GROUP BY st.eid
+  UNION ALL
+  SELECT eid, MIN(t), {_day_after("x")} FROM steps GROUP BY eid, x
 ),""",  # noqa: S608
         False,
         _day(baseline),
@@ -229,159 +382,188 @@ started AS (
         *PROGRESS_EVENTS,
         _day(last),
     )
-    # Enterprises that met every 应创 condition in the campaign's region by the baseline.
-    stmt.add("\nold AS (SELECT DISTINCT o.enterprise_id AS eid FROM enterprises_ledgerspan o WHERE")
+    # Certified: a certificate is valid from its issue to its expiry or its revocation; an
+    # enterprise's overlapping certificates (the old one and its renewal) are merged into one
+    # period — islands of periods each starting after every earlier one ended.
+    valid_until = _day_after("ct.expires_on")
+    stmt.add(
+        f"""
+valid AS (
+  SELECT c.enterprise_id AS eid, ct.issued_on AS lo,
+    CASE WHEN ct.ended_on IS NOT NULL AND ct.ended_on < {valid_until} THEN ct.ended_on
+      ELSE {valid_until} END AS hi
+  FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
+  WHERE ct.void = %s AND ct.issued_on <= %s
+),
+valid_marked AS (
+  SELECT eid, lo, hi, CASE WHEN lo <= MAX(hi) OVER (PARTITION BY eid ORDER BY lo, hi
+    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS opens
+  FROM valid WHERE lo < hi
+),
+valid_islands AS (
+  SELECT eid, lo, hi,
+    SUM(opens) OVER (PARTITION BY eid ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS island
+  FROM valid_marked
+),
+certified AS (SELECT eid, MIN(lo) AS lo, MAX(hi) AS hi FROM valid_islands GROUP BY eid, island),
+""",  # noqa: S608
+        False,
+        _day(last),
+    )
+    # Due: a certificate expiring in the campaign period (one revoked or downgraded before its
+    # expiry never comes due), due from its expiry; renewed from the first later certificate of
+    # the enterprise (from the expiry when that came first); on time when that was by the expiry.
+    stmt.add(
+        """
+due AS (
+  SELECT c.enterprise_id AS eid, ct.expires_on AS lo, MIN(nx.issued_on) AS renewal_on
+  FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
+  LEFT JOIN (cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id)
+    ON nc.enterprise_id = c.enterprise_id AND nx.void = %s AND nx.issued_on > ct.issued_on
+  WHERE ct.void = %s AND ct.expires_on >= %s AND ct.expires_on <= %s
+    AND (ct.ended_on IS NULL OR ct.ended_on > ct.expires_on)
+  GROUP BY ct.id, c.enterprise_id, ct.expires_on
+),""",
+        False,
+        False,
+        _day(campaign.starts_on),
+        _day(last),
+    )
+    # Each enterprise's first day meeting every 应创 condition in the campaign's region: one
+    # after the baseline (or none) makes it new.
+    stmt.add("\nfirsts AS (SELECT o.enterprise_id AS eid, MIN(o.starts_on) AS first_on")
+    stmt.add(" FROM enterprises_ledgerspan o WHERE")
     _span_scope(stmt, campaign, "o")
     stmt.add(
-        f" AND o.eligibility = '1' AND o.starts_on <= %s AND o.region_id_on IN"
-        f" ({_marks(campaign_ids)})),",
-        _day(baseline),
+        f" AND o.eligibility = '1' AND o.region_id_on IN ({_marks(campaign_ids)})"
+        " GROUP BY o.enterprise_id),",
         *campaign_ids,
     )
-    early_started = """EXISTS (
-      SELECT 1 FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
-      WHERE c.enterprise_id = s.enterprise_id AND ev.kind IN ({kinds}) AND ev."on" <= dates.d
-        AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
-        AND NOT EXISTS ({lapse}))""".format(  # noqa: S608
-        kinds=_marks(PROGRESS_EVENTS),
-        lapse=_LAPSE.format(eid="c.enterprise_id", on='ev."on"', cut="dates.d"),
-    )
-    early_params = [*PROGRESS_EVENTS, False, False]
-    started = f"(CASE WHEN dates.d >= %s THEN st.first_on <= dates.d ELSE {early_started} END)"
-    started_params = [_day(baseline), *early_params]
-
+    if extras:
+        _extras(stmt, campaign, campaign_ids, last)
     # The day each enterprise had sent both its principal and its safety manager to a session
-    # of the campaign period: trained on D when that day is on or before D.
+    # of the campaign period: trained from that day on. (NULL rather than HAVING for one of
+    # the two: PostgreSQL estimates one row after such a HAVING and joins it by nested loop.)
     stmt.add(
         """
 trained AS (
-  SELECT eid, MAX(first_on) AS trained_on FROM (
+  SELECT eid, CASE WHEN COUNT(*) = 2 THEN MAX(first_on) END AS trained_on FROM (
     SELECT a.enterprise_id AS eid, a.role, MIN(se.held_on) AS first_on
     FROM training_attendance a JOIN training_session se ON se.id = a.session_id
     WHERE a.role IN (%s, %s) AND se.held_on >= %s AND se.held_on <= %s
     GROUP BY a.enterprise_id, a.role
   ) roles
-  GROUP BY eid HAVING COUNT(*) = 2
+  GROUP BY eid
 ),""",
         TraineeRole.PRINCIPAL,
         TraineeRole.SAFETY_MANAGER,
         _day(campaign.starts_on),
         _day(campaign.ends_on),
     )
-    eligible = "s.eligibility = '1'"
-    # SQLite: read the spans once, in table order, each against the few dates (CROSS JOIN fixes
-    # the order) — left to itself it builds a temporary index over every span on each call.
-    span_join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
-    group_join = _GROUP_JOIN if group else ""
+    # The in-scope ledger spans (their own dates aside), with what they count. A span that
+    # ended by the first date asked adds nothing to any date (nor does any period within it).
+    keys = KEYS + STATE_KEYS if extras else KEYS
+    names = [f"g{i}" for i in range(len(groups))] or ["g0"]
+    picked = ", ".join(
+        f"{expr} AS {name}" for expr, name in zip(groups or ("0",), names, strict=True)
+    )
+    states = "".join(
+        f", CASE WHEN s.eligibility = '1' THEN COALESCE(cs.{k}, 0) ELSE 0 END AS {k}"
+        for k in STATE_KEYS
+        if extras
+    )
+    joins = (_GROUP_JOIN if groups else "") + (_EXTRAS_JOIN if extras else "")
     stmt.add(
         f"""
-enterprise_counts AS (
-  SELECT dates.d AS d, {group or "0"} AS g,
-    COUNT(*) AS scope_total,
-    SUM(CASE WHEN {started} THEN 1 ELSE 0 END) AS scope_started,
-    SUM(CASE WHEN {eligible} THEN 1 ELSE 0 END) AS eligible_total,
-    SUM(CASE WHEN {eligible} AND {started} THEN 1 ELSE 0 END) AS started,
-    SUM(CASE WHEN {eligible} AND old.eid IS NULL THEN 1 ELSE 0 END) AS new_total,
-    SUM(CASE WHEN {eligible} AND old.eid IS NULL AND {started} THEN 1 ELSE 0 END)
-      AS new_started,
-    SUM(CASE WHEN {eligible} AND tr.trained_on <= dates.d THEN 1 ELSE 0 END) AS trained
+spans AS (
+  SELECT s.enterprise_id AS eid, s.starts_on AS lo, s.ends_on AS hi, {picked},
+    CASE WHEN s.eligibility = '1' THEN 1 ELSE 0 END AS el,
+    CASE WHEN s.eligibility = '1' AND (fi.first_on IS NULL OR fi.first_on > %s)
+      THEN 1 ELSE 0 END AS nw{states}
   FROM enterprises_ledgerspan s
-  {span_join} dates
-    ON s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
-  LEFT JOIN started st ON st.eid = s.enterprise_id
-  LEFT JOIN old ON old.eid = s.enterprise_id
-  LEFT JOIN trained tr ON tr.eid = s.enterprise_id{group_join}
-  WHERE""",  # noqa: S608
-        *started_params,
-        *started_params,
-        *started_params,
+  LEFT JOIN firsts fi ON fi.eid = s.enterprise_id{joins}
+  WHERE s.starts_on <= %s AND (s.ends_on IS NULL OR s.ends_on > %s) AND""",  # noqa: S608
+        _day(baseline),
+        _day(last),
+        _day(days[0]),
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
-    stmt.add(f"\n  GROUP BY dates.d{', ' + group if group else ''}\n),")
-    # Completed: the valid certificates on each date, with the eligible in-scope span of their
-    # enterprise (one enterprise may briefly hold two: the old and its renewal).
+    stmt.add("\n),")
+    g = ", ".join(f"s.{name}" for name in names)
+    overlap_hi = _earlier("s.hi", "p.hi")
+    span_flags = _flags(
+        keys,
+        scope_total="1",
+        eligible_total="s.el",
+        new_total="s.nw",
+        **{k: f"s.{k}" for k in keys if k in STATE_KEYS},
+    )
+    due_flags = _flags(
+        keys,
+        due_certificates="1",
+        renewed_on_time="CASE WHEN p.renewal_on <= p.lo THEN 1 ELSE 0 END",
+    )
     stmt.add(
         f"""
-completed_counts AS (
-  SELECT dates.d AS d, {group or "0"} AS g, COUNT(DISTINCT c.enterprise_id) AS completed
-  FROM dates
-  JOIN cases_certificate ct ON ct.issued_on <= dates.d AND ct.expires_on >= dates.d
-  JOIN cases_case c ON c.id = ct.case_id
-  JOIN enterprises_ledgerspan s ON s.enterprise_id = c.enterprise_id
-    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL){group_join}
-  WHERE dates.c = 1 AND ct.void = %s AND (ct.ended_on IS NULL OR ct.ended_on > dates.d)
-    AND s.eligibility = '1' AND""",  # noqa: S608
-        False,
+periods AS (
+  SELECT {g}, s.lo, s.hi, {span_flags}
+  FROM spans s
+  UNION ALL
+  SELECT {g}, {_later("s.lo", "p.lo")}, {overlap_hi},
+    {_flags(keys, scope_started="1", started="s.el", new_started="s.nw")}
+  FROM spans s JOIN started p ON p.eid = s.eid
+  WHERE (p.hi IS NULL OR p.hi > s.lo) AND (s.hi IS NULL OR s.hi > p.lo)
+  UNION ALL
+  SELECT {g}, {_later("s.lo", "p.lo")}, {overlap_hi}, {_flags(keys, completed="1")}
+  FROM spans s JOIN certified p ON p.eid = s.eid
+  WHERE s.el = 1 AND p.hi > s.lo AND (s.hi IS NULL OR s.hi > p.lo)
+  UNION ALL
+  SELECT {g}, {_later("s.lo", "p.trained_on")}, s.hi, {_flags(keys, trained="1")}
+  FROM spans s JOIN trained p ON p.eid = s.eid
+  WHERE s.el = 1 AND p.trained_on IS NOT NULL AND (s.hi IS NULL OR s.hi > p.trained_on)
+  UNION ALL
+  SELECT {g}, {_later("s.lo", "p.lo")}, s.hi, {due_flags}
+  FROM spans s JOIN due p ON p.eid = s.eid
+  WHERE s.hi IS NULL OR s.hi > p.lo
+  UNION ALL
+  SELECT {g}, {_later("s.lo", _later("p.lo", "p.renewal_on"))}, s.hi,
+    {_flags(keys, renewed="1")}
+  FROM spans s JOIN due p ON p.eid = s.eid
+  WHERE p.renewal_on IS NOT NULL AND (s.hi IS NULL OR s.hi > {_later("p.lo", "p.renewal_on")})
+),""",  # noqa: S608
     )
-    _span_scope(stmt, campaign)
-    stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
-    _visible(stmt, enterprises, campaign)
-    stmt.add(f"\n  GROUP BY dates.d{', ' + group if group else ''}\n),")
-    # Certificates come due one by one: read only those expiring in the campaign period, with
-    # the in-scope span of their enterprise on each date.
+    # Each period adds 1 from its first day and takes it back from the day after its last
+    # (ends after the last date asked change nothing); a date sums the days up to it.
+    sums = ", ".join(f"SUM(m.sign * p.{k}) AS {k}" for k in keys)
+    day = "CASE WHEN m.sign = 1 THEN p.lo ELSE p.hi END"
+    pg = ", ".join(f"p.{name}" for name in names)
     stmt.add(
-        """
-certificate_counts AS (
-  SELECT dates.d AS d,
-    COUNT(*) AS due_certificates,
-    SUM(CASE WHEN EXISTS (
-      SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
-      WHERE nc.enterprise_id = c.enterprise_id AND nx.void = %s
-        AND nx.issued_on > ct.issued_on AND nx.issued_on <= dates.d) THEN 1 ELSE 0 END)
-      AS renewed,
-    SUM(CASE WHEN EXISTS (
-      SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
-      WHERE nc.enterprise_id = c.enterprise_id AND nx.void = %s
-        AND nx.issued_on > ct.issued_on AND nx.issued_on <= dates.d
-        AND nx.issued_on <= ct.expires_on) THEN 1 ELSE 0 END) AS renewed_on_time
-  FROM dates
-  JOIN cases_certificate ct ON ct.expires_on >= %s AND ct.expires_on <= dates.d
-  JOIN cases_case c ON c.id = ct.case_id
-  JOIN enterprises_ledgerspan s ON s.enterprise_id = c.enterprise_id
-    AND s.starts_on <= dates.d AND (s.ends_on > dates.d OR s.ends_on IS NULL)
-  WHERE ct.void = %s AND (ct.ended_on IS NULL OR ct.ended_on > ct.expires_on) AND""",
-        False,
-        False,
-        _day(campaign.starts_on),
-        False,
+        f"""
+deltas AS (
+  SELECT {day} AS day, {pg}, {sums}
+  FROM periods p CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) m
+  WHERE p.lo <= %s AND (m.sign = 1 OR p.hi <= %s)
+  GROUP BY {day}, {pg}
+)
+SELECT dates.d, {", ".join(f"dl.{name}" for name in names)},
+  {", ".join(f"SUM(dl.{k})" for k in keys)}
+FROM dates LEFT JOIN deltas dl ON dl.day <= dates.d
+GROUP BY dates.d, {", ".join(f"dl.{name}" for name in names)}""",  # noqa: S608
+        _day(last),
+        _day(last),
     )
-    _span_scope(stmt, campaign)
-    stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
-    _visible(stmt, enterprises, campaign)
-    stmt.add("\n  GROUP BY dates.d\n)")
-    columns = ", ".join(
-        [f"k.{k}" if k in COSTLY else f"e.{k}" for k in ENTERPRISE_KEYS]
-        + [f"r.{k}" for k in CERTIFICATE_KEYS]
-    )
-    if group:  # a row per date and group in scope; certificates are not broken down
-        stmt.add(
-            f"""
-SELECT e.d, e.g, {columns}
-FROM enterprise_counts e
-LEFT JOIN completed_counts k ON k.d = e.d AND k.g = e.g
-LEFT JOIN certificate_counts r ON 1 = 0"""  # noqa: S608
-        )
-    else:
-        stmt.add(
-            f"""
-SELECT dates.d, 0, {columns}
-FROM dates
-LEFT JOIN enterprise_counts e ON e.d = dates.d
-LEFT JOIN completed_counts k ON k.d = dates.d
-LEFT JOIN certificate_counts r ON r.d = dates.d"""  # noqa: S608
-        )
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
     found = []
-    for day, group_value, *numbers in rows:
+    width = len(names)
+    for day, *values in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        found.append(
-            (day, group_value, {k: int(v or 0) for k, v in zip(KEYS, numbers, strict=True)})
-        )
+        numbers = {k: int(v or 0) for k, v in zip(keys, values[width:], strict=True)}
+        found.append((day, tuple(values[:width]), numbers))
     return found
 
 

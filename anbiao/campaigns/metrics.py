@@ -12,7 +12,7 @@ metric is one `Metric` entry plus, when no existing group yields it, its group f
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import (
@@ -52,6 +52,9 @@ class Scope:
     enterprises: QuerySet[Enterprise]
     on: date
     region: Region | None = None
+    # The dashboard's one statement (counts.Sweep), shared by the scope's figures; None: each
+    # figure runs its own.
+    sweep: counts.Sweep | None = field(default=None, compare=False, repr=False)
 
     @property
     def area(self) -> Region:
@@ -61,7 +64,13 @@ class Scope:
         return self.campaign.region
 
     def at(self, on: date) -> "Scope":
-        return Scope(self.campaign, self.enterprises, on, self.region)
+        return Scope(self.campaign, self.enterprises, on, self.region, self.sweep)
+
+    def counts(self, days) -> dict[date, dict[str, int]]:
+        """Every count of counts.KEYS on each of `days` (from the sweep when it has them)."""
+        if self.sweep is not None and self.sweep.covers(days):
+            return self.sweep.for_dates(days)
+        return counts.for_dates(self.campaign, self.enterprises, self.area, list(days))
 
 
 # --- the definitions the counts share -------------------------------------------------------
@@ -537,18 +546,19 @@ def group(name: str):
 @group(COUNTS)
 def ledger_counts(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
     """Every enterprise and certificate count, on every date asked, in one statement."""
-    found = counts.for_dates(scope.campaign, scope.enterprises, scope.area, list(values), wanted)
+    found = scope.counts(values)
     for day, numbers in values.items():
         numbers.update(found[day])
 
 
 @group(BENCHMARKS)
 def benchmark_group(scope: Scope, values: dict[date, dict], wanted: dict[date, set[str]]) -> None:
-    from anbiao.benchmarks.selectors import benchmark_counts
+    from anbiao.benchmarks.selectors import benchmark_counts_many
 
     enterprises = scope.enterprises.filter(region__path__startswith=scope.area.path)
+    found = benchmark_counts_many(enterprises, values)
     for day, numbers in values.items():
-        numbers.update(benchmark_counts(enterprises, day))
+        numbers.update(found[day])
 
 
 def trained_ids(scope: Scope, qs: QuerySet[Enterprise]) -> set[int]:
@@ -624,7 +634,27 @@ def breakdown(scope: Scope, by: str) -> list[dict]:
     """Counts and rates per 镇街 ("subdistrict"), industry or size ("size", as of the date), in
     one statement (counts.breakdown)."""
     rows = counts.breakdown(scope.campaign, scope.enterprises, scope.area, scope.on, by)
-    return [_fill_rates({"group": row["group"], **{k: row[k] for k in BREAKDOWN}}) for row in rows]
+    return [_breakdown_row(row) for row in rows]
+
+
+def _breakdown_row(row: dict) -> dict:
+    return _fill_rates({"group": row["group"], **{k: row[k] for k in BREAKDOWN}})
+
+
+def dashboard_figures(scope: Scope) -> dict:
+    """In one statement (counts.dashboard): the breakdowns by 镇街 and by industry (as
+    `breakdown`), the 应创企业's cases by state ({state: n}) and the new 应创企业 by why they
+    are new (as `new_by_reason`)."""
+    if scope.sweep is not None and scope.sweep.covers([scope.on]):
+        found = scope.sweep.dashboard(scope.on)
+    else:
+        found = counts.dashboard(scope.campaign, scope.enterprises, scope.area, scope.on)
+    return {
+        "by_subdistrict": [_breakdown_row(row) for row in found["by_subdistrict"]],
+        "by_industry": [_breakdown_row(row) for row in found["by_industry"]],
+        "states": found["states"],
+        "new_by_reason": _reason_rows(found["new_by_reason"]),
+    }
 
 
 # --- the enterprises behind a number ---------------------------------------------------------
@@ -755,17 +785,17 @@ def entry_reasons(scope: Scope, ids: list[int]) -> dict[int, str]:
 
 def new_by_reason(scope: Scope) -> list[dict]:
     """The new 应创企业 on the date by why they are new (新设, 迁入, 规模变化, 摸排补录)."""
-    rows = list(in_scope(scope).filter(ELIGIBLE & NEW).values_list("pk", "is_started").order_by())
-    reasons = entry_reasons(scope, [pk for pk, _ in rows])
-    counts = {r: {"total": 0, "started": 0} for r in EntryReason.values}
-    for pk, started in rows:
-        counts[reasons[pk]]["total"] += 1
-        counts[reasons[pk]]["started"] += bool(started)
-    return [
-        {"reason": value, "label": text, **counts[value]}
-        for value, text in EntryReason.choices
-        if counts[value]["total"]
-    ]
+    found = counts.dashboard(scope.campaign, scope.enterprises, scope.area, scope.on)
+    return _reason_rows(found["new_by_reason"])
+
+
+def _reason_rows(by_reason: dict[str, tuple[int, int]]) -> list[dict]:
+    rows = []
+    for value, text in EntryReason.choices:
+        total, started = by_reason.get(value, (0, 0))
+        if total:
+            rows.append({"reason": value, "label": text, "total": total, "started": started})
+    return rows
 
 
 # --- the monthly series ----------------------------------------------------------------------
@@ -786,5 +816,5 @@ def rate_counts(scope: Scope) -> dict:
 
 def rate_series(scope: Scope, days: list[date]) -> dict[date, dict]:
     """`rate_counts` at many dates in one statement (the burn-up chart)."""
-    found = counts.for_dates(scope.campaign, scope.enterprises, scope.area, days)
+    found = scope.counts(days)
     return {d: {k: _fill_rates(dict(found[d])).get(k) for k in series_keys()} for d in days}

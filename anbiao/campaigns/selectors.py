@@ -2,19 +2,19 @@
 and the dashboard's data, all within the user's scope."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
 from anbiao.accounts import permissions as perms
 from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
-from anbiao.campaigns import metrics
+from anbiao.campaigns import counts, metrics
 from anbiao.campaigns.cache import page_store
 from anbiao.campaigns.models import Campaign, Task
-from anbiao.campaigns.targets import TargetResult, evaluate_all
+from anbiao.campaigns.targets import TargetResult, dates_asked, evaluate_all
 from anbiao.cases.choices import CaseState
 from anbiao.cases.filters import special_list_q
 from anbiao.cases.models import Case
@@ -67,10 +67,15 @@ def monthly_dates(start: date, end: date, points: int = SERIES_POINTS) -> list[d
     return [*reversed(days), end]
 
 
+def series_dates(scope: metrics.Scope) -> list[date]:
+    """The burn-up chart's dates: the month ends of the campaign up to the scope's date."""
+    return monthly_dates(scope.campaign.starts_on, scope.on)
+
+
 def series(scope: metrics.Scope, store=None) -> list[dict]:
     """Completion and start rates at each month end of the campaign up to the scope's date,
     in one statement (metrics.rate_series)."""
-    days = monthly_dates(scope.campaign.starts_on, scope.on)
+    days = series_dates(scope)
 
     def compute(at: metrics.Scope) -> list[dict]:
         values = metrics.rate_series(at, days)
@@ -174,16 +179,11 @@ def workbench(*, user, on: date) -> Workbench:
 
 def dashboard_extras(scope: metrics.Scope) -> dict:
     """The dashboard's figures besides the metrics and targets: case states of the 应创企业,
-    the breakdowns by 镇街 and industry, new enterprises by reason, and the follow-up counts.
-    Each reads the ledger as of the date, so the dashboard keeps them in its cache."""
-    eligible_ids = metrics.in_scope(scope).filter(metrics.ELIGIBLE).values("pk")
-    states = dict(
-        Case.objects.filter(enterprise__in=eligible_ids)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    by_subdistrict = metrics.breakdown(scope, "subdistrict")
+    the breakdowns by 镇街 and industry, new enterprises by reason (one statement,
+    `metrics.dashboard_figures`), and the follow-up counts (one query). Each reads the ledger
+    as of the date, so the dashboard keeps them in its cache."""
+    figures = metrics.dashboard_figures(scope)
+    by_subdistrict = figures["by_subdistrict"]
     names = dict(
         Region.objects.filter(pk__in=[r["group"] for r in by_subdistrict]).values_list("pk", "name")
     )
@@ -191,14 +191,23 @@ def dashboard_extras(scope: metrics.Scope) -> dict:
         row["name"] = names.get(row["group"], "—")
     board = annotate_board(scope.enterprises.filter(region__path__startswith=scope.area.path))
     on = scope.on
+    # Each list's condition is a column of the board first: counted over the board as a
+    # subquery, the conditions' own subqueries still see their enterprise.
+    lists = {"expiring": 90, "annual_overdue": 0, "rectifying": 0}
+    follow_up = board.annotate(
+        **{
+            f"on_{key}": ExpressionWrapper(
+                special_list_q(key, today=on, days=days), output_field=BooleanField()
+            )
+            for key, days in lists.items()
+        }
+    ).aggregate(**{key: Count("pk", filter=Q(**{f"on_{key}": True})) for key in lists})
     return {
-        "states": states,
+        "states": figures["states"],
         "by_subdistrict": by_subdistrict,
-        "by_industry": metrics.breakdown(scope, "industry"),
-        "new_by_reason": metrics.new_by_reason(scope),
-        "expiring": board.filter(special_list_q("expiring", today=on, days=90)).count(),
-        "annual_overdue": board.filter(special_list_q("annual_overdue", today=on, days=0)).count(),
-        "rectifying": board.filter(special_list_q("rectifying", today=on, days=0)).count(),
+        "by_industry": figures["by_industry"],
+        "new_by_reason": figures["new_by_reason"],
+        **follow_up,
     }
 
 
@@ -216,6 +225,14 @@ def dashboard(
     `refresh` (the page), a large scope is served from the worker's figures (`page_store`,
     which raises `FiguresPending` before the first ones exist); `store` is the worker's."""
     scope = scope_for(user, campaign, on, region)
+
+    # Every count the page shows — the metrics, the targets' dates, the series, the
+    # breakdowns, the funnel, new enterprises by reason — from one statement, run only if some
+    # figure is not cached.
+    def days(at: metrics.Scope = scope) -> set[date]:
+        return {*dates_asked(at, list(campaign.targets.all())), *series_dates(at)}
+
+    scope = replace(scope, sweep=counts.Sweep(campaign, scope.enterprises, scope.area, days))
     store = store or page_store(user, scope, refresh)
     values, targets = evaluate_all(scope, store)
     extras = store.get("extras", scope, dashboard_extras)

@@ -86,6 +86,19 @@ def forecast_line(
     return [(start, value), (until, at_end)], f"按当前进度预计 {month} 达成(超出图表)"
 
 
+def dates_asked(scope: Scope, targets: list[Target]) -> dict[date, set[str] | None]:
+    """The dates evaluating `targets` asks about and the metrics it needs on each: all of them
+    on the scope's date (None), a target's metric on its deadline once passed, else 90 days
+    back (its pace)."""
+    days: dict[date, set[str] | None] = {scope.on: None}
+    for target in targets:
+        day = target.deadline if scope.on >= target.deadline else scope.on - PACE
+        keys = days.setdefault(day, set())
+        if keys is not None:
+            keys.add(target.metric)
+    return days
+
+
 class MetricCache:
     """The metrics of every date the targets ask about, computed together: all metrics on the
     scope's date, and on the other dates (pace, deadlines) the targets' metrics — collected
@@ -94,12 +107,7 @@ class MetricCache:
 
     def __init__(self, scope: Scope, targets: list[Target], store=None):
         self.scope = scope
-        days: dict[date, set[str] | None] = {scope.on: None}
-        for target in targets:
-            day = target.deadline if scope.on >= target.deadline else scope.on - PACE
-            keys = days.setdefault(day, set())
-            if keys is not None:
-                keys.add(target.metric)
+        days = dates_asked(scope, targets)
 
         def run(at: Scope) -> dict[date, dict]:
             return compute_many(at, days)

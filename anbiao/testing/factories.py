@@ -108,6 +108,49 @@ def certify(enterprise, issued_on: date, number: str | None = None, grade: str =
     )
 
 
+def certify_case(enterprise, start, issued, number, expires=None, kind="certificate", first=True):
+    """A case as histories record it: 开始 on `start` (unless not `first`: a case already
+    under way), apply on `start`, pass and `kind` (取得证书 or 换发证书) on `issued`, the
+    certificate expiring on `expires` (None: the standard term)."""
+    steps = [("start", start)] if first else []
+    record_steps(
+        enterprise,
+        *steps,
+        ("apply", start),
+        ("review_pass", issued, {"grade": "小微达标", "score": 80}),
+        (
+            kind,
+            issued,
+            {"certificate": CertificateData(number=number, grade="小微达标", expires_on=expires)},
+        ),
+    )
+
+
+def lapse_histories() -> dict[str, Enterprise]:
+    """Five enterprises in the ledger since 2020 whose certificates lapse, the edges of
+    "started" and of renewals. OLD: certified 2021, expired 2024-05-31, nothing since. BACK:
+    the same, then started again on 2025-10-08. LATE: certificate lapsed 2025-06-30, a new one
+    recorded as 取得证书 on 2025-09-10. EARLY: renewed by a 取得证书 on 2025-05-20, before its
+    2025-06-30 expiry. DURING: certificate lapsing 2025-08-31 with nothing since."""
+    e = {
+        key: make_enterprise(name=key, ledger_since=date(2020, 1, 1))
+        for key in ("OLD", "BACK", "LATE", "EARLY", "DURING")
+    }
+    for key in ("OLD", "BACK"):
+        certify_case(e[key], date(2021, 3, 1), date(2021, 6, 1), f"{key}-1", date(2024, 5, 31))
+        record_steps(e[key], ("expire", date(2024, 6, 1)))
+    record_steps(e["BACK"], ("start", date(2025, 10, 8)))
+    for key in ("LATE", "EARLY"):
+        certify_case(e[key], date(2022, 5, 1), date(2022, 7, 1), f"{key}-1", date(2025, 6, 30))
+    record_steps(e["LATE"], ("expire", date(2025, 7, 1)))
+    certify_case(e["LATE"], date(2025, 8, 1), date(2025, 9, 10), "LATE-2", date(2028, 9, 9))
+    certify_case(
+        e["EARLY"], date(2025, 4, 1), date(2025, 5, 20), "EARLY-2", date(2028, 5, 19), first=False
+    )
+    certify_case(e["DURING"], date(2022, 8, 1), date(2022, 9, 1), "DURING-1", date(2025, 8, 31))
+    return e
+
+
 # --- Benchmarks and training (anbiao/benchmarks, anbiao/training) --------------------------
 
 

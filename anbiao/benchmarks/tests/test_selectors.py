@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from anbiao.benchmarks import services
 from anbiao.benchmarks.choices import Stage
-from anbiao.benchmarks.selectors import benchmark_counts
+from anbiao.benchmarks.selectors import benchmark_counts, benchmark_counts_many
 from anbiao.enterprises.models import Enterprise
 from anbiao.testing.factories import ALL_PILOT_STAGES, choose_benchmark, make_enterprise
 
@@ -85,6 +85,21 @@ def test_counts_run_one_query_whatever_the_size(reference):
         result = counts(date(2026, 6, 30))
     assert result["benchmark_candidates"] == 12
     assert len(few.captured_queries) == len(many.captured_queries) == 1
+
+
+def test_many_dates_are_counted_in_one_query_as_each_date_alone(reference):
+    a, b = build()
+    services.benchmark_site_meeting(
+        actor=None, benchmark=a, on=date(2025, 12, 18), attendees="代表"
+    )
+    services.benchmark_withdraw(actor=None, benchmark=b, on=date(2026, 7, 1), reason="停产")
+    days = [date(2025, 10, 1), date(2025, 12, 18), date(2026, 6, 30), date(2026, 7, 1)]
+    qs = Enterprise.objects.filter(region__code__startswith="350213")
+    with CaptureQueriesContext(connection) as queries:
+        together = benchmark_counts_many(qs, days)
+    assert len(queries.captured_queries) == 1
+    assert together == {day: benchmark_counts(qs, day) for day in days}
+    assert together[date(2026, 6, 30)]["benchmarks"] == 1
 
 
 def test_a_pilot_with_its_site_meeting_is_cultivated_from_the_meeting_day(reference):

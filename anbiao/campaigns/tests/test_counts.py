@@ -13,16 +13,28 @@ from django.test.utils import CaptureQueriesContext
 from anbiao.accounts.models import Region
 from anbiao.campaigns import counts, metrics
 from anbiao.campaigns.models import Campaign, Target
+from anbiao.campaigns.selectors import dashboard_extras, monthly_dates
 from anbiao.campaigns.targets import evaluate_all
 from anbiao.cases import services as cases
-from anbiao.cases.services import CertificateData
+from anbiao.cases.filters import special_list_q
+from anbiao.cases.models import Case
+from anbiao.cases.selectors import annotate_board
 from anbiao.enterprises import services as registry
 from anbiao.enterprises.models import Enterprise
-from anbiao.testing.factories import attend, make_enterprise, make_session, region
+from anbiao.testing.factories import (
+    attend,
+    certify_case,
+    lapse_histories,
+    make_enterprise,
+    make_session,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 
 DAYS = [
+    date(2024, 5, 31),  # OLD's and BACK's certificates' last day
+    date(2024, 6, 1),  # lapsed: their earlier steps no longer count
     date(2024, 12, 31),  # before the baseline and the campaign
     date(2025, 2, 28),  # the baseline
     date(2025, 3, 13),  # the campaign's first day
@@ -39,19 +51,6 @@ DAYS = [
 
 def step(enterprise, kind, on, **extra):
     return cases.case_record_event(actor=None, enterprise=enterprise, kind=kind, on=on, **extra)
-
-
-def certify(enterprise, start, issued, number, expires=None, kind="certificate", first=True):
-    if first:
-        step(enterprise, "start", start)
-    step(enterprise, "apply", start)
-    step(enterprise, "review_pass", issued, grade="小微达标", score=80)
-    step(
-        enterprise,
-        kind,
-        issued,
-        certificate=CertificateData(number=number, grade="小微达标", expires_on=expires),
-    )
 
 
 @pytest.fixture
@@ -71,11 +70,6 @@ def world(reference):
         "REVOKED": {},
         "VOIDED": {},
         "LEFT": {},
-        "OLD": {"ledger_since": date(2020, 1, 1)},
-        "BACK": {"ledger_since": date(2020, 1, 1)},
-        "LATE": {"ledger_since": date(2020, 1, 1)},
-        "EARLY": {"ledger_since": date(2020, 1, 1)},
-        "DURING": {"ledger_since": date(2020, 1, 1)},
         "SHRUNK": {"size": "medium", "ledger_since": date(2024, 1, 1)},
         "TRAINED": {},
         "HALF_TRAINED": {},
@@ -85,17 +79,20 @@ def world(reference):
     e["MOVED"] = make_enterprise("350213002", name="MOVED", ledger_since=date(2024, 1, 1))
     e["XINDIAN"] = make_enterprise("350213002", name="XINDIAN", ledger_since=date(2025, 2, 28))
 
-    certify(e["CERTIFIED"], date(2025, 4, 1), date(2025, 8, 15), "C-1")
+    certify_case(e["CERTIFIED"], date(2025, 4, 1), date(2025, 8, 15), "C-1")
     step(e["STARTED"], "start", date(2025, 5, 10))
     step(e["NEWCOMER"], "start", date(2025, 10, 1))
+    registry.enterprise_record_entry_reason(
+        actor=None, enterprise=e["NEWCOMER"], reason="established", on=date(2025, 9, 1), note="新设"
+    )
     step(e["NOT_ELIGIBLE"], "start", date(2025, 5, 1))
     step(e["TORCH"], "start", date(2025, 5, 1))
     step(e["MEDIUM"], "start", date(2025, 5, 1))
     step(e["TEXTILE"], "start", date(2025, 5, 1))
     step(e["XINDIAN"], "start", date(2025, 5, 1))
-    certify(e["REVOKED"], date(2025, 3, 20), date(2025, 6, 1), "R-1")
+    certify_case(e["REVOKED"], date(2025, 3, 20), date(2025, 6, 1), "R-1")
     step(e["REVOKED"], "revoke", date(2025, 10, 15), note="重大隐患,管理滑坡")
-    certify(e["VOIDED"], date(2025, 3, 20), date(2025, 6, 1), "V-1")
+    certify_case(e["VOIDED"], date(2025, 3, 20), date(2025, 6, 1), "V-1")
     cases.case_correct_last(actor=None, enterprise=e["VOIDED"], note="录入错误")
     step(e["LEFT"], "start", date(2025, 4, 1))
     registry.enterprise_change_status(
@@ -106,16 +103,7 @@ def world(reference):
         reason="注销",
     )
     # Certificates lapsing before the baseline, in the campaign, renewed early and late.
-    for key in ("OLD", "BACK"):
-        certify(e[key], date(2021, 3, 1), date(2021, 6, 1), f"{key}-1", date(2024, 5, 31))
-        step(e[key], "expire", date(2024, 6, 1))
-    step(e["BACK"], "start", date(2025, 10, 8))
-    for key in ("LATE", "EARLY"):
-        certify(e[key], date(2022, 5, 1), date(2022, 7, 1), f"{key}-1", date(2025, 6, 30))
-    step(e["LATE"], "expire", date(2025, 7, 1))
-    certify(e["LATE"], date(2025, 8, 1), date(2025, 9, 10), "LATE-2", date(2028, 9, 9))
-    certify(e["EARLY"], date(2025, 4, 1), date(2025, 5, 20), "EARLY-2", first=False)
-    certify(e["DURING"], date(2022, 8, 1), date(2022, 9, 1), "DURING-1", date(2025, 8, 31))
+    e.update(lapse_histories())
     # Size and region changing over time.
     registry.enterprise_update(
         actor=None, enterprise=e["SHRUNK"], data={"size": "small"}, effective_on=date(2025, 9, 1)
@@ -216,6 +204,21 @@ def test_a_campaign_that_keeps_the_torch_zone_counts_it(world):
     assert_equal_on_every_day(metrics.Scope(keeps, Enterprise.objects.all(), DAYS[0]))
 
 
+def test_the_monthly_series_equals_the_orm_definitions_at_every_month_end(world):
+    """The burn-up chart's 24 month ends, in one statement, each equal to the ORM's counts."""
+    scope = metrics.Scope(campaign(), Enterprise.objects.all(), date(2026, 6, 30))
+    days = monthly_dates(date(2024, 5, 1), scope.on)
+    assert len(days) == 24
+    with CaptureQueriesContext(connection) as queries:
+        series = metrics.rate_series(scope, days)
+    assert sum("periods AS" in q["sql"] for q in queries.captured_queries) == 1
+    for day in days:
+        expected = orm_counts(scope.at(day))
+        assert {k: series[day][k] for k in metrics.series_keys() if k in expected} == {
+            k: expected[k] for k in metrics.series_keys() if k in expected
+        }, day
+
+
 def test_compute_and_the_series_read_the_counts(world):
     scope = metrics.Scope(campaign(), Enterprise.objects.all(), date(2026, 3, 31))
     values = metrics.compute(scope)
@@ -254,7 +257,7 @@ def test_targets_ask_the_counts_of_every_date_in_one_statement(targets):
     scope = metrics.Scope(targets, Enterprise.objects.all(), date(2026, 3, 31))
     with CaptureQueriesContext(connection) as queries:
         values, results = evaluate_all(scope)
-    statements = [q["sql"] for q in queries.captured_queries if "enterprise_counts" in q["sql"]]
+    statements = [q["sql"] for q in queries.captured_queries if "periods AS" in q["sql"]]
     assert len(statements) == 1
     assert values == metrics.compute(scope)
     pace = metrics.compute(scope.at(scope.on - timedelta(days=90)))
@@ -313,15 +316,23 @@ def orm_breakdown(scope: metrics.Scope, by: str) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
-    district = Region.objects.get(code="350213")
+def district_wide() -> Campaign:
+    """民安's campaign widened to the whole district: two 镇街 in scope."""
     wide = campaign()
-    wide.region = district
+    wide.region = Region.objects.get(code="350213")
     wide.save()
-    for enterprises in (
-        Enterprise.objects.all(),
-        Enterprise.objects.restrict(station_officer, "view"),
-    ):
+    return wide
+
+
+def visible_to(*users) -> list:
+    """Every enterprise, then what each user may see."""
+    return [Enterprise.objects.all(), *(Enterprise.objects.restrict(u, "view") for u in users)]
+
+
+def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
+    wide = district_wide()
+    district = wide.region
+    for enterprises in visible_to(station_officer):
         for day in (date(2025, 2, 28), date(2025, 12, 31), date(2026, 6, 30)):
             scope = metrics.Scope(wide, enterprises, day, district)
             for by in ("subdistrict", "industry", "size"):
@@ -332,3 +343,63 @@ def test_the_breakdowns_equal_the_orm_definitions(world, station_officer):
                 assert found == orm_breakdown(scope, by), (day, by)
     scope = metrics.Scope(wide, Enterprise.objects.all(), date(2025, 12, 31), district)
     assert len(metrics.breakdown(scope, "subdistrict")) == 2  # 民安 and 新店
+
+
+def orm_dashboard(scope: metrics.Scope) -> dict:
+    """The dashboard's figures as the ORM definitions give them (what `dashboard_extras` did
+    before counts.dashboard): cases of the 应创企业 by state, new ones by reason."""
+    eligible = metrics.in_scope(scope).filter(metrics.ELIGIBLE)
+    states = dict(
+        Case.objects.filter(enterprise__in=eligible.values("pk"))
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    new = list(eligible.filter(metrics.NEW).values_list("pk", "is_started").order_by())
+    reasons = metrics.entry_reasons(scope, [pk for pk, _ in new])
+    by_reason: dict[str, tuple[int, int]] = {}
+    for pk, started in new:
+        total, begun = by_reason.get(reasons[pk], (0, 0))
+        by_reason[reasons[pk]] = (total + 1, begun + bool(started))
+    return {"states": states, "new_by_reason": by_reason}
+
+
+def test_the_dashboard_figures_equal_the_orm_definitions(world, station_officer, enterprise_user):
+    wide = district_wide()
+    district = wide.region
+    for enterprises in visible_to(station_officer, enterprise_user):
+        for day in (date(2025, 2, 28), date(2025, 10, 1), date(2025, 12, 31), date(2026, 6, 30)):
+            for area in (district, region("350213007")):
+                scope = metrics.Scope(wide, enterprises, day, area)
+                found = counts.dashboard(wide, enterprises, area, day)
+                for by in ("subdistrict", "industry"):
+                    rows = [
+                        {k: r[k] for k in ("group", *metrics.BREAKDOWN)} for r in found[f"by_{by}"]
+                    ]
+                    assert rows == orm_breakdown(scope, by), (day, by)
+                expected = orm_dashboard(scope)
+                assert found["states"] == expected["states"], day
+                assert found["new_by_reason"] == expected["new_by_reason"], day
+    # In 民安's campaign the world reaches a recorded reason and two read from the ledger.
+    minan = campaign()
+    minan.region = region("350213007")
+    minan.save()
+    found = counts.dashboard(minan, Enterprise.objects.all(), minan.region, date(2025, 12, 31))
+    assert set(found["new_by_reason"]) == {"established", "moved_in", "size_change"}
+
+
+def test_the_dashboard_figures_take_a_fixed_number_of_queries(world, station_officer):
+    scope = metrics.Scope(
+        campaign(), Enterprise.objects.restrict(station_officer, "view"), date(2025, 12, 31)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        extras = dashboard_extras(scope)
+    # The regions (2), the one statement, the 镇街 names, the follow-up counts.
+    assert len(queries.captured_queries) == 5, [q["sql"][:80] for q in queries.captured_queries]
+    assert sum("periods AS" in q["sql"] for q in queries.captured_queries) == 1
+    assert extras["states"]["certified"] >= 1
+    board = annotate_board(scope.enterprises)
+    for key, days in (("expiring", 90), ("annual_overdue", 0), ("rectifying", 0)):
+        assert extras[key] == board.filter(special_list_q(key, today=scope.on, days=days)).count()
+    assert extras["expiring"] or extras["annual_overdue"]  # the counts are not all zero
+    assert [row["name"] for row in extras["by_subdistrict"]] == ["民安街道"]
