@@ -175,7 +175,8 @@ else:
 CACHE_URL = env_str("ANBIAO_CACHE_URL")
 if CACHE_URL and "pytest" not in sys.modules:
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis's own backend, answering as an empty cache while Redis is unreachable.
+        "BACKEND": "anbiao.core.resilient_cache.ResilientRedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": "anbiao",
     }

@@ -5,22 +5,26 @@ scope is served from the worker's figures instead of being computed in the reque
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from anbiao.api.services import token_create
 from anbiao.campaigns.figure_version import data_version, tables_without_trigger
 from anbiao.campaigns.models import DashboardSnapshot, Target
 from anbiao.campaigns.tasks import refresh_dashboard_now
 from anbiao.cases import services as cases
 from anbiao.cases.models import Certificate
+from anbiao.core.resilient_cache import ResilientRedisCache
 from anbiao.enterprises import services as enterprises
 from anbiao.enterprises.models import Enterprise, LedgerSpan
 from anbiao.notifications import services as notifications
@@ -252,22 +256,55 @@ def _production_caches(**env) -> str:
 
 def test_production_shares_one_cache_between_server_processes():
     pg = "postgres://postgres@127.0.0.1:5432/anbiao"
-    assert _production_caches(ANBIAO_CACHE_URL="redis://127.0.0.1:6379/0") == "RedisCache"
+    redis = "redis://127.0.0.1:6379/0"
+    assert _production_caches(ANBIAO_CACHE_URL=redis) == "ResilientRedisCache"
     assert _production_caches(DATABASE_URL=pg) == "DatabaseCache"
     assert _production_caches() == "LocMemCache"  # SQLite: nothing more to install
 
 
 def test_two_connections_to_redis_share_a_value():
-    from django.core.cache.backends.redis import RedisCache
-
     location = os.environ.get("ANBIAO_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
-    first, second = RedisCache(location, {}), RedisCache(location, {})
-    try:
-        first.set("anbiao-test-shared", 42, 30)
-    except Exception:  # noqa: BLE001 - no Redis on this machine
+    first, second = ResilientRedisCache(location, {}), ResilientRedisCache(location, {})
+    if not first._cache.get_client().ping():
         pytest.skip("Redis is not running")
+    first.set("anbiao-test-shared", 42, 30)
     assert second.get("anbiao-test-shared") == 42
-    second.delete("anbiao-test-shared")
+    assert second.add("anbiao-test-counter", 0, 30) and second.incr("anbiao-test-counter") == 1
+    second.delete_many(["anbiao-test-shared", "anbiao-test-counter"])
+
+
+# Nothing listens on port 1: the connection is refused at once.
+STOPPED_REDIS = {
+    "default": {
+        "BACKEND": "anbiao.core.resilient_cache.ResilientRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+def test_with_redis_stopped_the_cache_answers_empty_and_says_so_once(caplog):
+    stopped = ResilientRedisCache("redis://127.0.0.1:1/0", {})
+    with caplog.at_level("WARNING", logger="anbiao.cache"):
+        stopped.set("k", 1)
+        assert stopped.get("k", "missing") == "missing"
+        assert stopped.get_many(["k"]) == {}
+        assert stopped.add("k", 0) is False
+        with pytest.raises(ValueError):
+            stopped.incr("k")
+    assert ["Redis unreachable" in r.message for r in caplog.records] == [True]
+
+
+def test_with_redis_stopped_the_dashboard_and_the_api_still_answer(
+    login, station_officer, ledger, settings
+):
+    settings.CACHES = {**django_settings.CACHES, **STOPPED_REDIS}  # sessions kept as they are
+    assert figures(login(station_officer))["started"] == 2
+    later = timezone.localdate() + timedelta(days=30)
+    secret = token_create(
+        actor=station_officer, user=station_officer, name="脚本", expires_on=later
+    )
+    listed = Client().get("/api/v1/enterprises", headers={"Authorization": f"Bearer {secret[1]}"})
+    assert listed.status_code == 200  # not rate limited: the counters cannot be kept meanwhile
 
 
 def test_the_first_visit_of_a_day_shows_yesterdays_figures_labelled(
