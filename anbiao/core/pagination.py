@@ -20,6 +20,11 @@ class GroupedRows:
     Same rows, same order, same total as `queryset.order_by(group_order, *within)`.
     `decorate` adds what only the page's rows need (annotations, joins) to each read; `groups`
     are (group, rows) in the list's order when the caller has counted them already.
+
+    `probe`: the rows are probably few (a search). Counting them and then reading a page would
+    scan for the matches twice (a text search cannot use an index); instead their keys are read
+    once, in order, up to SORT_BELOW + 1, and when that is all of them the groups and every
+    page come from those keys.
     """
 
     def __init__(
@@ -31,8 +36,11 @@ class GroupedRows:
         within: tuple[str, ...],
         decorate: Callable[[QuerySet], QuerySet] | None = None,
         groups: list[tuple[object, int]] | None = None,
+        probe: bool = False,
     ) -> None:
         self.queryset = queryset
+        self.probe = probe
+        self._keys: list | None = None  # every row's key in order, when probed and few
         self.group, self.group_order, self.within = group, group_order, within
         self.decorate = decorate or (lambda qs: qs)
         # Given when the caller counted them with more (the case board's per-state counts).
@@ -40,6 +48,8 @@ class GroupedRows:
 
     def groups(self) -> list[tuple[object, int]]:
         """(group, number of rows) in the list's order, counted once."""
+        if self._groups is None and self.probe:
+            self._read_keys()
         if self._groups is None:
             # Grouped by the group alone (an index on it serves the grouping); its order key
             # comes along as an aggregate, one value per group.
@@ -56,6 +66,23 @@ class GroupedRows:
             ]
         return self._groups
 
+    def _read_keys(self) -> None:
+        # In no order: a broad search stops after SORT_BELOW + 1 matches instead of sorting
+        # them all; a narrow one is read once, and its pages are sorted among its keys.
+        found = list(
+            self.queryset.order_by().values_list("pk", self.group, self.group_order)[
+                : SORT_BELOW + 1
+            ]
+        )
+        if len(found) > SORT_BELOW:
+            return  # many after all: counted by group
+        self._keys = [pk for pk, _, _ in found]
+        sizes: dict[object, list] = {}
+        for _, group, order_key in found:
+            sizes.setdefault(group, [order_key, 0])[1] += 1
+        ordered = sorted(sizes.items(), key=lambda item: item[1][0])
+        self._groups = [(group, rows) for group, (_, rows) in ordered]
+
     def count(self) -> int:
         return sum(rows for _, rows in self.groups())
 
@@ -66,7 +93,11 @@ class GroupedRows:
         if not isinstance(index, slice):
             raise TypeError("GroupedRows reads slices only")
         start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
-        if self.count() <= SORT_BELOW:
+        if self._keys is not None:
+            order = (self.group_order, *self.within)
+            among = self.queryset.filter(pk__in=self._keys).order_by(*order)
+            keys = [among.values("pk")[start:stop]]
+        elif self.count() <= SORT_BELOW:
             # Few matching rows (a search): sorting them costs less than walking the index past
             # every row that does not match until a page is found.
             order = (self.group_order, *self.within)

@@ -17,10 +17,14 @@ ELIGIBILITY_CHOICES = (("yes", "符合"), ("no", "不符合"), ("unknown", "待�
 def search_q(text: str) -> Q:
     """Name, USCC, address, or pinyin (initials or full) of the name."""
     text = text.strip()
-    query = Q(name__icontains=text) | Q(address__icontains=text)
+    # Case matters only for text with letters: Chinese or digits match as they are, which
+    # PostgreSQL checks several times faster than UPPER(name) LIKE UPPER(…) (a search reads
+    # every enterprise in scope).
+    match = "icontains" if text.upper() != text.lower() else "contains"
+    query = Q(**{f"name__{match}": text}) | Q(**{f"address__{match}": text})
     code = uscc_rules.normalize(text)
     if code:
-        query |= Q(uscc__icontains=code)
+        query |= Q(uscc__contains=code)  # stored normalized, in upper case
     letters = text.lower().replace(" ", "")
     if letters.isascii() and letters.isalnum():
         query |= Q(name_initials__contains=letters) | Q(name_pinyin__contains=letters)

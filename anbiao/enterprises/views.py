@@ -26,7 +26,9 @@ from anbiao.enterprises.sizing import classify_size
 @requires(perms.ENTERPRISE_VIEW)
 def enterprise_list(request):
     filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
-    page = paginate(request, qs if request.GET.get("ordering") else selectors.in_list_order(qs))
+    searching = bool(request.GET.get("q", "").strip())
+    rows = qs if request.GET.get("ordering") else selectors.in_list_order(qs, searching=searching)
+    page = paginate(request, rows)
     context = {
         "filterset": filterset,
         "page": page,
