@@ -42,7 +42,7 @@ def test_one_enterprise_at_a_time_equals_the_orm_definitions_on_every_day(world)
     )
     records = membership.load_records(list(Enterprise.objects.values_list("pk", flat=True)))
     reached = Counter()
-    for pk, r in records.items():
+    for r in records.values():
         reached.update(membership.counted(r, terms, True))
     assert all(reached[key] for key in membership.COUNTED), reached
 
