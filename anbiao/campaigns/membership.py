@@ -37,6 +37,7 @@ COUNTED = (
 )
 CHUNK = 900  # ids per `IN (…)`
 _PROGRESS = frozenset(PROGRESS_EVENTS)
+KEY_PEOPLE = ("principal", "safety_manager")  # training.models.TraineeRole: who must be trained
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,14 @@ class Terms:
 class Records:
     """One enterprise's records as the metrics read them: its industry, its ledger facts
     (kind, value, effective_on) in date and entry order, its case steps that were not withdrawn
-    (kind, on), its certificates (pk, issued_on, expires_on, ended_on, void)."""
+    (kind, on), its certificates (pk, issued_on, expires_on, ended_on, void), and the trainings
+    its principal and safety manager attended (role, held_on)."""
 
     industry: str
     facts: list[tuple] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
     certificates: list[tuple] = field(default_factory=list)
+    attended: list[tuple] = field(default_factory=list)
 
     @property
     def spans(self) -> list[tuple]:
@@ -94,6 +97,8 @@ class Records:
 
 def load_records(ids: list[int]) -> dict[int, Records]:
     """The records of these enterprises, a few queries per 900 of them."""
+    from anbiao.training.models import Attendance
+
     found: dict[int, Records] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -116,6 +121,11 @@ def load_records(ids: list[int]) -> dict[int, Records]:
         )
         for pk, *certificate in certificates:
             found[pk].certificates.append(tuple(certificate))
+        attended = Attendance.objects.filter(
+            enterprise_id__in=chunk, role__in=KEY_PEOPLE
+        ).values_list("enterprise_id", "role", "session__held_on")
+        for pk, *attendance in attended:
+            found[pk].attended.append(tuple(attendance))
     return found
 
 
@@ -131,6 +141,7 @@ def with_planned(records: Records | None, change: PlannedChange) -> Records:
         certificates=(
             records.certificates if change.certificates is None else list(change.certificates)
         ),
+        attended=[*records.attended, *change.attended],
     )
 
 
@@ -178,9 +189,18 @@ def _started(records: Records, terms: Terms, live: list[tuple]) -> bool:
     )
 
 
-def counted(records: Records, terms: Terms, trained: bool = False) -> dict[str, int]:
-    """What this enterprise adds to each count of COUNTED on the terms' date (`trained`: its
-    principal and safety manager both attended a training of the period)."""
+def _trained(records: Records, terms: Terms) -> bool:
+    """training.selectors.trained_enterprise_ids: its principal and its safety manager both
+    attended a training held in the campaign period up to the date."""
+    period = terms.training_period
+    if period is None:
+        return False
+    start, end = period
+    return {role for role, held in records.attended if start <= held <= end} >= set(KEY_PEOPLE)
+
+
+def counted(records: Records, terms: Terms) -> dict[str, int]:
+    """What this enterprise adds to each count of COUNTED on the terms' date."""
     found = dict.fromkeys(COUNTED, 0)
     spans = records.spans
     span = _span_on(spans, terms.on)
@@ -226,21 +246,6 @@ def counted(records: Records, terms: Terms, trained: bool = False) -> dict[str, 
         new_started=int(new and started),
         due_certificates=len(due),
         renewed=len(renewed),
-        trained=int(eligible and trained),
+        trained=int(eligible and _trained(records, terms)),
     )
-    return found
-
-
-def trained_among(ids: list[int], terms: Terms) -> set[int]:
-    """Of these enterprises, those whose principal and safety manager both attended a training
-    of the terms' period (the attendance half of metrics.trained_ids)."""
-    from anbiao.training.selectors import trained_enterprise_ids
-
-    period = terms.training_period
-    if period is None or not ids:
-        return set()
-    found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        chunk = Enterprise.objects.filter(pk__in=ids[start : start + CHUNK])
-        found |= trained_enterprise_ids(chunk, *period)
     return found

@@ -10,10 +10,10 @@ savepoint, so a refused step writes nothing and the table's reason is reported o
 row of an enterprise is wrong, that enterprise's later rows are not tried: what they may do
 depends on the wrong one. All or nothing by default; `skip_invalid` keeps what went through.
 
-The check (a dry run) replays the same way, but enterprise by enterprise in short transactions
-that are all rolled back (anbiao/core/imports/batches.py), so it never holds the write lock for
-long: enterprises do not depend on each other, except through certificate numbers, which are
-checked across the file in memory first.
+The check (a dry run) replays the same way in memory and writes nothing, in no transaction (on
+SQLite any transaction takes the write lock); it tells the import's preview checks what it would
+write (anbiao/core/imports/preview.py). Enterprises do not depend on each other, except through
+certificate numbers, which are checked across the file in memory first.
 """
 
 from collections import defaultdict

@@ -300,20 +300,15 @@ class FiledFigures:
         ids = [c.enterprise_id for c in changes if c.enterprise_id is not None]
         stored = membership.load_records(ids)
         pairs = [
-            (
-                c.enterprise_id,
-                stored.get(c.enterprise_id),
-                membership.with_planned(stored.get(c.enterprise_id), c),
-            )
+            (stored.get(c.enterprise_id), membership.with_planned(stored.get(c.enterprise_id), c))
             for c in changes
         ]
         for filing in self.filings:
             terms, moved = self.terms[filing.pk], self.moved[filing.pk]
-            trained = membership.trained_among(ids, terms)
-            for pk, before, after in pairs:
-                moved.update(membership.counted(after, terms, pk in trained))
+            for before, after in pairs:
+                moved.update(membership.counted(after, terms))
                 if before is not None:
-                    moved.subtract(membership.counted(before, terms, pk in trained))
+                    moved.subtract(membership.counted(before, terms))
 
     def notices(self) -> list[str]:
         notices = []

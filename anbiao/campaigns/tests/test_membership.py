@@ -22,8 +22,7 @@ def assert_equal_to_the_orm(scope: metrics.Scope) -> None:
     for day in DAYS:
         at = scope.at(day)
         terms = membership.Terms.of(at)
-        trained = membership.trained_among(ids, terms)
-        each = {pk: membership.counted(r, terms, pk in trained) for pk, r in records.items()}
+        each = {pk: membership.counted(r, terms) for pk, r in records.items()}
         totals = sum((Counter(c) for c in each.values()), Counter())
         expected = orm_counts(at)
         assert {k: totals[k] for k in membership.COUNTED} == {
@@ -43,7 +42,7 @@ def test_one_enterprise_at_a_time_equals_the_orm_definitions_on_every_day(world)
     records = membership.load_records(list(Enterprise.objects.values_list("pk", flat=True)))
     reached = Counter()
     for r in records.values():
-        reached.update(membership.counted(r, terms, True))
+        reached.update(membership.counted(r, terms))
     assert all(reached[key] for key in membership.COUNTED), reached
 
 

@@ -18,16 +18,19 @@ from datetime import date
 @dataclass
 class PlannedChange:
     """What an import would record about one enterprise (`enterprise_id` None: it would create
-    it). `facts`: the dated ledger facts it would add, as (kind, value, effective_on), in entry
-    order; `industry`: its industry once imported; `events`: the case steps it would add, as
-    (kind, on); `certificates`: all its certificates once imported, as (pk, issued_on,
-    expires_on, ended_on, void) — None when the import leaves them as they are."""
+    it); one per enterprise in a report, and an enterprise in one report only. `facts`: the dated
+    ledger facts it would add, as (kind, value, effective_on), in entry order; `industry`: its
+    industry once imported; `events`: the case steps it would add, as (kind, on);
+    `certificates`: all its certificates once imported, as (pk, issued_on, expires_on, ended_on,
+    void) — None when the import leaves them as they are; `attended`: the trainings its people
+    would have attended, as (role, held_on)."""
 
     enterprise_id: int | None
     industry: str | None = None
     facts: list[tuple[str, str, date]] = field(default_factory=list)
     events: list[tuple[str, date]] = field(default_factory=list)
     certificates: list[tuple] | None = None
+    attended: list[tuple[str, date]] = field(default_factory=list)
 
 
 _observers: ContextVar[tuple] = ContextVar("import_preview_observers", default=())

@@ -17,7 +17,13 @@ from anbiao.core.models import ChangeLog, ImportJob
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, LedgerSpan
 from anbiao.filings import services
 from anbiao.filings.changes import filed_values, preview_filings, preview_notice
-from anbiao.testing.factories import certify, make_enterprise, make_uscc, record_steps
+from anbiao.testing.factories import (
+    certify,
+    make_enterprise,
+    make_session,
+    make_uscc,
+    record_steps,
+)
 
 pytestmark = pytest.mark.django_db
 FILED_ON = (date(2025, 6, 30), date(2025, 9, 30))
@@ -144,15 +150,33 @@ def steps(e: dict) -> dict:
     }
 
 
-@pytest.mark.parametrize("plan", [new_enterprises, changed_facts, closures, steps])
+def training(e: dict) -> dict:
+    session = make_session(held_on=date(2025, 6, 20))
+    rows = [
+        ["王一", "企业主要负责人", e["A"].name],
+        ["王二", "安全生产管理员", e["A"].name],  # A: both key people trained
+        ["李一", "企业主要负责人", e["B"].name],  # B: only one
+        ["张一", "安全生产管理员", e["C"].name],
+    ]
+    return {"training": rows, "target_id": session.pk}
+
+
+@pytest.mark.parametrize("plan", [new_enterprises, changed_facts, closures, steps, training])
 def test_the_notice_says_what_the_rolled_back_import_said(filed, station_officer, plan):
     made = plan() if plan is new_enterprises else plan(filed)
     if "progress" in made:
         upload, kind = progress(made["progress"]), "progress"
+    elif "training" in made:
+        upload = csv("签到表.csv", ["姓名", "岗位类别", "所在企业"], made["training"])
+        kind = "training"
     else:
         upload, kind = ledger(made["rows"]), "ledger"
     job = import_job_create(
-        actor=station_officer, kind=kind, upload=upload, effective_on=made.get("effective_on")
+        actor=station_officer,
+        kind=kind,
+        upload=upload,
+        effective_on=made.get("effective_on"),
+        target_id=made.get("target_id"),
     )
     assert job.status == "checked", job.errors
     expected = rolled_back(job)
