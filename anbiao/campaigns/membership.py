@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from anbiao.accounts.models import Region
-from anbiao.campaigns import metrics
+from anbiao.campaigns import counts, metrics
 from anbiao.campaigns.counts import PROGRESS_EVENTS
 from anbiao.cases.models import CaseEvent, Certificate
 from anbiao.core.imports.preview import PlannedChange
@@ -22,19 +22,9 @@ from anbiao.enterprises.choices import OperatingStatus
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.enterprises.spans import spans_of
 
-# The counts an enterprise adds to (certificates for the two renewal counts, else 0 or 1).
-COUNTED = (
-    "scope_total",
-    "scope_started",
-    "eligible_total",
-    "started",
-    "completed",
-    "new_total",
-    "new_started",
-    "due_certificates",
-    "renewed",
-    "trained",
-)
+# The counts an enterprise adds to (certificates for the renewal counts, else 0 or 1): those of
+# counts.py but the on-time renewals, which no filing keeps.
+COUNTED = tuple(k for k in counts.KEYS if k != "renewed_on_time")
 CHUNK = 900  # ids per `IN (…)`
 _PROGRESS = frozenset(PROGRESS_EVENTS)
 KEY_PEOPLE = ("principal", "safety_manager")  # training.models.TraineeRole: who must be trained
@@ -104,28 +94,23 @@ def load_records(ids: list[int]) -> dict[int, Records]:
         chunk = ids[start : start + CHUNK]
         for pk, industry in Enterprise.objects.filter(pk__in=chunk).values_list("pk", "industry"):
             found[pk] = Records(industry)
-        facts = (
-            EnterpriseFact.objects.filter(enterprise_id__in=chunk)
+        rows = {
+            "facts": EnterpriseFact.objects.filter(enterprise_id__in=chunk)
             .order_by("enterprise_id", "effective_on", "id")
-            .values_list("enterprise_id", "kind", "value", "effective_on")
-        )
-        for pk, *fact in facts:
-            found[pk].facts.append(tuple(fact))
-        events = CaseEvent.objects.filter(
-            case__enterprise_id__in=chunk, reversed_by__isnull=True
-        ).values_list("case__enterprise_id", "kind", "on")
-        for pk, *event in events:
-            found[pk].events.append(tuple(event))
-        certificates = Certificate.objects.filter(case__enterprise_id__in=chunk).values_list(
-            "case__enterprise_id", "pk", "issued_on", "expires_on", "ended_on", "void"
-        )
-        for pk, *certificate in certificates:
-            found[pk].certificates.append(tuple(certificate))
-        attended = Attendance.objects.filter(
-            enterprise_id__in=chunk, role__in=KEY_PEOPLE
-        ).values_list("enterprise_id", "role", "session__held_on")
-        for pk, *attendance in attended:
-            found[pk].attended.append(tuple(attendance))
+            .values_list("enterprise_id", "kind", "value", "effective_on"),
+            "events": CaseEvent.objects.filter(
+                case__enterprise_id__in=chunk, reversed_by__isnull=True
+            ).values_list("case__enterprise_id", "kind", "on"),
+            "certificates": Certificate.objects.filter(case__enterprise_id__in=chunk).values_list(
+                "case__enterprise_id", "pk", "issued_on", "expires_on", "ended_on", "void"
+            ),
+            "attended": Attendance.objects.filter(
+                enterprise_id__in=chunk, role__in=KEY_PEOPLE
+            ).values_list("enterprise_id", "role", "session__held_on"),
+        }
+        for name, found_rows in rows.items():
+            for pk, *row in found_rows:
+                getattr(found[pk], name).append(tuple(row))
     return found
 
 
