@@ -355,9 +355,6 @@ ANBIAO_IMPORT_MAX_UNPACKED_MB = env_int("ANBIAO_IMPORT_MAX_UNPACKED_MB", 200)
 ANBIAO_IMPORT_MAX_ROWS = env_int("ANBIAO_IMPORT_MAX_ROWS", 1_000_000)
 ANBIAO_IMPORT_INLINE_ROWS = env_int("ANBIAO_IMPORT_INLINE_ROWS", 1000)
 ANBIAO_IMPORT_LEASE_SECONDS = env_int("ANBIAO_IMPORT_LEASE_SECONDS", 60)
-# A check that must try rows through the services (progress, surveys) does so in rolled-back
-# transactions of about this length, so other writers never wait longer (core/imports/batches.py).
-ANBIAO_IMPORT_CHECK_BATCH_MS = env_int("ANBIAO_IMPORT_CHECK_BATCH_MS", 500)
 # A ledger import writes this many rows per transaction (about a second of the write lock).
 ANBIAO_IMPORT_WRITE_BATCH_ROWS = env_int("ANBIAO_IMPORT_WRITE_BATCH_ROWS", 2000)
 # Registry and 附件3 exports of more rows than this are built by the background worker.

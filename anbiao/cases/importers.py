@@ -10,10 +10,10 @@ savepoint, so a refused step writes nothing and the table's reason is reported o
 row of an enterprise is wrong, that enterprise's later rows are not tried: what they may do
 depends on the wrong one. All or nothing by default; `skip_invalid` keeps what went through.
 
-The check (a dry run) replays the same way, but enterprise by enterprise in short transactions
-that are all rolled back (anbiao/core/imports/batches.py), so it never holds the write lock for
-long: enterprises do not depend on each other, except through certificate numbers, which are
-checked across the file in memory first.
+The check (a dry run) replays the same way in memory and writes nothing, in no transaction (on
+SQLite any transaction takes the write lock); it tells the import's preview checks what it would
+write (anbiao/core/imports/preview.py). Enterprises do not depend on each other, except through
+certificate numbers, which are checked across the file in memory first.
 """
 
 from collections import defaultdict
@@ -34,7 +34,9 @@ from anbiao.cases.models import Certificate
 from anbiao.cases.selectors import visible_enterprises
 from anbiao.cases.services import history as history_services
 from anbiao.cases.transitions import GRADING_KINDS
+from anbiao.core.imports import preview
 from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.preview import PlannedChange
 from anbiao.core.imports.reader import (
     CellError,
     Column,
@@ -381,6 +383,18 @@ def _replay(
     return planned
 
 
+def _planned(history: steps.CaseHistory, planned: list[steps.PlannedStep]) -> PlannedChange:
+    """What replaying these steps would record about the enterprise (the history holds its
+    certificates as they would be: new ones added, ended ones ended)."""
+    return PlannedChange(
+        history.case.enterprise_id,
+        events=[(step.event.kind, step.event.on) for step in planned],
+        certificates=[
+            (c.pk, c.issued_on, c.expires_on, c.ended_on, c.void) for c in history.certificates
+        ],
+    )
+
+
 def _write(planned: list, user) -> None:
     """Batches of about `ANBIAO_IMPORT_WRITE_BATCH_ROWS` steps (an enterprise's steps never
     split), each its own transaction, so SQLite's write lock is held briefly."""
@@ -434,6 +448,8 @@ def import_progress(
         for code in chunk:
             history = histories[enterprises[code].pk]
             planned.append((history, _replay(by_enterprise[code], history, replayer, outcome)))
+        if dry_run and preview.observed():
+            preview.report([_planned(h, steps) for h, steps in planned[-len(chunk) :] if steps])
     outcome.invalid = sum(1 for row in table.rows if not row.valid)
     refused = bool(outcome.invalid) and not skip_invalid
     if refused:

@@ -15,6 +15,8 @@ from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
 from anbiao.core import uscc as uscc_rules
 from anbiao.core.bulk import insert_rows
+from anbiao.core.imports import preview
+from anbiao.core.imports.preview import PlannedChange
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.choices import EntryReason, FactKind, FactSource, OperatingStatus
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, LedgerSpan, RiskTag
@@ -404,7 +406,12 @@ def _ledger_upsert(
         ):
             existing[enterprise.uscc] = enterprise
     new_rows = [row for row in rows if row["uscc"] not in existing]
-    created = len(new_rows) if dry_run else _ledger_create(new_rows, effective_on, recorder, source)
+    if dry_run:
+        created = len(new_rows)
+        if new_rows and preview.observed():
+            preview.report(_planned_creations(new_rows, effective_on))
+    else:
+        created = _ledger_create(new_rows, effective_on, recorder, source)
     updated = _ledger_update(
         [r for r in rows if r["uscc"] in existing],
         existing,
@@ -461,21 +468,12 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     written here instead of being read back (spans.spans_of)."""
     if not rows:
         return 0
-    meta = Enterprise._meta
-    defaults = {name: meta.get_field(name).get_default() for name in IMPORT_FIELDS}
+    defaults = _import_defaults()
     now = timezone.now()
     values: list[dict] = []
     enterprises: list[tuple] = []
     for row in rows:
-        item = {k: (v if (v := row.get(k)) not in (None, "") else defaults[k]) for k in defaults}
-        region = item["region"]
-        item["region"] = region.pk if region is not None else None
-        item["ledger_since"] = item["ledger_since"] or effective_on
-        item["status"] = row.get("status") or OperatingStatus.OPERATING
-        item["status_since"] = row.get("status_since") or item["ledger_since"]
-        if item["eligible"]:
-            item["eligibility_reason"] = ""
-        item["uscc"] = row["uscc"]
+        item = _new_columns(row, effective_on, defaults)
         item["name_initials"], item["name_pinyin"] = pinyin_keys(item["name"])
         item["created_at"] = item["updated_at"] = now
         values.append(item)
@@ -490,17 +488,9 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     facts, logs, tags, spans = [], [], [], []
     for item, row in zip(values, rows, strict=True):
         pk = ids[item["uscc"]]
-        on = item["ledger_since"]
-        mine = [(FactKind.LEDGER, "1", "", on)]
-        for field, kind in FACT_FIELDS.items():
-            value = _fact_text(item[field])
-            if value is not None:
-                fact_on = item["status_since"] if field == "status" else on
-                reason = item["eligibility_reason"] if field == "eligible" else ""
-                mine.append((kind, value, reason, fact_on))
+        mine = _first_facts(item)
         facts += [(pk, k, v, r, d, source, recorded_at, actor_id) for k, v, r, d in mine]
-        # Facts in date order, entry order within a day: how rebuild_spans reads them back.
-        spans += spans_of(pk, sorted(((k, v, d) for k, v, _, d in mine), key=_fact_day))
+        spans += spans_of(pk, _in_fact_order(mine))
         tags += [(pk, tag.pk) for tag in row.get("risk_tags") or ()]
         logs.append(
             (
@@ -521,6 +511,54 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     insert_rows(ChangeLog, audit.LOG_COLUMNS, logs)
     insert_rows(LedgerSpan, SPAN_COLUMNS, spans)
     return len(values)
+
+
+def _import_defaults() -> dict:
+    meta = Enterprise._meta
+    return {name: meta.get_field(name).get_default() for name in IMPORT_FIELDS}
+
+
+def _new_columns(row: dict, effective_on: date, defaults: dict) -> dict:
+    """A new enterprise's columns as the ledger import writes them (the region as its id)."""
+    item = {k: (v if (v := row.get(k)) not in (None, "") else defaults[k]) for k in defaults}
+    region = item["region"]
+    item["region"] = region.pk if region is not None else None
+    item["ledger_since"] = item["ledger_since"] or effective_on
+    item["status"] = row.get("status") or OperatingStatus.OPERATING
+    item["status_since"] = row.get("status_since") or item["ledger_since"]
+    if item["eligible"]:
+        item["eligibility_reason"] = ""
+    item["uscc"] = row["uscc"]
+    return item
+
+
+def _first_facts(item: dict) -> list[tuple]:
+    """A new enterprise's first facts, as (kind, value, reason, effective_on)."""
+    on = item["ledger_since"]
+    mine = [(FactKind.LEDGER, "1", "", on)]
+    for field, kind in FACT_FIELDS.items():
+        value = _fact_text(item[field])
+        if value is not None:
+            fact_on = item["status_since"] if field == "status" else on
+            reason = item["eligibility_reason"] if field == "eligible" else ""
+            mine.append((kind, value, reason, fact_on))
+    return mine
+
+
+def _in_fact_order(facts: list[tuple]) -> list[tuple]:
+    """(kind, value, reason, effective_on) facts as (kind, value, effective_on) in date order,
+    entry order within a day: how rebuild_spans reads them back."""
+    return sorted(((k, v, d) for k, v, _, d in facts), key=_fact_day)
+
+
+def _planned_creations(rows: list[dict], effective_on: date) -> list[PlannedChange]:
+    """What creating these enterprises would record, for a check's preview (nothing written)."""
+    defaults = _import_defaults()
+    planned = []
+    for row in rows:
+        item = _new_columns(row, effective_on, defaults)
+        planned.append(PlannedChange(None, item["industry"], _in_fact_order(_first_facts(item))))
+    return planned
 
 
 def _ids_by_uscc(codes: list[str]) -> dict[str, int]:
@@ -609,6 +647,15 @@ def _ledger_update(rows, existing, effective_on, actor, source, *, dry_run=False
             )
         )
     if dry_run:  # the instances were changed in memory only
+        if preview.observed():
+            added: dict[int, list] = {}
+            for fact in facts:
+                added.setdefault(fact.enterprise_id, []).append(
+                    (fact.kind, fact.value, fact.effective_on)
+                )
+            preview.report(
+                [PlannedChange(e.pk, e.industry, added.get(e.pk, [])) for e in changed_objects]
+            )
         return len(changed_objects)
     now = timezone.now()
     for enterprise in changed_objects:

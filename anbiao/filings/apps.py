@@ -12,6 +12,6 @@ class FilingsConfig(AppConfig):
     def ready(self) -> None:
         from anbiao.core.imports import registry
         from anbiao.filings import reminders  # noqa: F401 - registers the `filing_due` query
-        from anbiao.filings.changes import import_preview_notices
+        from anbiao.filings.changes import filed_figures_check
 
-        registry.register_preview_check(import_preview_notices)
+        registry.register_preview_check(filed_figures_check)

@@ -4,24 +4,28 @@ A filing keeps the enterprise ids behind each key number. Today's view of the sa
 computed again; the enterprises that entered or left a list are exactly those whose records
 changed, and the records entered after the filing (ledger facts, case steps and corrections,
 industry changes) say how. Records are grouped by what entered them: an import (导入第 N 号) or
-one person's entries on one day. The same comparison, made before and after a previewed import
-in a rolled-back transaction, warns before an import changes figures already filed.
+one person's entries on one day.
+
+Before an import, its check warns when confirming it would change figures already filed
+(`FiledFigures`): from what the check knows it would write, in memory, without writing or
+opening a transaction.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from anbiao.campaigns import metrics
+from anbiao.campaigns import membership, metrics
 from anbiao.cases.models import CaseEvent
+from anbiao.core.imports.preview import PlannedChange
 from anbiao.core.models import ChangeLog, ImportJob
 from anbiao.enterprises.choices import FactSource
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.filings.models import Filing
-from anbiao.filings.snapshot import KEY_LISTS, KEY_METRICS, figures
+from anbiao.filings.snapshot import KEY_LISTS, KEY_METRICS, figures, scope_of
 
 LIST_LABELS = {key: metrics.METRICS[key].label for key in KEY_LISTS}
 
@@ -238,16 +242,12 @@ def compare(filing: Filing, now: dict | None = None) -> Comparison:
 
 # --- the import preview's warning -------------------------------------------------------------
 
-PREVIEW_FILINGS = 6  # the latest standing filings an import preview recomputes, at most
+PREVIEW_FILINGS = 6  # the latest standing filings an import preview looks at, at most
 
 
-class _Discard(Exception):
-    pass
-
-
-def import_preview_notices(job: ImportJob, apply) -> list[str]:
-    """For a previewed import: which figures already filed (standing filings of the uploader's
-    region) confirming it would change, found by running it in a rolled-back transaction."""
+def preview_filings(job: ImportJob) -> list[Filing]:
+    """The standing filings an import's check warns about: those of the uploader's region (above
+    or below it), the latest PREVIEW_FILINGS by date."""
     from anbiao.filings.selectors import standing_filings
 
     filings = standing_filings(Filing.objects.all())
@@ -256,41 +256,78 @@ def import_preview_notices(job: ImportJob, apply) -> list[str]:
         filings = [
             f for f in filings if f.region.path.startswith(path) or path.startswith(f.region.path)
         ]
-    filings = sorted(filings, key=lambda f: f.as_of, reverse=True)[:PREVIEW_FILINGS]
-    if not filings:
-        return []
+    return sorted(filings, key=lambda f: f.as_of, reverse=True)[:PREVIEW_FILINGS]
 
-    def values() -> dict[int, dict]:
-        return {
-            f.pk: metrics.compute(
-                metrics.Scope(f.campaign, Enterprise.objects.all(), f.as_of, f.region),
-                set(KEY_METRICS),
-            )
-            for f in filings
+
+def filed_values(filing: Filing) -> dict:
+    """Today's key figures of the filing's 镇街 and date."""
+    return metrics.compute(scope_of(filing.campaign, filing.region, filing.as_of), set(KEY_METRICS))
+
+
+def preview_notice(filing: Filing, before: dict, after: dict) -> str | None:
+    """The preview's line for a filing whose figures would go from `before` to `after`."""
+    changed = [
+        f"{metrics.label(k)} {metrics.display(before.get(k), k)} → "
+        f"{metrics.display(after.get(k), k)}"
+        for k in KEY_METRICS
+        if before.get(k) != after.get(k)
+    ]
+    if not changed:
+        return None
+    when = "" if not filing.period else f"截至{filing.as_of:%Y-%m-%d},"
+    return (
+        f"{filing.region.name}{filing.period_label}({when}"
+        f"{filing.get_status_display()}):{';'.join(changed)}。确认后,报送页将显示报送值"
+        "与当前值的差异及其原因"
+    )
+
+
+class FiledFigures:
+    """While an import is checked: what confirming it would do to the figures of the standing
+    filings, from what the check says it would write (core/imports/preview.py) — nothing is
+    written. Each enterprise the import touches is counted on each filing's date from its
+    records as they are and as they would be (campaigns/membership.py); only when some count
+    moves are the filing's figures of today computed, and the moves added to them."""
+
+    def __init__(self, filings: list[Filing]):
+        self.filings = filings
+        self.terms = {
+            f.pk: membership.Terms.of(scope_of(f.campaign, f.region, f.as_of)) for f in filings
         }
+        self.moved: dict[int, Counter] = {f.pk: Counter() for f in filings}
 
-    before = values()
-    after: dict[int, dict] = {}
-    try:
-        with transaction.atomic():
-            apply()
-            after = values()
-            raise _Discard
-    except _Discard:
-        pass
-    notices = []
-    for filing in filings:
-        changed = [
-            f"{metrics.label(k)} {metrics.display(before[filing.pk].get(k), k)} → "
-            f"{metrics.display(after[filing.pk].get(k), k)}"
-            for k in KEY_METRICS
-            if before[filing.pk].get(k) != after.get(filing.pk, {}).get(k)
+    def observe(self, changes: list[PlannedChange]) -> None:
+        ids = [c.enterprise_id for c in changes if c.enterprise_id is not None]
+        stored = membership.load_records(ids)
+        pairs = [
+            (stored.get(c.enterprise_id), membership.with_planned(stored.get(c.enterprise_id), c))
+            for c in changes
         ]
-        if changed:
-            when = "" if not filing.period else f"截至{filing.as_of:%Y-%m-%d},"
-            notices.append(
-                f"{filing.region.name}{filing.period_label}({when}"
-                f"{filing.get_status_display()}):{';'.join(changed)}。确认后,报送页将显示报送值"
-                "与当前值的差异及其原因"
-            )
-    return notices
+        for filing in self.filings:
+            terms, moved = self.terms[filing.pk], self.moved[filing.pk]
+            for before, after in pairs:
+                moved.update(membership.counted(after, terms))
+                if before is not None:
+                    moved.subtract(membership.counted(before, terms))
+
+    def notices(self) -> list[str]:
+        notices = []
+        for filing in self.filings:
+            moved = {k: n for k, n in self.moved[filing.pk].items() if n}
+            if not moved:
+                continue
+            before = filed_values(filing)
+            after = {k: v + moved.get(k, 0) if k in moved else v for k, v in before.items()}
+            for key in KEY_METRICS:
+                metric = metrics.METRICS[key]
+                if metric.is_rate:
+                    after[key] = metrics.rate(after[metric.numerator], after[metric.denominator])
+            if notice := preview_notice(filing, before, after):
+                notices.append(notice)
+        return notices
+
+
+def filed_figures_check(job: ImportJob) -> FiledFigures | None:
+    """The import check's observer of filed figures (None: no standing filing to warn about)."""
+    filings = preview_filings(job)
+    return FiledFigures(filings) if filings else None

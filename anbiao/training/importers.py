@@ -6,7 +6,9 @@ to skip wrong rows). See docs/agencies-benchmarks-training.md for the format."""
 from django.db import transaction
 
 from anbiao.core import uscc as uscc_rules
+from anbiao.core.imports import preview
 from anbiao.core.imports.outcome import ImportOutcome
+from anbiao.core.imports.preview import PlannedChange
 from anbiao.core.imports.reader import Column, RowError, choice_parser, clean_text, read_table
 from anbiao.enterprises.importers import parse_phone
 from anbiao.enterprises.models import Enterprise
@@ -166,6 +168,14 @@ def import_sign_in(
     outcome.invalid = len({e.row for e in outcome.errors})
     if outcome.invalid and not skip_invalid:
         return outcome
+    if dry_run and preview.observed():
+        attended: dict[int, list] = {}
+        for person in people:
+            if person["enterprise"] is not None:
+                attended.setdefault(person["enterprise"].pk, []).append(
+                    (person["role"], session.held_on)
+                )
+        preview.report([PlannedChange(pk, attended=found) for pk, found in attended.items()])
     with transaction.atomic():
         outcome.created = services.attendance_bulk_add(actor=user, session=session, people=people)
         if dry_run:

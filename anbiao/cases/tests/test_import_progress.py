@@ -496,13 +496,11 @@ def test_state_machine_rules_stay_errors_in_a_history(station_officer, minan_ent
     assert outcome.errors[0].message.endswith("取得证书之前须有“评审通过”记录")
 
 
-def test_the_check_tries_enterprise_by_enterprise_in_rolled_back_transactions(
-    station_officer, minan_enterprise, minan_two, tmp_path, settings
+def test_the_check_finds_exactly_what_the_import_then_does_and_writes_nothing(
+    station_officer, minan_enterprise, minan_two, tmp_path
 ):
-    """The check never holds the write lock for the whole file (core/imports/batches.py): with
-    batches of 0 ms every enterprise is tried in its own transaction, and the check still finds
-    exactly what the import then does, and writes nothing."""
-    settings.ANBIAO_IMPORT_CHECK_BATCH_MS = 0
+    """The check replays every enterprise in memory: it finds exactly what the import then
+    does, refused rows included, and writes nothing."""
     third = make_enterprise()
     a, b, c = minan_enterprise.uscc, minan_two.uscc, third.uscc
     rows = [

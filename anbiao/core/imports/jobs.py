@@ -27,7 +27,7 @@ from django_tasks import task
 
 from anbiao.accounts.access import require
 from anbiao.core import audit
-from anbiao.core.imports import registry
+from anbiao.core.imports import preview, registry
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import SUPPORTED, ImportFileError, RowError, inspect_file
 from anbiao.core.models import ImportJob, ImportMapping
@@ -213,9 +213,17 @@ def run_check(job_id: int) -> None:
         return
     job.started_at = timezone.now()
     job.save(update_fields=["started_at"])
+    observers: list = []
+
+    def check(beat: _Heartbeat) -> ImportOutcome:
+        # Fresh observers for each attempt: a retried check reports its changes again.
+        observers[:] = registry.preview_observers(job)
+        with preview.observing(observers):
+            return _run(job, dry_run=True, progress=beat.update)
+
     try:
         with _Heartbeat(job) as beat:
-            outcome = retry_when_locked(_run, job, dry_run=True, progress=beat.update)
+            outcome = retry_when_locked(check, beat)
     except ImportFileError as exc:
         _fail(job, S.CHECK_FAILED, str(exc))
         return
@@ -229,9 +237,7 @@ def run_check(job_id: int) -> None:
         job.status = S.CHECK_FAILED
         job.errors = [RowError(0, "", "文件中没有数据行").as_dict()]
     if job.status == S.CHECKED:  # would confirming change figures already filed?
-        job.report["filed_changes"] = registry.preview_notices(
-            job, lambda: _run(job, dry_run=False)
-        )
+        job.report["filed_changes"] = registry.preview_notices(observers)
     job.save()
 
 

@@ -58,9 +58,11 @@ def register(
     )
 
 
-# Checks that look at what a previewed import would change beyond its rows (an already-filed
-# period's figures: anbiao/filings/changes.py): fn(job, apply) -> notices, where `apply()` runs
-# the import for real and must be called only inside a transaction the check rolls back.
+# Checks that look at what a checked import would change beyond its rows (an already-filed
+# period's figures: anbiao/filings/changes.py): fn(job) -> an observer or None (nothing to look
+# at). The observer's `observe(changes)` sees what the check's dry run reports it would write
+# (anbiao/core/imports/preview.py) and its `notices()` says what that would change; neither may
+# write.
 PREVIEW_CHECKS: list[Callable] = []
 
 
@@ -69,14 +71,28 @@ def register_preview_check(check: Callable) -> None:
         PREVIEW_CHECKS.append(check)
 
 
-def preview_notices(job, apply: Callable) -> list[str]:
-    """The notices of every preview check; a failing check never fails the preview."""
-    notices: list[str] = []
+def preview_observers(job) -> list:
+    """The observers of this job's check; a failing check never fails the check of the file."""
+    observers = []
     for check in PREVIEW_CHECKS:
         try:
-            notices += check(job, apply)
+            observer = check(job)
         except Exception:
             log.exception("preview check %s failed", check)
+            continue
+        if observer is not None:
+            observers.append(observer)
+    return observers
+
+
+def preview_notices(observers: list) -> list[str]:
+    """The notices of every observer; a failing one never fails the preview."""
+    notices: list[str] = []
+    for observer in observers:
+        try:
+            notices += observer.notices()
+        except Exception:
+            log.exception("preview check %s failed", observer)
     return notices
 
 
