@@ -162,7 +162,7 @@ def _day_table(
 ) -> tuple[tuple[str, ...], list[Delta]]:
     """The changes by day of every count of a scope over all days, from the cache at the
     current data version, else from the statement (then cached). The version is read before
-    the data: a write meanwhile moves it, so no later reader takes these days for newer data."""
+    the data: after a write meanwhile, a reader sees a newer version and does not take these."""
     version = data_version()
     stmt, keys = _statement(campaign, enterprises, area, date.min, date.max)
     digest = hashlib.sha256(repr((stmt.sql, stmt.params)).encode()).hexdigest()
