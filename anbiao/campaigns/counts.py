@@ -23,14 +23,17 @@ one hand-written aggregate of one date does (bench/metrics.py measures the ratio
   certificate of the enterprise was issued by D (on time: by the expiry).
 """
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 
 from anbiao.accounts.models import Region
+from anbiao.campaigns.figure_version import data_version
 from anbiao.campaigns.models import Campaign
 from anbiao.cases.choices import CaseState, EventKind
 from anbiao.enterprises.choices import EntryReason, FactKind, OperatingStatus
@@ -53,6 +56,12 @@ ENTERPRISE_KEYS = (
 )
 CERTIFICATE_KEYS = ("due_certificates", "renewed", "renewed_on_time")
 KEYS = ENTERPRISE_KEYS + CERTIFICATE_KEYS
+# One day's changes of the counts: (day, the values of the groups, how much each count rises
+# or falls that day).
+Delta = tuple[date, tuple, tuple[int, ...]]
+# How long a scope's changes by day stay cached (`for_dates`): a write moves the data version
+# anyway, so this only frees the space of scopes no longer asked.
+DAY_TABLE_TIMEOUT = 6 * 3600
 # The dashboard's statement adds, per state, the cases of the 应创企业 in that state.
 STATE_KEYS = tuple(f"state_{value}" for value in CaseState.values)
 
@@ -130,10 +139,39 @@ def for_dates(
 ) -> dict[date, dict[str, int]]:
     """Every count of KEYS on each of `days`, for the enterprises of `enterprises` in `area`
     (a region inside the campaign's), in one statement (one sweep yields every count of every
-    date at once: none is left out for a date that does not need it)."""
+    date at once: none is left out for a date that does not need it).
+
+    Outside a transaction the statement's changes by day, for every day, are kept in the cache
+    under the data version (`figure_version.py`): until the next write, any other date of the
+    same scope is a sum over those days, with no statement. Inside a transaction the data may
+    yet be rolled back and the version taken again by other data: nothing is kept or read."""
     if not days:
         return {}
-    return {day: numbers for day, _groups, numbers in _count(campaign, enterprises, area, days)}
+    found = {day: dict.fromkeys(KEYS, 0) for day in days}
+    if connection.in_atomic_block:
+        rows = _count(campaign, enterprises, area, list(days))
+    else:
+        rows = _sum_up(_day_table(campaign, enterprises, area), list(days))
+    for day, _groups, numbers in rows:
+        found[day] = numbers
+    return found
+
+
+def _day_table(
+    campaign: Campaign, enterprises: QuerySet[Enterprise], area: Region
+) -> tuple[tuple[str, ...], list[Delta]]:
+    """The changes by day of every count of a scope over all days, from the cache at the
+    current data version, else from the statement (then cached). The version is read before
+    the data: after a write meanwhile, a reader sees a newer version and does not take these."""
+    version = data_version()
+    stmt, keys = _statement(campaign, enterprises, area, date.min, date.max)
+    digest = hashlib.sha256(repr((stmt.sql, stmt.params)).encode()).hexdigest()
+    key = f"counts:days:{version}:{digest}"
+    table = cache.get(key)
+    if table is None:
+        table = _run(stmt, keys, 1)
+        cache.set(key, table, DAY_TABLE_TIMEOUT)
+    return table
 
 
 def breakdown(
@@ -319,9 +357,26 @@ def _count(
     groups: tuple[str, ...] = (),
     extras: bool = False,
 ) -> list[tuple[date, tuple, dict[str, int]]]:
-    """The statement behind `for_dates`, `breakdown` and `dashboard`: (date, the values of
-    `groups`, counts) rows; `extras` adds the case states (STATE_KEYS) and each new
-    enterprise's reason (`rs.reason`, for `groups`).
+    """The counts behind `breakdown` and `dashboard`: (date, the values of `groups`, counts)
+    rows; `extras` adds the case states (STATE_KEYS) and each new enterprise's reason
+    (`rs.reason`, for `groups`)."""
+    days = sorted(set(days))
+    stmt, keys = _statement(campaign, enterprises, area, days[0], days[-1], groups, extras)
+    return _sum_up(_run(stmt, keys, max(len(groups), 1)), days)
+
+
+def _statement(
+    campaign: Campaign,
+    enterprises: QuerySet[Enterprise],
+    area: Region,
+    first: date,
+    last: date,
+    groups: tuple[str, ...] = (),
+    extras: bool = False,
+) -> tuple[_Statement, tuple[str, ...]]:
+    """The statement giving, by day and by the values of `groups`, how much each count (its
+    keys) rises or falls on that day: summed over the days up to a date, the counts of the
+    date, for any date from `first` to `last`.
 
     Every count is a number of periods covering the date: an in-scope ledger span, and its
     overlap with the enterprise's started periods, with its trained period, with its certified
@@ -330,15 +385,13 @@ def _count(
     each into +1 on its first day and −1 on the day after its last, sums them by day, and each
     asked date adds up the days up to it — instead of testing every span against every date.
     """
-    days = sorted(set(days))
-    baseline, last = campaign.baseline_on, days[-1]
+    baseline = campaign.baseline_on
     area_ids = list(Region.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
     campaign_ids = list(
         Region.objects.filter(path__startswith=campaign.region.path).values_list("pk", flat=True)
     )
-    cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     stmt = _Statement()
-    stmt.add(f"WITH dates(d) AS (VALUES {', '.join(f'({cast})' for _ in days)}),", *map(_day, days))
+    stmt.add("WITH")
     # A step counts as started on D unless a certificate of the enterprise, running on the
     # step's date, lapsed before the cut-off min(baseline, D) with no renewal by its expiry.
     # With x the first such lapse on or after the step's date t (`lapse`: the few certificates
@@ -485,7 +538,7 @@ spans AS (
   WHERE s.starts_on <= %s AND (s.ends_on IS NULL OR s.ends_on > %s) AND""",  # noqa: S608
         _day(baseline),
         _day(last),
-        _day(days[0]),
+        _day(first),
     )
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
@@ -532,7 +585,7 @@ periods AS (
     {_flags(keys, renewed="1")}
   FROM spans s JOIN due p ON p.eid = s.eid
   WHERE p.renewal_on IS NOT NULL AND (s.hi IS NULL OR s.hi > {_later("p.lo", "p.renewal_on")})
-),""",  # noqa: S608
+)""",  # noqa: S608
     )
     # Each period adds 1 from its first day and takes it back from the day after its last
     # (ends after the last date asked change nothing); a date sums the days up to it.
@@ -541,29 +594,58 @@ periods AS (
     pg = ", ".join(f"p.{name}" for name in names)
     stmt.add(
         f"""
-deltas AS (
-  SELECT {day} AS day, {pg}, {sums}
-  FROM periods p CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) m
-  WHERE p.lo <= %s AND (m.sign = 1 OR p.hi <= %s)
-  GROUP BY {day}, {pg}
-)
-SELECT dates.d, {", ".join(f"dl.{name}" for name in names)},
-  {", ".join(f"SUM(dl.{k})" for k in keys)}
-FROM dates LEFT JOIN deltas dl ON dl.day <= dates.d
-GROUP BY dates.d, {", ".join(f"dl.{name}" for name in names)}""",  # noqa: S608
+SELECT {day} AS day, {pg}, {sums}
+FROM periods p CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1) m
+WHERE p.lo <= %s AND (m.sign = 1 OR p.hi <= %s)
+GROUP BY {day}, {pg}""",  # noqa: S608
         _day(last),
         _day(last),
     )
+    return stmt, keys
+
+
+def _run(
+    stmt: _Statement, keys: tuple[str, ...], width: int
+) -> tuple[tuple[str, ...], list[Delta]]:
+    """The statement's rows as Deltas in the order of their days, with the keys they count."""
     with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
         rows = cursor.fetchall()
-    found = []
-    width = len(names)
+    deltas: list[Delta] = []
     for day, *values in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        numbers = {k: int(v or 0) for k, v in zip(keys, values[width:], strict=True)}
-        found.append((day, tuple(values[:width]), numbers))
+        deltas.append((day, tuple(values[:width]), tuple(int(v or 0) for v in values[width:])))
+    deltas.sort(key=lambda delta: delta[0])
+    return keys, deltas
+
+
+def _sum_up(
+    table: tuple[tuple[str, ...], list[Delta]], days: list[date]
+) -> list[tuple[date, tuple, dict[str, int]]]:
+    """Each date's counts per group: the group's changes summed over the days up to the date
+    (a group with no change by then is left out)."""
+    keys, deltas = table
+    days = sorted(set(days))
+    running: dict[tuple, list[int]] = {}
+    found: list[tuple[date, tuple, dict[str, int]]] = []
+    at = 0
+
+    def reach(limit: date | None) -> None:
+        nonlocal at
+        while at < len(days) and (limit is None or days[at] < limit):
+            found.extend(
+                (days[at], group, dict(zip(keys, sums, strict=True)))
+                for group, sums in running.items()
+            )
+            at += 1
+
+    for day, group, changes in deltas:
+        reach(day)
+        sums = running.setdefault(group, [0] * len(keys))
+        for i, change in enumerate(changes):
+            sums[i] += change
+    reach(None)
     return found
 
 

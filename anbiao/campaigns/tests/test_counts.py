@@ -279,6 +279,28 @@ def test_anbiao_kpi_runs_a_fixed_number_of_queries(targets, capsys):
     assert len(queries.captured_queries) <= 10, [q["sql"][:80] for q in queries.captured_queries]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_other_dates_are_summed_from_the_kept_days_until_a_write(world, enterprise_user):
+    """Outside a transaction (a request, `anbiao kpi`, the worker) the counts' changes by day
+    are kept under the data version: another date runs no statement, and a write shows at once."""
+    scope = metrics.Scope(campaign(), Enterprise.objects.all(), date(2026, 3, 31))
+    before = counts.on(scope.campaign, scope.enterprises, scope.area, scope.on)
+    with CaptureQueriesContext(connection) as queries:
+        together = counts.for_dates(scope.campaign, scope.enterprises, scope.area, DAYS)
+    assert not any("periods AS" in q["sql"] for q in queries.captured_queries)
+    # Pinned: the two region lists and the data version.
+    assert len(queries.captured_queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
+    for day in DAYS:
+        assert together[day] == orm_counts(scope.at(day)), day
+    # Another user's scope is not served the days of this one.
+    mine = Enterprise.objects.restrict(enterprise_user, "view")
+    assert counts.on(scope.campaign, mine, scope.area, scope.on)["scope_total"] == 1
+    step(world["IDLE"], "start", date(2026, 1, 5))
+    after = counts.on(scope.campaign, scope.enterprises, scope.area, scope.on)
+    assert after["started"] == before["started"] + 1
+    assert after == orm_counts(scope)
+
+
 def test_postgresql_connections_turn_jit_off():
     """JIT compilation made the counts statement several times slower at 100k enterprises."""
     import subprocess
