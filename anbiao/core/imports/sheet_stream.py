@@ -14,12 +14,15 @@ What differs is only the shape of a row: each row is given from column A and fro
 rows in between as []), and ends at its last non-empty cell, where calamine pads every row to
 the width of the sheet. `reader.iter_cells` pads calamine's rows the same way on the left.
 
-Shared strings are held in memory as calamine holds them (a sheet written with inline strings,
-as large exports and the benchmarks write, has none).
+Shared strings are held in memory as calamine holds them, unless their part unpacks to more
+than SPILL_STRINGS_ABOVE: then in a temporary file (`SpilledStrings`), 8 bytes each in memory.
 """
 
+import os
 import re
+import tempfile
 import zipfile
+from array import array
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from math import floor
@@ -36,6 +39,8 @@ WHITESPACE = " \t\r\n\x0b\x0c"
 BUILTIN_DATES = {14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 47}
 BUILTIN_DURATIONS = {46}
 OTHER, DATETIME, DURATION = 0, 1, 2
+# A sharedStrings part larger than this is kept on disk (SpilledStrings), not as Python strings.
+SPILL_STRINGS_ABOVE = 16 * 1024 * 1024
 ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # ST_Xstring: _x000D_ is a carriage return
 
 
@@ -154,6 +159,39 @@ def _parse(stream: IO[bytes], tag: str) -> Iterator[Any]:
                 del parent[0]
 
 
+class SpilledStrings:
+    """A large shared-strings table kept in a temporary file, not in memory: Excel saves a
+    1M-row ledger's names, codes and addresses as millions of shared strings (~100 B each as
+    Python objects); here each costs 8 bytes of offset and is read back when a cell asks."""
+
+    def __init__(self, texts: Iterator[str]):
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the reader
+        self.offsets = array("q", [0])
+        chunk: list[bytes] = []
+        size = 0
+        for text in texts:
+            data = text.encode()
+            chunk.append(data)
+            size += len(data)
+            self.offsets.append(self.offsets[-1] + len(data))
+            if size > 1 << 20:
+                self.file.write(b"".join(chunk))
+                chunk, size = [], 0
+        self.file.write(b"".join(chunk))
+        self.file.flush()
+        self.fd = self.file.fileno()
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, position: int) -> str:
+        start = self.offsets[position]
+        return os.pread(self.fd, self.offsets[position + 1] - start, start).decode()
+
+    def close(self) -> None:
+        self.file.close()
+
+
 class Workbook:
     """What reading the first sheet needs from the rest of the workbook: the sheet's part name,
     the number format kind of each cell style, the shared strings and the date system."""
@@ -170,10 +208,14 @@ class Workbook:
         self.formats: list[int] = []
         if "xl/styles.xml" in names:
             self.formats = self._formats(book)
-        self.strings: list[str] = []
+        self.strings: list[str] | SpilledStrings = []
         if "xl/sharedStrings.xml" in names:
             with book.open("xl/sharedStrings.xml") as part:
-                self.strings = [_text(si) for si in _parse(part, "si")]
+                texts = (_text(si) for si in _parse(part, "si"))
+                if book.getinfo("xl/sharedStrings.xml").file_size > SPILL_STRINGS_ABOVE:
+                    self.strings = SpilledStrings(texts)
+                else:
+                    self.strings = list(texts)
 
     @staticmethod
     def _formats(book: zipfile.ZipFile) -> list[int]:
@@ -313,8 +355,12 @@ def _column(letters: str) -> int:
 def stream_rows(source: str | IO[bytes], sheet: str) -> Iterator[list[Any]]:
     """The rows of the workbook's sheet part `sheet` (e.g. "xl/worksheets/sheet1.xml")."""
     with zipfile.ZipFile(source) as book:
+        workbook = None
         try:
             workbook = Workbook(book, sheet)
             yield from workbook.rows()
         except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile) as exc:
             raise SheetError(str(exc)) from exc
+        finally:
+            if workbook is not None and isinstance(workbook.strings, SpilledStrings):
+                workbook.strings.close()

@@ -11,7 +11,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from anbiao.cases.tests.test_import_progress import workbook as progress_workbook
-from anbiao.core.imports import registry
+from anbiao.core.imports import registry, sheet_stream
 from anbiao.core.imports.reader import ImportFileError, iter_cells, read_table
 from anbiao.core.imports.sheet_stream import DATETIME, DURATION, OTHER, number_format_kind
 from anbiao.enterprises.importers import COLUMNS as LEDGER_COLUMNS
@@ -191,6 +191,19 @@ def test_every_cell_type_and_number_format_reads_the_same_both_ways(tmp_path, se
     # The sheet starts at C3: rows are counted from row 1 and cells from column A either way.
     assert by_calamine[2][2] == ("str", "企业名称")
     assert ("date", date(1900, 2, 28)) in by_calamine[8]  # serial 60: Excel's 29 February 1900
+
+
+def test_shared_strings_kept_on_disk_read_the_same(tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(sheet_stream, "SPILL_STRINGS_ABOVE", 0)
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(ledger_workbook(50))
+    for workbook in (
+        every_cell_type(tmp_path / "类型.xlsx"),
+        hand_written(tmp_path / "手写.xlsx"),
+        path,
+    ):
+        by_calamine, streamed = both_ways(workbook, settings)
+        assert streamed == by_calamine
 
 
 def test_a_1904_workbook_reads_the_same_both_ways(tmp_path, settings):
