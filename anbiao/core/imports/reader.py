@@ -25,7 +25,10 @@ ignored before comparing with a column's names (`meaning_key`). A caller may pas
 Reading: the header row is found among the first rows (title lines, a 填报单位 line and merged cells
 above it are skipped); blank rows and footer lines (填表人/审核人/合计…) are skipped; CSV is read as
 UTF-8 (with or without BOM) or GB18030/GBK. Excel dates, and numbers stored as text or as numbers,
-are both accepted; a phone number stored as a number stays a digit string.
+are both accepted; a phone number stored as a number stays a digit string. An .xlsx whose first
+sheet unpacks to more than ANBIAO_IMPORT_STREAM_ABOVE_MB is read row by row (sheet_stream.py,
+flat memory), a smaller one by calamine (faster, holding the sheet): the same cells either way,
+each row from column A and numbered from row 1 as Excel shows it.
 """
 
 import csv
