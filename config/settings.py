@@ -354,6 +354,9 @@ ANBIAO_MAX_UPLOAD_MB = env_int("ANBIAO_MAX_UPLOAD_MB", 20)
 ANBIAO_IMPORT_MAX_UNPACKED_MB = env_int("ANBIAO_IMPORT_MAX_UNPACKED_MB", 200)
 ANBIAO_IMPORT_MAX_ROWS = env_int("ANBIAO_IMPORT_MAX_ROWS", 1_000_000)
 ANBIAO_IMPORT_INLINE_ROWS = env_int("ANBIAO_IMPORT_INLINE_ROWS", 1000)
+# A first sheet whose XML unpacks to more than this is streamed (imports/sheet_stream.py): flat
+# memory at any size; smaller ones are read by calamine, faster, holding the whole sheet.
+ANBIAO_IMPORT_STREAM_ABOVE_MB = env_int("ANBIAO_IMPORT_STREAM_ABOVE_MB", 50)
 ANBIAO_IMPORT_LEASE_SECONDS = env_int("ANBIAO_IMPORT_LEASE_SECONDS", 60)
 # A ledger import writes this many rows per transaction (about a second of the write lock).
 ANBIAO_IMPORT_WRITE_BATCH_ROWS = env_int("ANBIAO_IMPORT_WRITE_BATCH_ROWS", 2000)

@@ -25,7 +25,10 @@ ignored before comparing with a column's names (`meaning_key`). A caller may pas
 Reading: the header row is found among the first rows (title lines, a 填报单位 line and merged cells
 above it are skipped); blank rows and footer lines (填表人/审核人/合计…) are skipped; CSV is read as
 UTF-8 (with or without BOM) or GB18030/GBK. Excel dates, and numbers stored as text or as numbers,
-are both accepted; a phone number stored as a number stays a digit string.
+are both accepted; a phone number stored as a number stays a digit string. An .xlsx whose first
+sheet unpacks to more than ANBIAO_IMPORT_STREAM_ABOVE_MB is read row by row (sheet_stream.py,
+flat memory), a smaller one by calamine (faster, holding the sheet): the same cells either way,
+each row from column A and numbered from row 1 as Excel shows it.
 """
 
 import csv
@@ -43,6 +46,8 @@ from typing import Any
 
 from django.conf import settings
 from python_calamine import CalamineWorkbook
+
+from anbiao.core.imports.sheet_stream import SheetError, stream_rows
 
 HEADER_SCAN_ROWS = 30
 FOOTER_MARKERS = (
@@ -439,6 +444,11 @@ def iter_cells(source: str | Path | bytes, filename: str) -> Iterator[list[Any]]
             data = Path(source).read_bytes()
         yield from csv.reader(io.StringIO(_decode_csv(data)))
         return
+    if suffix in (".xlsx", ".xlsm"):
+        streamed = _streamed_rows(data if data is not None else source)
+        if streamed is not None:
+            yield from streamed
+            return
     try:
         book = (
             CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -452,11 +462,42 @@ def iter_cells(source: str | Path | bytes, filename: str) -> Iterator[list[Any]]
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise ImportFileError(f"无法读取该Excel文件(文件已损坏或不是Excel格式):{exc}") from exc
-    # Rows above the first used row are not reported by calamine; pad so numbers match Excel.
-    first_row = sheet.start[0] if sheet.start else 0
-    for _ in range(first_row):
-        yield []
-    yield from sheet.iter_rows()
+    # calamine gives rows from row 1 but cells from the first used column: cells are padded on
+    # the left so that a position is the same whichever reader read the sheet.
+    first_column = sheet.start[1] if sheet.start else 0
+    if not first_column:
+        yield from sheet.iter_rows()
+        return
+    padding = [""] * first_column
+    for cells in sheet.iter_rows():
+        yield padding + cells
+
+
+def _streamed_rows(source: str | Path | bytes) -> Iterator[list[Any]] | None:
+    """The first sheet's rows read as a stream (`sheet_stream`), when its XML unpacks to more
+    than ANBIAO_IMPORT_STREAM_ABOVE_MB; None for a smaller sheet, which calamine reads faster
+    holding all of it."""
+    opened = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with zipfile.ZipFile(opened) as book:
+            sheet = _first_sheet(book)
+            if sheet is None:
+                return None
+            size = book.getinfo(sheet).file_size
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None  # calamine says what is wrong with the file
+    if size <= settings.ANBIAO_IMPORT_STREAM_ABOVE_MB * 1024 * 1024:
+        return None
+    if isinstance(opened, io.BytesIO):
+        opened.seek(0)
+    return _read_stream(opened, sheet)
+
+
+def _read_stream(source, sheet: str) -> Iterator[list[Any]]:
+    try:
+        yield from stream_rows(source, sheet)
+    except SheetError as exc:
+        raise ImportFileError(f"无法读取该Excel文件(文件已损坏或不是Excel格式):{exc}") from exc
 
 
 class HeaderLookup:
