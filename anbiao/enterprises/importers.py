@@ -18,6 +18,7 @@ from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
 from anbiao.accounts.services import community_create
 from anbiao.core import uscc as uscc_rules
+from anbiao.core.bulk import old_objects_frozen
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -335,6 +336,7 @@ def checked_chunks(
     return table, validator, chunks()
 
 
+@old_objects_frozen()
 def import_ledger(
     path: str | Path | bytes,
     *,
