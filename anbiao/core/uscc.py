@@ -2,6 +2,7 @@
 
 import unicodedata
 from dataclasses import dataclass
+from operator import mul
 
 # Code characters: digits and upper-case letters except I, O, S, V, Z; value = index.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -21,7 +22,10 @@ def normalize(raw: object) -> str:
 
 
 def check_character(first17: str) -> str:
-    total = sum(VALUES[ch] * weight for ch, weight in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != len(WEIGHTS):
+        raise ValueError(f"{len(first17)} characters, not {len(WEIGHTS)}")
+    # map() keeps the loop in C: a 1M-row ledger checks 1M codes.
+    total = sum(map(mul, map(VALUES.__getitem__, first17), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from sys import maxsize
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from anbiao.accounts.models import Region
 from anbiao.accounts.scope import regions_for
 from anbiao.accounts.services import community_create
 from anbiao.core import uscc as uscc_rules
+from anbiao.core.bulk import old_objects_frozen
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import (
     CellError,
@@ -41,6 +43,7 @@ from anbiao.enterprises.services import ledger_upsert
 from anbiao.enterprises.sizing import classify_size
 
 USCC_CHARACTERS = frozenset(uscc_rules.ALPHABET)
+TAG_SEPARATORS = re.compile(r"[、,,;;/\s]+")
 
 
 def parse_uscc(value) -> str:
@@ -279,13 +282,14 @@ class LedgerValidator:
                 existing_out_of_scope |= found - set(visible.values_list("uscc", flat=True))
         for row in rows:
             values = row.values
-            for key, limit in MAX_LENGTHS.items():
-                if isinstance(values.get(key), str) and len(values[key]) > limit:
-                    row.error(key, f"内容过长(最多{limit}个字)")
+            for key, value in values.items():
+                if isinstance(value, str) and len(value) > MAX_LENGTHS.get(key, maxsize):
+                    row.error(key, f"内容过长(最多{MAX_LENGTHS[key]}个字)")
             if values.get("uscc") in existing_out_of_scope:
                 row.error("uscc", "该统一社会信用代码已登记在您管辖范围以外,不能在此导入")
             values["region"] = self.resolver.resolve(row)
-            names = [n for n in re.split(r"[、,,;;/\s]+", values.get("risk_tags") or "") if n]
+            text = values.get("risk_tags")
+            names = [n for n in TAG_SEPARATORS.split(text) if n] if text else []
             unknown = [n for n in names if n not in tags]
             if unknown:
                 row.error(
@@ -335,6 +339,7 @@ def checked_chunks(
     return table, validator, chunks()
 
 
+@old_objects_frozen()
 def import_ledger(
     path: str | Path | bytes,
     *,

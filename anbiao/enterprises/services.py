@@ -14,7 +14,7 @@ from anbiao.accounts.access import actor_or_none, require
 from anbiao.accounts.scope import regions_for
 from anbiao.core import audit
 from anbiao.core import uscc as uscc_rules
-from anbiao.core.bulk import insert_rows
+from anbiao.core.bulk import adapter, insert_rows
 from anbiao.core.imports import preview
 from anbiao.core.imports.preview import PlannedChange
 from anbiao.core.models import ChangeLog
@@ -465,51 +465,61 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     """Insert new enterprises with their facts, tags, change log lines and ledger spans, as
     plain tuples: building 700k model instances for a 100k-row ledger would cost more than
     writing them. A new enterprise has no other facts, so its spans are folded from the facts
-    written here instead of being read back (spans.spans_of)."""
+    written here instead of being read back (spans.spans_of). Dates and timestamps are prepared
+    for the driver once per distinct value, not once per row they appear in."""
     if not rows:
         return 0
     defaults = _import_defaults()
     now = timezone.now()
-    values: list[dict] = []
+    stamp = adapter(ChangeLog, "at")(now)
+    day = adapter(EnterpriseFact, "effective_on")
+    decimal = adapter(Enterprise, "revenue")
+    facts, logs, tags, spans = [], [], [], []
     enterprises: list[tuple] = []
+    values: list[tuple] = []
     for row in rows:
         item = _new_columns(row, effective_on, defaults)
+        mine = [(k, v, r, d, day(d)) for k, v, r, d in _first_facts(item)]
         item["name_initials"], item["name_pinyin"] = pinyin_keys(item["name"])
-        item["created_at"] = item["updated_at"] = now
-        values.append(item)
+        item["created_at"] = item["updated_at"] = stamp
+        item["ledger_since"], item["status_since"] = (
+            day(item["ledger_since"]),
+            day(item["status_since"]),
+        )
+        item["revenue"] = decimal(item["revenue"])
         enterprises.append(tuple(item[column] for column in CREATE_COLUMNS))
-    insert_rows(Enterprise, CREATE_COLUMNS, enterprises)
+        values.append((mine, row.get("risk_tags"), item["name"]))
+    insert_rows(Enterprise, CREATE_COLUMNS, enterprises, prepared=True)
+    ids = _ids_by_uscc([enterprise[1] for enterprise in enterprises])
     del enterprises
-    ids = _ids_by_uscc([item["uscc"] for item in values])
-    recorded_at = now
     actor_id = actor.pk if actor is not None else None
     note = audit.with_source("台账导入")[:200]
     address = audit.request_address.get()
-    facts, logs, tags, spans = [], [], [], []
-    for item, row in zip(values, rows, strict=True):
-        pk = ids[item["uscc"]]
-        mine = _first_facts(item)
-        facts += [(pk, k, v, r, d, source, recorded_at, actor_id) for k, v, r, d in mine]
-        spans += spans_of(pk, _in_fact_order(mine))
-        tags += [(pk, tag.pk) for tag in row.get("risk_tags") or ()]
+    no_changes = adapter(ChangeLog, "changes")([])
+    for row, (mine, risk_tags, name) in zip(rows, values, strict=True):
+        pk = ids[row["uscc"]]
+        mine = [fact for fact in mine if fact[1] is not None]
+        facts += [(pk, k, v, r, d, source, stamp, actor_id) for k, v, r, _, d in mine]
+        spans += _new_spans(pk, mine)
+        tags += [(pk, tag.pk) for tag in risk_tags or ()]
         logs.append(
             (
-                now,
+                stamp,
                 actor_id,
                 ChangeLog.Action.CREATE,
                 "enterprises.enterprise",
                 str(pk),
-                item["name"][:200],
+                name[:200],
                 pk,
-                [],
+                no_changes,
                 note,
                 address,
             )
         )
-    insert_rows(EnterpriseFact, FACT_COLUMNS, facts)
-    insert_rows(Enterprise.risk_tags.through, ("enterprise", "risktag"), tags)
-    insert_rows(ChangeLog, audit.LOG_COLUMNS, logs)
-    insert_rows(LedgerSpan, SPAN_COLUMNS, spans)
+    insert_rows(EnterpriseFact, FACT_COLUMNS, facts, prepared=True)
+    insert_rows(Enterprise.risk_tags.through, ("enterprise", "risktag"), tags, prepared=True)
+    insert_rows(ChangeLog, audit.LOG_COLUMNS, logs, prepared=True)
+    insert_rows(LedgerSpan, SPAN_COLUMNS, spans, prepared=True)
     return len(values)
 
 
@@ -559,6 +569,38 @@ def _planned_creations(rows: list[dict], effective_on: date) -> list[PlannedChan
         item = _new_columns(row, effective_on, defaults)
         planned.append(PlannedChange(None, item["industry"], _in_fact_order(_first_facts(item))))
     return planned
+
+
+def _new_spans(pk: int, facts: list[tuple]) -> list[tuple]:
+    """The spans of a new enterprise from its (kind, value, reason, date, prepared date)
+    facts. Most start with every fact on one day: one open span, built as `spans_of` would
+    fold it; facts on several days are folded by `spans_of` itself."""
+    first = facts[0][3]
+    if all(fact[3] == first for fact in facts):
+        state = {kind: value for kind, value, *_ in facts}
+        torch, region = state.get(FactKind.TORCH_ZONE), state.get(FactKind.REGION)
+        day = facts[0][4]
+        return [
+            (
+                pk,
+                day,
+                None,
+                state[FactKind.LEDGER] == "1",
+                state.get(FactKind.STATUS, ""),
+                state.get(FactKind.SIZE, ""),
+                None if torch is None else torch == "1",
+                None if region is None else int(region),
+                state.get(FactKind.ELIGIBILITY, ""),
+                day,
+            )
+        ]
+    prepared = {fact[3]: fact[4] for fact in facts}
+    # Facts in date order, entry order within a day: how rebuild_spans reads them back.
+    folded = spans_of(pk, sorted(((k, v, d) for k, v, _, d, _ in facts), key=_fact_day))
+    return [
+        (pk, prepared[starts], ends and prepared[ends], *rest, prepared[entered])
+        for pk, starts, ends, *rest, entered in folded
+    ]
 
 
 def _ids_by_uscc(codes: list[str]) -> dict[str, int]:

@@ -2,6 +2,8 @@
 type a large import uses (text, dates, timestamps, decimals, booleans, nulls, JSON, foreign
 keys) — through COPY on PostgreSQL and multi-row INSERTs on SQLite, whichever this run uses."""
 
+import gc
+import weakref
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,7 +13,7 @@ from django.db import connection, transaction
 
 from anbiao.cases.models import Case, CaseEvent
 from anbiao.core import audit
-from anbiao.core.bulk import insert_objects, insert_rows, unsaved
+from anbiao.core.bulk import adapter, insert_objects, insert_rows, old_objects_frozen, unsaved
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise, EnterpriseFact
 from anbiao.enterprises.services import CREATE_COLUMNS
@@ -150,6 +152,47 @@ def test_enterprises_and_change_log_lines_in_bulk_match_the_orm(reference):
     )
     assert bulk_log == read_back(ChangeLog)
     assert bulk_log[0]["changes"] == changes
+
+
+def test_rows_prepared_once_per_value_read_back_as_rows_left_to_insert_rows(reference):
+    enterprise = make_enterprise(name="厦门预备机械有限公司")
+    EnterpriseFact.objects.all().delete()
+    on, at = adapter(EnterpriseFact, "effective_on"), adapter(EnterpriseFact, "recorded_at")
+    rows = [(enterprise.pk, "size", "small", "", date(2025, 2, 28), "import", AT)] * 2
+    insert_rows(EnterpriseFact, FIELDS, rows[:1])
+    insert_rows(
+        EnterpriseFact,
+        FIELDS,
+        [(*r[:4], on(r[4]), r[5], at(r[6])) for r in rows[1:]],
+        prepared=True,
+    )
+    first, second = read_back(EnterpriseFact)
+    assert first == second
+    assert adapter(EnterpriseFact, "value")("small") == "small"
+
+
+def test_an_import_spares_the_collector_old_objects_and_leaves_it_as_it_was():
+    assert gc.get_freeze_count() == 0
+    with old_objects_frozen():
+        assert gc.get_freeze_count() > 0
+        cycle: list = []
+        cycle.append(cycle)
+        watched = weakref.ref(Cyclic(cycle))
+        assert gc.collect() and watched() is None  # what the import makes is still collected
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a server that froze its start-up objects keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        with old_objects_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+class Cyclic:
+    def __init__(self, other):
+        self.me, self.other = self, other
 
 
 def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(reference):
