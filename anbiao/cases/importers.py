@@ -46,6 +46,7 @@ from anbiao.core.imports.reader import (
     parse_date,
     read_table,
 )
+from anbiao.core.lookups import among
 from anbiao.enterprises.importers import parse_uscc
 from anbiao.enterprises.models import Enterprise
 
@@ -223,13 +224,13 @@ def _enterprises(rows: list[ParsedRow], user) -> dict[str, Enterprise]:
     for start in range(0, len(codes), 900):
         chunk = codes[start : start + 900]
         # What the replay and the change log read of an enterprise: its id, code and name.
-        enterprises = Enterprise.objects.filter(uscc__in=chunk).only("id", "uscc", "name")
+        enterprises = Enterprise.objects.filter(among("uscc", chunk)).only("id", "uscc", "name")
         found.update((e.uscc, e) for e in enterprises)
         if user is None:  # the system imports for every enterprise
             allowed |= found.keys() & set(chunk)
             continue
         scope = visible_enterprises(user, "manage")
-        allowed |= set(scope.filter(uscc__in=chunk).values_list("uscc", flat=True))
+        allowed |= set(scope.filter(among("uscc", chunk)).values_list("uscc", flat=True))
     for row in rows:
         code = row.values.get("uscc")
         if not code:
@@ -260,7 +261,7 @@ class _Replayer:
         self.taken = defaultdict(set)
         for start in range(0, len(numbers), CHUNK):
             found = Certificate.objects.filter(
-                number__in=numbers[start : start + CHUNK], void=False
+                among("number", numbers[start : start + CHUNK]), void=False
             ).values_list("number", "pk")
             for number, pk in found:
                 self.taken[number].add(pk)

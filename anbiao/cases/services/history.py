@@ -18,6 +18,7 @@ from anbiao.cases.models import Assessment, Case, CaseEvent, Certificate, Rectif
 from anbiao.cases.steps import CaseHistory, PlannedStep
 from anbiao.core import audit
 from anbiao.core.bulk import unsaved
+from anbiao.core.lookups import among
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 
@@ -82,21 +83,22 @@ def load_histories(enterprises: Sequence[Enterprise]) -> dict[int, CaseHistory]:
     by_pk = {e.pk: e for e in enterprises}
     current: dict[int, Case] = {}
     case_enterprise: dict[int, int] = {}
-    for case in Case.objects.filter(enterprise_id__in=ids).order_by("enterprise_id", "-cycle"):
+    cases = Case.objects.filter(among("enterprise_id", ids)).order_by("enterprise_id", "-cycle")
+    for case in cases:
         case_enterprise[case.pk] = case.enterprise_id
         if case.enterprise_id not in current:
             case.enterprise = by_pk[case.enterprise_id]
             current[case.enterprise_id] = case
     case_ids = [c.pk for c in current.values()]
     events: dict[int, list[CaseEvent]] = defaultdict(list)
-    for event in CaseEvent.objects.filter(case_id__in=case_ids).order_by("id"):
+    for event in CaseEvent.objects.filter(among("case_id", case_ids)).order_by("id"):
         events[event.case_id].append(event)
     certificates: dict[int, list[Certificate]] = defaultdict(list)
-    for certificate in Certificate.objects.filter(case__enterprise_id__in=ids).order_by("id"):
+    for certificate in Certificate.objects.filter(among("case__enterprise_id", ids)).order_by("id"):
         certificates[case_enterprise[certificate.case_id]].append(certificate)
     reviews: dict[int, Assessment] = {}
     submitted = Assessment.objects.filter(
-        case_id__in=case_ids, kind=AssessmentKind.REVIEW, status=AssessmentStatus.SUBMITTED
+        among("case_id", case_ids), kind=AssessmentKind.REVIEW, status=AssessmentStatus.SUBMITTED
     ).order_by("-submitted_on", "-id")
     for assessment in submitted:
         reviews.setdefault(assessment.case_id, assessment)
@@ -131,20 +133,20 @@ def _current_fingerprints(enterprise_ids: list[int]) -> dict[int, Fingerprint]:
     """The same fingerprints, read again with the cases locked (PostgreSQL: a service call on
     one of them waits for the batch; SQLite: the batch already holds the write lock)."""
     current: dict[int, int] = {}
-    cases = Case.objects.select_for_update().filter(enterprise_id__in=enterprise_ids)
+    cases = Case.objects.select_for_update().filter(among("enterprise_id", enterprise_ids))
     for enterprise_id, case_id in cases.order_by("enterprise_id", "-cycle").values_list(
         "enterprise_id", "id"
     ):
         current.setdefault(enterprise_id, case_id)
     events = {
         row["case_id"]: (row["n"], row["last"])
-        for row in CaseEvent.objects.filter(case_id__in=list(current.values()))
+        for row in CaseEvent.objects.filter(among("case_id", current.values()))
         .values("case_id")
         .annotate(n=Count("id"), last=Max("id"))
     }
     certificates = {
         row["case__enterprise_id"]: (row["n"], row["last"])
-        for row in Certificate.objects.filter(case__enterprise_id__in=enterprise_ids)
+        for row in Certificate.objects.filter(among("case__enterprise_id", enterprise_ids))
         .values("case__enterprise_id")
         .annotate(n=Count("id"), last=Max("id"))
     }
@@ -174,9 +176,19 @@ def write_planned(planned: Sequence[tuple[CaseHistory, list[PlannedStep]]], *, a
             "导入期间有企业的创建进度被修改,本批未写入;请重新导入(已写入的不会重复写入)"
         )
     stamp = timezone.now()
+    differ = audit.Differ(Case, CASE_FIELDS)
+    befores = [differ.readable(vars(h.case)) for h, _ in planned]  # for the change log
+    for history, steps in planned:
+        case = history.case
+        for name, value in steps[-1].after.items():
+            setattr(case, name, value)
+        case.updated_at = stamp
+    # A new case is inserted as the steps leave it: on PostgreSQL an UPDATE of each row just
+    # inserted would write it twice (its state is indexed) and fire its triggers twice.
+    stored = [h.case for h, _ in planned if h.case.pk is not None]
     new_cases = [h.case for h, _ in planned if h.case.pk is None]
     for case in new_cases:
-        case.created_at = case.updated_at = stamp
+        case.created_at = stamp
     _insert(new_cases, CASE_COLUMNS)
     events = [step.event for _, steps in planned for step in steps]
     for event in events:
@@ -191,7 +203,8 @@ def write_planned(planned: Sequence[tuple[CaseHistory, list[PlannedStep]]], *, a
                 Rectification.objects.filter(
                     assessment_id=event.assessment_id, event__isnull=True
                 ).update(event=event)
-    _write_cases_and_log(planned, actor=actor, stamp=stamp)
+    _update(stored, STORED)
+    _write_log(planned, befores, differ, actor=actor, stamp=stamp)
 
 
 def _write_certificates(steps: list[PlannedStep]) -> None:
@@ -215,27 +228,26 @@ def _write_certificates(steps: list[PlannedStep]) -> None:
     _update(list(ended.values()), ("ended_on", "end_kind", "end_reason", "end_event_id"))
 
 
-def _write_cases_and_log(planned, *, actor, stamp) -> None:
-    """Each case's state after each step, for its change-log entry (the diff `sync_case`
-    writes, see `audit.record`), then the final state once per case."""
+def _write_log(planned, befores: list[dict], differ: audit.Differ, *, actor, stamp) -> None:
+    """One change-log entry per step, with the diff `sync_case` writes (see `audit.record`):
+    each step's state against the one before it, the first against the case as it was read."""
     actor_id = getattr(actor_or_none(actor), "pk", None)
     address = audit.request_address.get()
-    differ = audit.Differ(Case, CASE_FIELDS)
-    labels = dict(CaseState.choices)
+    states = dict(CaseState.choices)
+    kinds = dict(EventKind.choices)
     logs = []
-    for history, steps in planned:
+    for (history, steps), before in zip(planned, befores, strict=True):
         case = history.case
-        before = differ.readable(vars(case))
         enterprise = str(case.enterprise)
         names: dict[str, str] = {}  # state → str(case), the entry's object name
         for step in steps:
             after = differ.readable(step.after)
-            case.state = step.after["state"]
-            if case.state not in names:
+            state = step.after["state"]
+            if state not in names:
                 # What `Case.__str__` says, without a model lookup of the label per step.
-                names[case.state] = f"{enterprise} · {labels.get(case.state, case.state)}"[:200]
+                names[state] = f"{enterprise} · {states.get(state, state)}"[:200]
             event = step.event
-            note = f"{EventKind(event.kind).label} {event.on.isoformat()}"
+            note = f"{kinds[event.kind]} {event.on.isoformat()}"
             logs.append(
                 (
                     stamp,
@@ -243,7 +255,7 @@ def _write_cases_and_log(planned, *, actor, stamp) -> None:
                     ChangeLog.Action.STATUS,
                     "cases.case",
                     str(case.pk),
-                    names[case.state],
+                    names[state],
                     case.enterprise_id,
                     differ.diff(before, after),
                     note[:200],
@@ -251,10 +263,6 @@ def _write_cases_and_log(planned, *, actor, stamp) -> None:
                 )
             )
             before = after
-        for name, value in steps[-1].after.items():
-            setattr(case, name, value)
-        case.updated_at = stamp
-    _update([h.case for h, _ in planned], STORED)
     _insert_rows(ChangeLog, audit.LOG_COLUMNS, logs, ids=False)
 
 
