@@ -4,6 +4,7 @@ INSERTs. The rules are the ones `record_step` applies to a single step (`anbiao/
 what is written — events, certificates, the case's stored state, one change-log entry per step
 — is what recording the same steps one by one writes. See docs/cases.md, "Progress import"."""
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -235,6 +236,7 @@ def _write_log(planned, befores: list[dict], differ: audit.Differ, *, actor, sta
     address = audit.request_address.get()
     states = dict(CaseState.choices)
     kinds = dict(EventKind.choices)
+    diffs: dict[tuple, list] = {}  # (before, after) → their diff: many steps make the same change
     logs = []
     for (history, steps), before in zip(planned, befores, strict=True):
         case = history.case
@@ -246,6 +248,10 @@ def _write_log(planned, befores: list[dict], differ: audit.Differ, *, actor, sta
             if state not in names:
                 # What `Case.__str__` says, without a model lookup of the label per step.
                 names[state] = f"{enterprise} · {states.get(state, state)}"[:200]
+            key = (*before.values(), *after.values())
+            diff = diffs.get(key)
+            if diff is None:
+                diff = diffs[key] = differ.diff(before, after)
             event = step.event
             note = f"{kinds[event.kind]} {event.on.isoformat()}"
             logs.append(
@@ -257,7 +263,7 @@ def _write_log(planned, befores: list[dict], differ: audit.Differ, *, actor, sta
                     str(case.pk),
                     names[state],
                     case.enterprise_id,
-                    differ.diff(before, after),
+                    diff,
                     note[:200],
                     address,
                 )
@@ -274,7 +280,7 @@ def _converters(model, columns: Sequence[str]) -> list:
     for name in columns:
         field = model._meta.get_field(name)
         if isinstance(field, models.JSONField):
-            convert = partial(_json, field)
+            convert = _Json(field)
         elif isinstance(field, models.DateTimeField):  # the batch's one time stamp
             convert = _last(ops.adapt_datetimefield_value)
         elif isinstance(field, models.DateField):
@@ -303,8 +309,21 @@ def _last(convert):
     return converted
 
 
-def _json(field, value):
-    return field.get_db_prep_save(value, connection)
+class _Json:
+    """A JSON value as the text Django stores (`json.dumps` with the field's encoder), once per
+    value object: the change log's entries share the diff of the same change (`_write_log`)."""
+
+    def __init__(self, field: models.JSONField) -> None:
+        self.encoder = field.encoder
+        self.texts: dict[int, tuple[object, str]] = {}  # id → (the value, kept alive; text)
+
+    def __call__(self, value) -> str | None:
+        if value is None:
+            return None
+        known = self.texts.get(id(value))
+        if known is None:
+            known = self.texts[id(value)] = (value, json.dumps(value, cls=self.encoder))
+        return known[1]
 
 
 def _decimal(adapt, digits, places, value):
@@ -325,10 +344,9 @@ def _insert(objs: list, columns: Sequence[str]) -> None:
 
 def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True) -> list:
     """Multi-row INSERTs of raw values; with `ids`, the new primary keys in order (RETURNING,
-    on SQLite ≥ 3.35 and PostgreSQL alike). `bulk_create` does the same but compiles every
-    value through the ORM: most of the import's time, for a plain append. PostgreSQL gets one
-    array a column (UNNEST, as Django's bulk_create does there): a short statement, where a
-    VALUES list of thousands of placeholders costs more to parse than to run."""
+    SQLite ≥ 3.35). `bulk_create` does the same but compiles every value through the ORM: most
+    of the import's time, for a plain append. PostgreSQL gets COPY (`_copy`): no statement of
+    thousands of placeholders to parse, and the rows formatted by the driver's C code."""
     if not rows:
         return []
     opts = model._meta
@@ -346,7 +364,7 @@ def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True)
     keys = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            return _insert_unnest(cursor, opts, columns, prepared, returning)
+            return _copy(cursor, opts, columns, prepared, ids)
         one = "(" + ", ".join(["%s"] * len(columns)) + ")"
         size = max(1, min(500, 900 // len(columns)))  # SQLite: at most 999 parameters
         for start in range(0, len(prepared), size):
@@ -361,19 +379,30 @@ def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True)
     return keys
 
 
-def _insert_unnest(cursor, opts, columns, prepared: list, returning: str) -> list:
-    """PostgreSQL: one array a column, bound by the server in binary (Django's own cursor
-    binds on the client, quoting every element of every array into the statement's text)."""
+def _copy(cursor, opts, columns, prepared: list, ids: bool) -> list:
+    """PostgreSQL: COPY, whose rows the driver formats in C (an array a column, UNNESTed, was
+    dumped element by element in Python: most of the write's own time). COPY returns nothing,
+    so the new rows' keys are drawn from the table's sequence first, in increasing order as
+    the INSERTs would give them."""
     import psycopg
 
     quote = connection.ops.quote_name
-    fields = [opts.get_field(c) for c in columns]
-    names = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
-    sql = f"INSERT INTO {quote(opts.db_table)} ({names}) SELECT * FROM UNNEST({arrays}){returning}"  # noqa: S608
-    with psycopg.Cursor(cursor.connection) as bound:
-        bound.execute(sql, [list(column) for column in zip(*prepared, strict=True)])
-        return [pk for (pk,) in bound.fetchall()] if returning else []
+    names = [quote(opts.get_field(c).column) for c in columns]
+    keys: list[int] = []
+    with psycopg.Cursor(cursor.connection) as raw:
+        if ids:
+            raw.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [opts.db_table, opts.pk.column, len(prepared)],
+            )
+            keys = sorted(key for (key,) in raw.fetchall())
+            names.insert(0, quote(opts.pk.column))
+            prepared = [[key, *row] for key, row in zip(keys, prepared, strict=True)]
+        sql = f"COPY {quote(opts.db_table)} ({', '.join(names)}) FROM STDIN"
+        with raw.copy(sql) as copy:
+            for row in prepared:
+                copy.write_row(row)
+    return keys
 
 
 def _update(objs: list, columns: Sequence[str]) -> None:
