@@ -2,7 +2,8 @@
 in a few queries, and write the steps `steps.CaseHistory` planned for them with multi-row
 INSERTs (PostgreSQL: COPY). The rules are the ones `record_step` applies to a single step
 (`anbiao/cases/steps.py`); what is written — events, certificates, the case's stored state,
-one change-log entry per step — is what recording the same steps one by one writes. See docs/cases.md, "Progress import"."""
+one change-log entry per step — is what recording the same steps one by one writes. See
+docs/cases.md, "Progress import"."""
 
 import json
 from collections import defaultdict
