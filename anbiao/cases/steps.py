@@ -112,6 +112,7 @@ class PlannedStep:
     certificate: Certificate | None = None
     ends: Certificate | None = None
     after: dict | None = None  # the case's stored fields once the step is applied
+    progress: rules.Progress | None = None  # the case's progress after it, as checked
 
 
 class CaseHistory:
@@ -148,9 +149,10 @@ class CaseHistory:
         certificates = Certificate.objects.filter(case__enterprise_id=case.enterprise_id)
         return cls(case, case.events.all(), certificates)
 
-    def _follow(self, event: CaseEvent) -> None:
-        """Take an effective event into the replayed state (the order of `rules.effective`)."""
-        self.progress = rules.advance(self.progress, event.kind, event.on)
+    def _follow(self, event: CaseEvent, progress: rules.Progress | None = None) -> None:
+        """Take an effective event into the replayed state (the order of `rules.effective`);
+        `progress` is the state after it when `plan` already checked it."""
+        self.progress = progress or rules.advance(self.progress, event.kind, event.on)
         self.started_on = self.started_on or event.on
         if event.kind in (K.SLIDE, K.REVOKE):
             self.flagged = True
@@ -263,7 +265,7 @@ class CaseHistory:
             ends_on=ends_on,
             outcome=outcome,
         )
-        step = PlannedStep(event=event)
+        step = PlannedStep(event=event, progress=after)
         if kind in END_KINDS and held is not None and held.ended_on is None:
             step.ends = held
         if kind in ISSUING_KINDS:
@@ -295,7 +297,7 @@ class CaseHistory:
             if new.replaces is not None:
                 new.replaces._succeeded = True
             self.certificates.append(new)
-        self._follow(event)
+        self._follow(event, step.progress)
         step.after = self.stored()
 
     def _check_certificate(

@@ -8,7 +8,7 @@ review, a renewal without an earlier certificate, or an event dated before the p
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from anbiao.cases.choices import CaseState as S
@@ -144,8 +144,8 @@ def advance(progress: Progress, kind: str, on: date) -> Progress:
         )
     if kind == K.RENEWAL and not progress.certified_before:
         raise IllegalStep("换发证书须有此前取得的证书;首次发证请记录“取得证书”")
-    return replace(
-        progress,
+    # Built directly, not with dataclasses.replace: a progress import advances once a row.
+    return Progress(
         state=target or progress.state,
         certified_before=progress.certified_before
         or kind in (K.CERTIFICATE, K.RENEWAL, K.DOWNGRADE, K.EXTEND),

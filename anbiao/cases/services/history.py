@@ -1,9 +1,11 @@
 """Many cases at once, for the progress import: read the histories of a few hundred enterprises
 in a few queries, and write the steps `steps.CaseHistory` planned for them with multi-row
-INSERTs. The rules are the ones `record_step` applies to a single step (`anbiao/cases/steps.py`);
-what is written — events, certificates, the case's stored state, one change-log entry per step
-— is what recording the same steps one by one writes. See docs/cases.md, "Progress import"."""
+INSERTs (PostgreSQL: COPY). The rules are the ones `record_step` applies to a single step
+(`anbiao/cases/steps.py`); what is written — events, certificates, the case's stored state,
+one change-log entry per step — is what recording the same steps one by one writes. See
+docs/cases.md, "Progress import"."""
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -18,6 +20,7 @@ from anbiao.cases.models import Assessment, Case, CaseEvent, Certificate, Rectif
 from anbiao.cases.steps import CaseHistory, PlannedStep
 from anbiao.core import audit
 from anbiao.core.bulk import unsaved
+from anbiao.core.lookups import among
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.models import Enterprise
 
@@ -82,21 +85,22 @@ def load_histories(enterprises: Sequence[Enterprise]) -> dict[int, CaseHistory]:
     by_pk = {e.pk: e for e in enterprises}
     current: dict[int, Case] = {}
     case_enterprise: dict[int, int] = {}
-    for case in Case.objects.filter(enterprise_id__in=ids).order_by("enterprise_id", "-cycle"):
+    cases = Case.objects.filter(among("enterprise_id", ids)).order_by("enterprise_id", "-cycle")
+    for case in cases:
         case_enterprise[case.pk] = case.enterprise_id
         if case.enterprise_id not in current:
             case.enterprise = by_pk[case.enterprise_id]
             current[case.enterprise_id] = case
     case_ids = [c.pk for c in current.values()]
     events: dict[int, list[CaseEvent]] = defaultdict(list)
-    for event in CaseEvent.objects.filter(case_id__in=case_ids).order_by("id"):
+    for event in CaseEvent.objects.filter(among("case_id", case_ids)).order_by("id"):
         events[event.case_id].append(event)
     certificates: dict[int, list[Certificate]] = defaultdict(list)
-    for certificate in Certificate.objects.filter(case__enterprise_id__in=ids).order_by("id"):
+    for certificate in Certificate.objects.filter(among("case__enterprise_id", ids)).order_by("id"):
         certificates[case_enterprise[certificate.case_id]].append(certificate)
     reviews: dict[int, Assessment] = {}
     submitted = Assessment.objects.filter(
-        case_id__in=case_ids, kind=AssessmentKind.REVIEW, status=AssessmentStatus.SUBMITTED
+        among("case_id", case_ids), kind=AssessmentKind.REVIEW, status=AssessmentStatus.SUBMITTED
     ).order_by("-submitted_on", "-id")
     for assessment in submitted:
         reviews.setdefault(assessment.case_id, assessment)
@@ -131,20 +135,20 @@ def _current_fingerprints(enterprise_ids: list[int]) -> dict[int, Fingerprint]:
     """The same fingerprints, read again with the cases locked (PostgreSQL: a service call on
     one of them waits for the batch; SQLite: the batch already holds the write lock)."""
     current: dict[int, int] = {}
-    cases = Case.objects.select_for_update().filter(enterprise_id__in=enterprise_ids)
+    cases = Case.objects.select_for_update().filter(among("enterprise_id", enterprise_ids))
     for enterprise_id, case_id in cases.order_by("enterprise_id", "-cycle").values_list(
         "enterprise_id", "id"
     ):
         current.setdefault(enterprise_id, case_id)
     events = {
         row["case_id"]: (row["n"], row["last"])
-        for row in CaseEvent.objects.filter(case_id__in=list(current.values()))
+        for row in CaseEvent.objects.filter(among("case_id", current.values()))
         .values("case_id")
         .annotate(n=Count("id"), last=Max("id"))
     }
     certificates = {
         row["case__enterprise_id"]: (row["n"], row["last"])
-        for row in Certificate.objects.filter(case__enterprise_id__in=enterprise_ids)
+        for row in Certificate.objects.filter(among("case__enterprise_id", enterprise_ids))
         .values("case__enterprise_id")
         .annotate(n=Count("id"), last=Max("id"))
     }
@@ -174,9 +178,19 @@ def write_planned(planned: Sequence[tuple[CaseHistory, list[PlannedStep]]], *, a
             "导入期间有企业的创建进度被修改,本批未写入;请重新导入(已写入的不会重复写入)"
         )
     stamp = timezone.now()
+    differ = audit.Differ(Case, CASE_FIELDS)
+    befores = [differ.readable(vars(h.case)) for h, _ in planned]  # for the change log
+    for history, steps in planned:
+        case = history.case
+        for name, value in steps[-1].after.items():
+            setattr(case, name, value)
+        case.updated_at = stamp
+    # A new case is inserted as the steps leave it: on PostgreSQL an UPDATE of each row just
+    # inserted would write it twice (its state is indexed) and fire its triggers twice.
+    stored = [h.case for h, _ in planned if h.case.pk is not None]
     new_cases = [h.case for h, _ in planned if h.case.pk is None]
     for case in new_cases:
-        case.created_at = case.updated_at = stamp
+        case.created_at = stamp
     _insert(new_cases, CASE_COLUMNS)
     events = [step.event for _, steps in planned for step in steps]
     for event in events:
@@ -191,7 +205,8 @@ def write_planned(planned: Sequence[tuple[CaseHistory, list[PlannedStep]]], *, a
                 Rectification.objects.filter(
                     assessment_id=event.assessment_id, event__isnull=True
                 ).update(event=event)
-    _write_cases_and_log(planned, actor=actor, stamp=stamp)
+    _update(stored, STORED)
+    _write_log(planned, befores, differ, actor=actor, stamp=stamp)
 
 
 def _write_certificates(steps: list[PlannedStep]) -> None:
@@ -215,27 +230,31 @@ def _write_certificates(steps: list[PlannedStep]) -> None:
     _update(list(ended.values()), ("ended_on", "end_kind", "end_reason", "end_event_id"))
 
 
-def _write_cases_and_log(planned, *, actor, stamp) -> None:
-    """Each case's state after each step, for its change-log entry (the diff `sync_case`
-    writes, see `audit.record`), then the final state once per case."""
+def _write_log(planned, befores: list[dict], differ: audit.Differ, *, actor, stamp) -> None:
+    """One change-log entry per step, with the diff `sync_case` writes (see `audit.record`):
+    each step's state against the one before it, the first against the case as it was read."""
     actor_id = getattr(actor_or_none(actor), "pk", None)
     address = audit.request_address.get()
-    differ = audit.Differ(Case, CASE_FIELDS)
-    labels = dict(CaseState.choices)
+    states = dict(CaseState.choices)
+    kinds = dict(EventKind.choices)
+    diffs: dict[tuple, list] = {}  # (before, after) → their diff: many steps make the same change
     logs = []
-    for history, steps in planned:
+    for (history, steps), before in zip(planned, befores, strict=True):
         case = history.case
-        before = differ.readable(vars(case))
         enterprise = str(case.enterprise)
         names: dict[str, str] = {}  # state → str(case), the entry's object name
         for step in steps:
             after = differ.readable(step.after)
-            case.state = step.after["state"]
-            if case.state not in names:
+            state = step.after["state"]
+            if state not in names:
                 # What `Case.__str__` says, without a model lookup of the label per step.
-                names[case.state] = f"{enterprise} · {labels.get(case.state, case.state)}"[:200]
+                names[state] = f"{enterprise} · {states.get(state, state)}"[:200]
+            key = (*before.values(), *after.values())
+            diff = diffs.get(key)
+            if diff is None:
+                diff = diffs[key] = differ.diff(before, after)
             event = step.event
-            note = f"{EventKind(event.kind).label} {event.on.isoformat()}"
+            note = f"{kinds[event.kind]} {event.on.isoformat()}"
             logs.append(
                 (
                     stamp,
@@ -243,18 +262,14 @@ def _write_cases_and_log(planned, *, actor, stamp) -> None:
                     ChangeLog.Action.STATUS,
                     "cases.case",
                     str(case.pk),
-                    names[case.state],
+                    names[state],
                     case.enterprise_id,
-                    differ.diff(before, after),
+                    diff,
                     note[:200],
                     address,
                 )
             )
             before = after
-        for name, value in steps[-1].after.items():
-            setattr(case, name, value)
-        case.updated_at = stamp
-    _update([h.case for h, _ in planned], STORED)
     _insert_rows(ChangeLog, audit.LOG_COLUMNS, logs, ids=False)
 
 
@@ -266,7 +281,7 @@ def _converters(model, columns: Sequence[str]) -> list:
     for name in columns:
         field = model._meta.get_field(name)
         if isinstance(field, models.JSONField):
-            convert = partial(_json, field)
+            convert = _Json(field)
         elif isinstance(field, models.DateTimeField):  # the batch's one time stamp
             convert = _last(ops.adapt_datetimefield_value)
         elif isinstance(field, models.DateField):
@@ -295,8 +310,21 @@ def _last(convert):
     return converted
 
 
-def _json(field, value):
-    return field.get_db_prep_save(value, connection)
+class _Json:
+    """A JSON value as the text Django stores (`json.dumps` with the field's encoder), once per
+    value object: the change log's entries share the diff of the same change (`_write_log`)."""
+
+    def __init__(self, field: models.JSONField) -> None:
+        self.encoder = field.encoder
+        self.texts: dict[int, tuple[object, str]] = {}  # id → (the value, kept alive; text)
+
+    def __call__(self, value) -> str | None:
+        if value is None:
+            return None
+        known = self.texts.get(id(value))
+        if known is None:
+            known = self.texts[id(value)] = (value, json.dumps(value, cls=self.encoder))
+        return known[1]
 
 
 def _decimal(adapt, digits, places, value):
@@ -317,10 +345,9 @@ def _insert(objs: list, columns: Sequence[str]) -> None:
 
 def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True) -> list:
     """Multi-row INSERTs of raw values; with `ids`, the new primary keys in order (RETURNING,
-    on SQLite ≥ 3.35 and PostgreSQL alike). `bulk_create` does the same but compiles every
-    value through the ORM: most of the import's time, for a plain append. PostgreSQL gets one
-    array a column (UNNEST, as Django's bulk_create does there): a short statement, where a
-    VALUES list of thousands of placeholders costs more to parse than to run."""
+    SQLite ≥ 3.35). `bulk_create` does the same but compiles every value through the ORM: most
+    of the import's time, for a plain append. PostgreSQL gets COPY (`_copy`): no statement of
+    thousands of placeholders to parse, and the rows formatted by the driver's C code."""
     if not rows:
         return []
     opts = model._meta
@@ -338,7 +365,7 @@ def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True)
     keys = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            return _insert_unnest(cursor, opts, columns, prepared, returning)
+            return _copy(cursor, opts, columns, prepared, ids)
         one = "(" + ", ".join(["%s"] * len(columns)) + ")"
         size = max(1, min(500, 900 // len(columns)))  # SQLite: at most 999 parameters
         for start in range(0, len(prepared), size):
@@ -353,19 +380,30 @@ def _insert_rows(model, columns: Sequence[str], rows: list, *, ids: bool = True)
     return keys
 
 
-def _insert_unnest(cursor, opts, columns, prepared: list, returning: str) -> list:
-    """PostgreSQL: one array a column, bound by the server in binary (Django's own cursor
-    binds on the client, quoting every element of every array into the statement's text)."""
+def _copy(cursor, opts, columns, prepared: list, ids: bool) -> list:
+    """PostgreSQL: COPY, whose rows the driver formats in C (an array a column, UNNESTed, was
+    dumped element by element in Python: most of the write's own time). COPY returns nothing,
+    so the new rows' keys are drawn from the table's sequence first, in increasing order as
+    the INSERTs would give them."""
     import psycopg
 
     quote = connection.ops.quote_name
-    fields = [opts.get_field(c) for c in columns]
-    names = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
-    sql = f"INSERT INTO {quote(opts.db_table)} ({names}) SELECT * FROM UNNEST({arrays}){returning}"  # noqa: S608
-    with psycopg.Cursor(cursor.connection) as bound:
-        bound.execute(sql, [list(column) for column in zip(*prepared, strict=True)])
-        return [pk for (pk,) in bound.fetchall()] if returning else []
+    names = [quote(opts.get_field(c).column) for c in columns]
+    keys: list[int] = []
+    with psycopg.Cursor(cursor.connection) as raw:
+        if ids:
+            raw.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [opts.db_table, opts.pk.column, len(prepared)],
+            )
+            keys = sorted(key for (key,) in raw.fetchall())
+            names.insert(0, quote(opts.pk.column))
+            prepared = [[key, *row] for key, row in zip(keys, prepared, strict=True)]
+        sql = f"COPY {quote(opts.db_table)} ({', '.join(names)}) FROM STDIN"
+        with raw.copy(sql) as copy:
+            for row in prepared:
+                copy.write_row(row)
+    return keys
 
 
 def _update(objs: list, columns: Sequence[str]) -> None:
