@@ -23,8 +23,8 @@ class GroupedRows:
 
     `probe`: the rows are probably few (a search). Counting them and then reading a page would
     scan for the matches twice (a text search cannot use an index); instead their keys are read
-    once, in order, up to SORT_BELOW + 1, and when that is all of them the groups and every
-    page come from those keys.
+    once, in no order, up to SORT_BELOW + 1, and when that is all of them the groups and every
+    page come from those keys (a page sorts only among them).
     """
 
     def __init__(
@@ -40,7 +40,7 @@ class GroupedRows:
     ) -> None:
         self.queryset = queryset
         self.probe = probe
-        self._keys: list | None = None  # every row's key in order, when probed and few
+        self._keys: list | None = None  # every row's key (unordered), when probed and few
         self.group, self.group_order, self.within = group, group_order, within
         self.decorate = decorate or (lambda qs: qs)
         # Given when the caller counted them with more (the case board's per-state counts).
