@@ -33,7 +33,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from anbiao.accounts.models import Region
-from anbiao.campaigns.figure_version import data_version
+from anbiao.campaigns import day_tables
+from anbiao.campaigns.figure_version import BLOCK, data_version
 from anbiao.campaigns.models import Campaign
 from anbiao.cases.choices import CaseState, EventKind
 from anbiao.enterprises.choices import EntryReason, FactKind, OperatingStatus
@@ -62,6 +63,8 @@ Delta = tuple[date, tuple, tuple[int, ...]]
 # How long a scope's changes by day stay cached (`for_dates`): a write moves the data version
 # anyway, so this only frees the space of scopes no longer asked.
 DAY_TABLE_TIMEOUT = 6 * 3600
+# The group of the statement counting by block of enterprises (`day_tables.py`).
+BY_BLOCK = f"s.enterprise_id / {BLOCK}"
 # The dashboard's statement adds, per state, the cases of the 应创企业 in that state.
 STATE_KEYS = tuple(f"state_{value}" for value in CaseState.values)
 
@@ -143,8 +146,9 @@ def for_dates(
 
     Outside a transaction the statement's changes by day, for every day, are kept in the cache
     under the data version (`figure_version.py`): until the next write, any other date of the
-    same scope is a sum over those days, with no statement. Inside a transaction the data may
-    yet be rolled back and the version taken again by other data: nothing is kept or read."""
+    same scope is a sum over those days, with no statement; after a write, only the blocks of
+    enterprises it touched are counted again (`day_tables.py`). Inside a transaction the data
+    may yet be rolled back and the version taken again by other data: nothing is kept or read."""
     if not days:
         return {}
     found = {day: dict.fromkeys(KEYS, 0) for day in days}
@@ -161,17 +165,32 @@ def _day_table(
     campaign: Campaign, enterprises: QuerySet[Enterprise], area: Region
 ) -> tuple[tuple[str, ...], list[Delta]]:
     """The changes by day of every count of a scope over all days, from the cache at the
-    current data version, else from the statement (then cached). The version is read before
-    the data: after a write meanwhile, a reader sees a newer version and does not take these."""
+    current data version, else from the kept table with the blocks written since recounted
+    (`day_tables.current`), then cached. The version is read before the data: after a write
+    meanwhile, a reader sees a newer version and does not take these."""
     version = data_version()
     stmt, keys = _statement(campaign, enterprises, area, date.min, date.max)
-    digest = hashlib.sha256(repr((stmt.sql, stmt.params)).encode()).hexdigest()
+    digest = digest_of(stmt)
     key = f"counts:days:{version}:{digest}"
     table = cache.get(key)
     if table is None:
-        table = _run(stmt, keys, 1)
+
+        def recount(blocks: list[int] | None, by_block: bool) -> day_tables.Table:
+            if not by_block:
+                return _run(stmt, keys, 1)
+            grouped = _statement(
+                campaign, enterprises, area, date.min, date.max, (BY_BLOCK,), blocks=blocks
+            )
+            return _run(*grouped, 1)
+
+        table = day_tables.current(digest, recount)
         cache.set(key, table, DAY_TABLE_TIMEOUT)
     return table
+
+
+def digest_of(stmt: _Statement) -> str:
+    """The name of a scope's kept counts: its statement, parameters included."""
+    return hashlib.sha256(repr((stmt.sql, stmt.params)).encode()).hexdigest()
 
 
 def breakdown(
@@ -268,6 +287,30 @@ class Sweep:
             "states": {k: v for k, v in states.items() if v},
             "new_by_reason": reasons,
         }
+
+
+class _Blocks:
+    """`only(alias)`: SQL restricting `alias.enterprise_id` to the enterprises of `blocks` (ids
+    divided by BLOCK), as ranges of ids an index reads; "" for every enterprise. Its parameters
+    (`only.params`) follow each use."""
+
+    def __init__(self, blocks: list[int] | None) -> None:
+        self.ranges: list[tuple[int, int]] = []
+        for block in sorted(set(blocks or ())):
+            if self.ranges and self.ranges[-1][1] == block * BLOCK - 1:
+                self.ranges[-1] = (self.ranges[-1][0], (block + 1) * BLOCK - 1)
+            else:
+                self.ranges.append((block * BLOCK, (block + 1) * BLOCK - 1))
+        self.params = [bound for pair in self.ranges for bound in pair]
+        self.blocks = blocks
+
+    def __call__(self, alias: str) -> str:
+        if self.blocks is None:
+            return ""
+        if not self.ranges:
+            return " AND 1 = 0"
+        either = " OR ".join(f"{alias}.enterprise_id BETWEEN %s AND %s" for _ in self.ranges)
+        return f" AND ({either})"
 
 
 def _later(a: str, b: str) -> str:
@@ -373,6 +416,7 @@ def _statement(
     last: date,
     groups: tuple[str, ...] = (),
     extras: bool = False,
+    blocks: list[int] | None = None,
 ) -> tuple[_Statement, tuple[str, ...]]:
     """The statement giving, by day and by the values of `groups`, how much each count (its
     keys) rises or falls on that day: summed over the days up to a date, the counts of the
@@ -384,7 +428,9 @@ def _statement(
     start/end dates of spans, steps and certificates, whatever the number of dates), turns
     each into +1 on its first day and −1 on the day after its last, sums them by day, and each
     asked date adds up the days up to it — instead of testing every span against every date.
+    `blocks`: only the enterprises of these blocks of ids (`day_tables.py`), in every period.
     """
+    only = _Blocks(blocks)
     baseline = campaign.baseline_on
     area_ids = list(Region.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
     campaign_ids = list(
@@ -409,13 +455,13 @@ lapse AS (
     AND NOT EXISTS (
       SELECT 1 FROM cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id
       WHERE nc.enterprise_id = lc.enterprise_id AND nx.void = %s
-        AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on)
+        AND nx.issued_on > lp.issued_on AND nx.issued_on <= lp.expires_on){only("lc")}
 ),
 valid_steps AS (
   SELECT c.enterprise_id AS eid, ev.id, ev."on" AS t
   FROM cases_caseevent ev JOIN cases_case c ON c.id = ev.case_id
   WHERE ev.kind IN ({_marks(PROGRESS_EVENTS)}) AND ev."on" <= %s
-    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id)
+    AND NOT EXISTS (SELECT 1 FROM cases_caseevent r WHERE r.reverses_id = ev.id){only("c")}
 ),
 steps AS (
   SELECT st.eid, st.t, MIN(l.until) AS x
@@ -432,8 +478,10 @@ started AS (
         False,
         _day(baseline),
         False,
+        *only.params,
         *PROGRESS_EVENTS,
         _day(last),
+        *only.params,
     )
     # Certified: a certificate is valid from its issue to its expiry or its revocation; an
     # enterprise's overlapping certificates (the old one and its renewal) are merged into one
@@ -446,7 +494,7 @@ valid AS (
     CASE WHEN ct.ended_on IS NOT NULL AND ct.ended_on < {valid_until} THEN ct.ended_on
       ELSE {valid_until} END AS hi
   FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
-  WHERE ct.void = %s AND ct.issued_on <= %s
+  WHERE ct.void = %s AND ct.issued_on <= %s{only("c")}
 ),
 valid_marked AS (
   SELECT eid, lo, hi, CASE WHEN lo <= MAX(hi) OVER (PARTITION BY eid ORDER BY lo, hi
@@ -462,25 +510,30 @@ certified AS (SELECT eid, MIN(lo) AS lo, MAX(hi) AS hi FROM valid_islands GROUP 
 """,  # noqa: S608
         False,
         _day(last),
+        *only.params,
     )
     # Due: a certificate expiring in the campaign period (one revoked or downgraded before its
     # expiry never comes due), due from its expiry; renewed from the first later certificate of
     # the enterprise (from the expiry when that came first); on time when that was by the expiry.
     stmt.add(
-        """
+        f"""
 due AS (
   SELECT c.enterprise_id AS eid, ct.expires_on AS lo, MIN(nx.issued_on) AS renewal_on
   FROM cases_certificate ct JOIN cases_case c ON c.id = ct.case_id
   LEFT JOIN (cases_certificate nx JOIN cases_case nc ON nc.id = nx.case_id)
-    ON nc.enterprise_id = c.enterprise_id AND nx.void = %s AND nx.issued_on > ct.issued_on
+    ON nc.enterprise_id = c.enterprise_id AND nx.void = %s AND nx.issued_on > ct.issued_on{
+            only("nc")
+        }
   WHERE ct.void = %s AND ct.expires_on >= %s AND ct.expires_on <= %s
-    AND (ct.ended_on IS NULL OR ct.ended_on > ct.expires_on)
+    AND (ct.ended_on IS NULL OR ct.ended_on > ct.expires_on){only("c")}
   GROUP BY ct.id, c.enterprise_id, ct.expires_on
-),""",
+),""",  # noqa: S608
         False,
+        *only.params,
         False,
         _day(campaign.starts_on),
         _day(last),
+        *only.params,
     )
     # Each enterprise's first day meeting every 应创 condition in the campaign's region: one
     # after the baseline (or none) makes it new.
@@ -488,9 +541,10 @@ due AS (
     stmt.add(" FROM enterprises_ledgerspan o WHERE")
     _span_scope(stmt, campaign, "o")
     stmt.add(
-        f" AND o.eligibility = '1' AND o.region_id_on IN ({_marks(campaign_ids)})"
+        f" AND o.eligibility = '1' AND o.region_id_on IN ({_marks(campaign_ids)}){only('o')}"
         " GROUP BY o.enterprise_id),",
         *campaign_ids,
+        *only.params,
     )
     if extras:
         _extras(stmt, campaign, campaign_ids, last)
@@ -498,20 +552,21 @@ due AS (
     # of the campaign period: trained from that day on. (NULL rather than HAVING for one of
     # the two: PostgreSQL estimates one row after such a HAVING and joins it by nested loop.)
     stmt.add(
-        """
+        f"""
 trained AS (
   SELECT eid, CASE WHEN COUNT(*) = 2 THEN MAX(first_on) END AS trained_on FROM (
     SELECT a.enterprise_id AS eid, a.role, MIN(se.held_on) AS first_on
     FROM training_attendance a JOIN training_session se ON se.id = a.session_id
-    WHERE a.role IN (%s, %s) AND se.held_on >= %s AND se.held_on <= %s
+    WHERE a.role IN (%s, %s) AND se.held_on >= %s AND se.held_on <= %s{only("a")}
     GROUP BY a.enterprise_id, a.role
   ) roles
   GROUP BY eid
-),""",
+),""",  # noqa: S608
         TraineeRole.PRINCIPAL,
         TraineeRole.SAFETY_MANAGER,
         _day(campaign.starts_on),
         _day(campaign.ends_on),
+        *only.params,
     )
     # The in-scope ledger spans (their own dates aside), with what they count. A span that
     # ended by the first date asked adds nothing to any date (nor does any period within it).
@@ -543,7 +598,7 @@ spans AS (
     _span_scope(stmt, campaign)
     stmt.add(f" AND s.region_id_on IN ({_marks(area_ids)})", *area_ids)
     _visible(stmt, enterprises, campaign)
-    stmt.add("\n),")
+    stmt.add(f"{only('s')}\n),", *only.params)
     g = ", ".join(f"s.{name}" for name in names)
     overlap_hi = _earlier("s.hi", "p.hi")
     span_flags = _flags(

@@ -19,6 +19,16 @@ transaction at commit: taken earlier, the lock on the single row would be held w
 transaction goes on to lock other rows, and two writers could deadlock. SQLite has one writer at
 a time, so its row triggers raise it at once.
 
+The same triggers keep a second, finer record for the counts (`counts.for_dates`): enterprises
+fall in blocks of BLOCK ids, and a write to a table the counts read raises the number of the
+block of the enterprise it belongs to (`FigureBlock`; the enterprise's own id, its
+`enterprise_id`, or its case's), or of every block (-1) when it belongs to none (a training
+session, a region). The counts keep their changes by day per block and recount, after a write,
+only the blocks whose number moved (`day_tables.py`); a write to a table the counts do not read
+(supervision, benchmarks) moves the version but no block. On PostgreSQL a transaction raises
+each block once, at commit, after the version: every writer takes the version's row lock before
+any block's, so two writers cannot deadlock on blocks.
+
 The triggers are (re)installed after every `migrate` (`install`, a post_migrate receiver):
 SQLite drops a table's triggers when a migration rebuilds the table, and a new table of a
 source app is covered without anyone remembering to. `anbiao/campaigns/tests/test_cache.py`
@@ -30,7 +40,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.db.models import Model
 
-from anbiao.campaigns.models import FigureVersion
+from anbiao.campaigns.models import FigureBlock, FigureVersion
 
 SOURCE_APPS = (
     "enterprises",
@@ -41,10 +51,11 @@ SOURCE_APPS = (
     "agencies",
     "campaigns",
 )
-SOURCE_MODELS = ("accounts.Region",)
+SOURCE_MODELS = ("accounts.Region", "accounts.DepartmentIndustry")
 NOT_SOURCES = (
     "enterprises.ExportJob",
     "campaigns.FigureVersion",
+    "campaigns.FigureBlock",
     "campaigns.DashboardSnapshot",
 )
 IGNORED_COLUMNS = {
@@ -63,6 +74,31 @@ IGNORED_COLUMNS = {
 VERSION_TABLE = "campaigns_figureversion"
 TRIGGER = "anbiao_figure_version"
 _GUARD = "anbiao.figure_version_txid"  # the transaction that bumped last
+
+# Enterprises per block of the counts' changes by day (`day_tables.py`): at 1,000,000 enterprises
+# 123 blocks, each recounted in about a hundredth of the whole.
+BLOCK = 8192
+EVERY_BLOCK = -1
+BLOCK_TABLE = "campaigns_figureblock"
+_BLOCK_GUARD = "anbiao.figure_blocks"  # "txid:,block,block," raised by this transaction
+# The tables the counts read (their statement, with every user's scope: `test_day_tables.py`
+# holds it to this list), each with the column naming the enterprise a row belongs to — the
+# enterprise's own id, `enterprise_id`, or `case_id` for its case's — or None: every block.
+BLOCK_SOURCES: dict[str, str | None] = {
+    "enterprises.Enterprise": "id",
+    "enterprises.LedgerSpan": "enterprise_id",
+    "cases.Case": "enterprise_id",
+    "cases.CaseEvent": "case_id",
+    "cases.Certificate": "case_id",
+    "cases.Assessment": "case_id",
+    "cases.Assessment_experts": None,
+    "training.Attendance": "enterprise_id",
+    "training.Session": None,
+    "agencies.AgencyAssignment": "enterprise_id",
+    "accounts.Region": None,
+    "accounts.DepartmentIndustry": None,
+    "campaigns.Campaign": None,
+}
 
 
 def source_models() -> list[type[Model]]:
@@ -99,23 +135,58 @@ def data_version(using: str = "default") -> int:
     return number.first() or 0
 
 
+def block_numbers(using: str = "default") -> dict[int, int]:
+    """Each block's number (FigureBlock): one read of at most a few hundred rows."""
+    return dict(FigureBlock.objects.using(using).values_list("block", "number"))
+
+
 _BUMP = (
     "INSERT INTO campaigns_figureversion (id, number) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET number = campaigns_figureversion.number + 1"
 )
+_BUMP_BLOCK = (
+    f"INSERT INTO {BLOCK_TABLE} (block, number) {{rows}} "
+    f"ON CONFLICT (block) DO UPDATE SET number = {BLOCK_TABLE}.number + 1"
+)
 
 
-def _sqlite_statements(table: str, columns: list[str] | None) -> list[str]:
+def _block_of(model: type[Model], row: str) -> str | None:
+    """SQL for the block of `row` (NEW or OLD) of `model`'s table, -1 for every block; None
+    when the counts do not read the table."""
+    label = model._meta.label
+    if label not in BLOCK_SOURCES:
+        return None
+    column = BLOCK_SOURCES[label]
+    if column is None:
+        return str(EVERY_BLOCK)
+    if column == "case_id":
+        owner = f'(SELECT c.enterprise_id FROM cases_case c WHERE c.id = {row}."case_id")'  # noqa: S608
+    else:
+        owner = f'{row}."{column}"'
+    return f"COALESCE({owner} / {BLOCK}, {EVERY_BLOCK})"
+
+
+def _sqlite_statements(model: type[Model], table: str, columns: list[str] | None) -> list[str]:
     statements = []
     for op in ("INSERT", "UPDATE", "DELETE"):
         name = f"{TRIGGER}_{table}_{op.lower()}"
         when = ""
         if op == "UPDATE" and columns is not None:
             when = "WHEN " + " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in columns)
+        body = f"{_BUMP};"
+        rows = [
+            _block_of(model, row)
+            for row in {"INSERT": ["NEW"], "DELETE": ["OLD"]}.get(op, ["NEW", "OLD"])
+        ]
+        if rows[0] is not None:
+            # UNION: a row that stays in its block raises it once. (WHERE true: SQLite's
+            # upsert after a SELECT needs one.)
+            picked = " UNION ".join(f"SELECT {b}, 1" for b in rows)
+            picked = f"SELECT * FROM ({picked}) WHERE true"  # noqa: S608 - constants only
+            body += f" {_BUMP_BLOCK.format(rows=picked)};"
         statements += [
             f'DROP TRIGGER IF EXISTS "{name}"',
-            f'CREATE TRIGGER "{name}" AFTER {op} ON "{table}" FOR EACH ROW {when} '
-            f"BEGIN {_BUMP}; END",
+            f'CREATE TRIGGER "{name}" AFTER {op} ON "{table}" FOR EACH ROW {when} BEGIN {body} END',
         ]
     return statements
 
@@ -142,13 +213,56 @@ END $$""",  # noqa: S608 - constants only
 ]
 
 
-def _pg_statements(table: str, columns: list[str] | None) -> list[str]:
+def _pg_block_function(model: type[Model], table: str) -> str | None:
+    """The function raising, once per transaction, the version and then the blocks of a row
+    of `table` (None when the counts do not read it). The version comes first, whatever
+    trigger fires first: its row lock orders the writers."""
+    new, old = _block_of(model, "NEW"), _block_of(model, "OLD")
+    if new is None:
+        return None
+    return f"""CREATE OR REPLACE FUNCTION {TRIGGER}_block_{table}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  tx text := txid_current()::text;
+  seen text := current_setting('{_BLOCK_GUARD}', true);
+  blocks bigint[];
+  b bigint;
+BEGIN
+  IF current_setting('{_GUARD}', true) IS DISTINCT FROM tx THEN
+    {_BUMP};
+    PERFORM set_config('{_GUARD}', tx, true);
+  END IF;
+  IF TG_OP = 'TRUNCATE' THEN blocks := ARRAY[{EVERY_BLOCK}];
+  ELSIF TG_OP = 'INSERT' THEN blocks := ARRAY[{new}];
+  ELSIF TG_OP = 'DELETE' THEN blocks := ARRAY[{old}];
+  ELSE blocks := ARRAY[{new}, {old}];
+  END IF;
+  IF seen IS NULL OR split_part(seen, ':', 1) <> tx THEN
+    seen := tx || ':,';
+  END IF;
+  FOREACH b IN ARRAY blocks LOOP
+    IF position(',' || b || ',' IN seen) = 0 THEN
+      {_BUMP_BLOCK.format(rows="VALUES (b, 1)")};
+      seen := seen || b || ',';
+      PERFORM set_config('{_BLOCK_GUARD}', seen, true);
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END $$"""  # noqa: S608 - constants only
+
+
+def _pg_statements(model: type[Model], table: str, columns: list[str] | None) -> list[str]:
     when = ""
     if columns is not None:
         changed = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in columns)
         when = f"WHEN ({changed})"
     execute = f"EXECUTE FUNCTION {TRIGGER}_bump()"
+    block_function = _pg_block_function(model, table)
+    if block_function is not None:
+        # The block's trigger raises the version too: one trigger a row, not two.
+        execute = f"EXECUTE FUNCTION {TRIGGER}_block_{table}()"
     return [
+        *([block_function] if block_function else []),
         f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
         f'DROP TRIGGER IF EXISTS {TRIGGER}_update ON "{table}"',
         f'DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON "{table}"',
@@ -174,7 +288,7 @@ def install(using: str = "default", **kwargs) -> None:
         table = model._meta.db_table
         if table in tables:
             build = _pg_statements if connection.vendor == "postgresql" else _sqlite_statements
-            statements += build(table, watched_columns(model))
+            statements += build(model, table, watched_columns(model))
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

@@ -268,6 +268,25 @@ class FigureVersion(models.Model):
         return str(self.number)
 
 
+class FigureBlock(models.Model):
+    """How many times the counts' data of one block of enterprises changed: the enterprises
+    whose ids divided by `figure_version.BLOCK` give `block` (-1: every block, for a write the
+    counts read that belongs to no one enterprise). Raised by the same database triggers as
+    FigureVersion (anbiao/campaigns/figure_version.py); the counts keep their changes by day
+    per block and, after a write, recount only the blocks whose number moved
+    (anbiao/campaigns/day_tables.py)."""
+
+    block = models.BigIntegerField(primary_key=True)
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "统计数据分块版本"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.block}: {self.number}"
+
+
 class DashboardSnapshot(models.Model):
     """The last figures computed for one dashboard (campaign, scope, area, date — "today" for
     today's page, so the first visit of a day finds yesterday's), whatever the data version: a

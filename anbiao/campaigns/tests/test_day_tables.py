@@ -1,0 +1,249 @@
+"""The counts kept per block of enterprises (campaigns/day_tables.py, the FigureBlock numbers of
+figure_version.py): a write raises the block of the enterprise it touches, and the counts after
+it recount that block only, yet equal a count of everything."""
+
+import re
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from anbiao.accounts.choices import Role
+from anbiao.accounts.models import DepartmentIndustry
+from anbiao.campaigns import counts, day_tables
+from anbiao.campaigns.figure_version import (
+    BLOCK,
+    BLOCK_SOURCES,
+    EVERY_BLOCK,
+    block_numbers,
+    data_version,
+)
+from anbiao.campaigns.models import Campaign
+from anbiao.cases import services as cases
+from anbiao.enterprises import services as registry
+from anbiao.enterprises.models import Enterprise
+from anbiao.supervision.models import Incident
+from anbiao.testing.factories import (
+    UserFactory,
+    attend,
+    certify_case,
+    make_enterprise,
+    make_session,
+    region,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DAYS = [date(2025, 2, 28), date(2025, 6, 30), date(2025, 12, 31), date(2026, 3, 31)]
+
+
+def step(enterprise, kind, on, **extra):
+    return cases.case_record_event(actor=None, enterprise=enterprise, kind=kind, on=on, **extra)
+
+
+def campaign() -> Campaign:
+    return Campaign.objects.select_related("region").get(slug="minan-2025")
+
+
+def numbered(number: int, **fields) -> Enterprise:
+    """An enterprise made by the real service, given the id `number` by moving the id sequence
+    (the service picks no id)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('enterprises_enterprise', 'id'), %s)",
+                [number - 1],
+            )
+        else:
+            cursor.execute("DELETE FROM sqlite_sequence WHERE name = 'enterprises_enterprise'")
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('enterprises_enterprise', %s)",
+                [number - 1],
+            )
+    enterprise = make_enterprise(**fields)
+    assert enterprise.pk == number
+    return enterprise
+
+
+@pytest.fixture
+def spread(reference):
+    """Enterprises in blocks 0, 2 and 5, with a case or a certificate in each."""
+    e = {
+        "A": numbered(100, name="A"),
+        "B": numbered(2 * BLOCK + 5, name="B"),
+        "C": numbered(5 * BLOCK + 1, name="C"),
+        "D": numbered(5 * BLOCK + 2, name="D"),
+    }
+    step(e["A"], "start", date(2025, 4, 1))
+    certify_case(e["D"], date(2025, 3, 20), date(2025, 6, 1), "D-1")
+    return e
+
+
+def moved(before: dict[int, int], after: dict[int, int]) -> set[int]:
+    return {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)}
+
+
+def test_a_write_raises_the_block_of_its_enterprise_and_no_other(spread):
+    e = spread
+    before, version = block_numbers(), data_version()
+    step(e["B"], "start", date(2025, 5, 1))
+    assert moved(before, block_numbers()) == {2}
+    assert data_version() > version
+    # A certificate: rows of cases, events and certificates, the last two by their case.
+    before = block_numbers()
+    certify_case(e["C"], date(2025, 4, 1), date(2025, 8, 15), "C-1")
+    assert moved(before, block_numbers()) == {5}
+    before = block_numbers()
+    cases.case_correct_last(actor=None, enterprise=e["C"], note="录入错误")
+    assert moved(before, block_numbers()) == {5}
+    # A session belongs to no enterprise: every block.
+    before = block_numbers()
+    session = make_session(held_on=date(2025, 6, 20))
+    assert moved(before, block_numbers()) == {EVERY_BLOCK}
+    before = block_numbers()
+    attend(session, e["B"], "principal")
+    assert moved(before, block_numbers()) == {2}
+
+
+def test_a_write_the_counts_do_not_read_moves_the_version_and_no_block(spread):
+    before, version = block_numbers(), data_version()
+    Incident.objects.create(
+        enterprise=spread["A"], occurred_on=date(2025, 7, 1), description="轻伤"
+    )
+    assert data_version() > version
+    assert block_numbers() == before
+
+
+def everything(scope_enterprises=None) -> dict[date, dict[str, int]]:
+    """The counts from the statement over every enterprise, without the kept tables."""
+    c = campaign()
+    enterprises = scope_enterprises if scope_enterprises is not None else Enterprise.objects.all()
+    found = {day: dict.fromkeys(counts.KEYS, 0) for day in DAYS}
+    for day, _group, numbers in counts._count(c, enterprises, c.region, DAYS):
+        found[day] = numbers
+    return found
+
+
+def kept_counts(enterprises=None) -> tuple[dict[date, dict[str, int]], list[str]]:
+    """The counts through the kept tables, and the counts' statements that ran."""
+    c = campaign()
+    enterprises = enterprises if enterprises is not None else Enterprise.objects.all()
+    with CaptureQueriesContext(connection) as queries:
+        found = counts.for_dates(c, enterprises, c.region, DAYS)
+    return found, [q["sql"] for q in queries.captured_queries if "periods AS" in q["sql"]]
+
+
+def test_after_a_write_only_its_block_is_recounted_and_the_counts_equal_a_full_count(spread):
+    e = spread
+    found, ran = kept_counts()
+    assert found == everything()
+    assert len(ran) == 1 and "enterprise_id BETWEEN" not in ran[0]  # the first: everything
+    # Asked again after a write: everything again, by block (kept in parts from now on).
+    step(e["B"], "start", date(2025, 5, 1))
+    found, ran = kept_counts()
+    assert found == everything()
+    assert len(ran) == 1 and "enterprise_id BETWEEN" not in ran[0]
+    assert f"enterprise_id / {BLOCK}" in ran[0]
+
+    writes = [
+        lambda: step(e["B"], "apply", date(2025, 6, 1)),
+        lambda: certify_case(e["C"], date(2025, 4, 1), date(2025, 8, 15), "C-1"),
+        lambda: step(e["D"], "revoke", date(2025, 10, 15), note="重大隐患"),
+        lambda: registry.enterprise_change_status(
+            actor=None,
+            enterprise=e["A"],
+            status="deregistered",
+            on=date(2025, 11, 30),
+            reason="注销",
+        ),
+        lambda: cases.case_correct_last(actor=None, enterprise=e["C"], note="录入错误"),
+        lambda: registry.enterprise_update(
+            actor=None, enterprise=e["B"], data={"size": "medium"}, effective_on=date(2025, 9, 1)
+        ),
+    ]
+    for write in writes:
+        write()
+        found, ran = kept_counts()
+        assert found == everything()
+        assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0], (
+            "one statement, for the written block"
+        )
+    # An enterprise in a block never counted before.
+    late = numbered(9 * BLOCK, name="E")
+    step(late, "start", date(2025, 5, 2))
+    found, ran = kept_counts()
+    assert found == everything()
+    assert (
+        found[date(2025, 6, 30)]["scope_started"]
+        == everything()[date(2025, 6, 30)]["scope_started"]
+    )
+    assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0]
+    # A write the counts do not read: no statement at all.
+    Incident.objects.create(enterprise=e["A"], occurred_on=date(2025, 7, 1), description="轻伤")
+    found, ran = kept_counts()
+    assert found == everything() and ran == []
+    # A session (every block): everything counted again.
+    session = make_session(held_on=date(2025, 6, 20))
+    attend(session, e["C"], "principal")
+    attend(session, e["C"], "safety_manager")
+    found, ran = kept_counts()
+    assert found == everything()
+    assert found[date(2025, 12, 31)]["trained"] == 1
+    assert len(ran) == 1 and "enterprise_id BETWEEN" not in ran[0]
+
+
+def test_a_part_replaced_meanwhile_is_not_taken_back_and_everything_is_counted(spread):
+    """Another process may have kept a block's part since the whole was summed: the whole is
+    then not patched with it but counted again."""
+    e = spread
+    kept_counts()
+    step(e["A"], "apply", date(2025, 5, 1))
+    kept_counts()  # counted by block
+    c = campaign()
+    stmt, _keys = counts._statement(c, Enterprise.objects.all(), c.region, date.min, date.max)
+    digest = counts.digest_of(stmt)
+    cache.set(day_tables._part_key(digest, 5), ("someone else's", []))
+    step(e["C"], "start", date(2025, 5, 1))
+    found, ran = kept_counts()
+    assert found == everything()
+    assert len(ran) == 1 and "enterprise_id BETWEEN" not in ran[0]
+
+
+def test_each_users_counts_are_kept_apart_and_exact(spread, station_officer, agency_user):
+    e = spread
+    mine = Enterprise.objects.restrict(station_officer, "view")
+    theirs = Enterprise.objects.restrict(agency_user, "view")
+    assert kept_counts(mine)[0] == everything(mine)
+    assert kept_counts(theirs)[0] == everything(theirs)
+    step(e["B"], "start", date(2025, 5, 1))
+    assert kept_counts(mine)[0] == everything(mine)
+    assert kept_counts(theirs)[0] == everything(theirs)
+
+
+TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([a-z_]+)"?', re.IGNORECASE)
+
+
+def test_the_counts_read_only_tables_whose_writes_raise_blocks(
+    spread, district_officer, station_officer, enterprise_user, agency_user, expert_user
+):
+    """A table the counts read but whose writes raise no block would leave a kept table stale:
+    every user's statement reads only the tables of BLOCK_SOURCES (or its own CTEs)."""
+    from django.apps import apps
+
+    department = UserFactory(
+        username="jingxin", role=Role.DEPARTMENT, region=region("350213"), department="经信局"
+    )
+    DepartmentIndustry.objects.create(
+        region=region("350213"), department="经信局", industry="machinery", source="test"
+    )
+    sources = {apps.get_model(label)._meta.db_table for label in BLOCK_SOURCES}
+    c = campaign()
+    users = [district_officer, station_officer, enterprise_user, agency_user, expert_user]
+    for user in [*users, department]:
+        enterprises = Enterprise.objects.restrict(user, "view")
+        stmt, _keys = counts._statement(c, enterprises, c.region, date.min, date.max)
+        ctes = set(re.findall(r"\b([a-z_]+) AS \(", stmt.sql))
+        read = set(TABLE.findall(stmt.sql)) - ctes
+        assert read and read <= sources, (user.role, read - sources)
