@@ -67,6 +67,9 @@ def test_a_large_area_waits_for_the_worker_then_shows_its_figures_with_their_tim
     page.wait_for_load_state()
     expect(page.locator("#figures-pending")).to_contain_text("正在计算统计数据")
     screenshot("dashboard-pending")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    screenshot("dashboard-pending-390")
+    page.set_viewport_size({"width": 1440, "height": 900})
     run_worker()
     # The page refreshes itself and then shows the figures, nothing stale.
     expect(page.locator("#target-cards .target-card")).to_have_count(8, timeout=15_000)
@@ -81,4 +84,7 @@ def test_a_large_area_waits_for_the_worker_then_shows_its_figures_with_their_tim
     expect(page.locator("#figures-stale")).to_contain_text("以下数据计算于")
     expect(page.locator("#chart-burnup canvas")).to_have_count(1)
     screenshot("dashboard-stale")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#figures-stale")).to_be_visible()
+    screenshot("dashboard-stale-390")
     browser_problems.assert_none()
