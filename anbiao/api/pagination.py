@@ -38,7 +38,11 @@ def changed_since(request, updated_since: datetime | None) -> datetime | None:
     if updated_since is not None:
         if updated_since.tzinfo is None:
             raise ValidationError({"updated_since": "须带时区,如 2025-06-30T08:00:00+08:00"})
-        return updated_since
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 (and Python) allow.
+        try:
+            return updated_since.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError({"updated_since": "时间超出可用范围"}) from None
     header = request.headers.get("If-Modified-Since")
     if header:
         seconds = parse_http_date_safe(header)
