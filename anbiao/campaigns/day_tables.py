@@ -11,7 +11,7 @@ is the sum of. When the data version has moved, the blocks whose number moved ar
 one statement restricted to their enterprises — and the whole becomes the old whole minus their
 old parts plus their new ones. A block's part is taken back only when its token is the one the
 whole recorded (another process may have replaced it meanwhile); anything missing or changed
-for every block (-1: a training session, a region) means one count of everything, by block.
+for every block (-1: a region, the campaign) means one count of everything, by block.
 
 The first count of a scope is not split by block (that costs the statement about a tenth more):
 `anbiao kpi` in a process of its own, or a scope asked once, would pay for parts never used.

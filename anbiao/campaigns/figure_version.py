@@ -22,12 +22,12 @@ a time, so its row triggers raise it at once.
 The same triggers keep a second, finer record for the counts (`counts.for_dates`): enterprises
 fall in blocks of BLOCK ids, and a write to a table the counts read raises the number of the
 block of the enterprise it belongs to (`FigureBlock`; the enterprise's own id, its
-`enterprise_id`, or its case's), or of every block (-1) when it belongs to none (a training
-session, a region). The counts keep their changes by day per block and recount, after a write,
-only the blocks whose number moved (`day_tables.py`); a write to a table the counts do not read
-(supervision, benchmarks) moves the version but no block. On PostgreSQL a transaction raises
-each block once, at commit, after the version: every writer takes the version's row lock before
-any block's, so two writers cannot deadlock on blocks.
+`enterprise_id`, its case's, or a session's attendees'), or of every block (-1) when it belongs
+to none (a region, the campaign). The counts keep their changes by day per block and recount,
+after a write, only the blocks whose number moved (`day_tables.py`); a write to a table the
+counts do not read (supervision, benchmarks) moves the version but no block. On PostgreSQL a
+transaction raises each block once, at commit, after the version: every writer takes the
+version's row lock before any block's, so two writers cannot deadlock on blocks.
 
 The triggers are (re)installed after every `migrate` (`install`, a post_migrate receiver):
 SQLite drops a table's triggers when a migration rebuilds the table, and a new table of a
@@ -82,8 +82,9 @@ EVERY_BLOCK = -1
 BLOCK_TABLE = "campaigns_figureblock"
 _BLOCK_GUARD = "anbiao.figure_blocks"  # "txid:,block,block," raised by this transaction
 # The tables the counts read (their statement, with every user's scope: `test_day_tables.py`
-# holds it to this list), each with the column naming the enterprise a row belongs to — the
-# enterprise's own id, `enterprise_id`, or `case_id` for its case's — or None: every block.
+# holds it to this list), each with what names the enterprises a row belongs to — the
+# enterprise's own id, `enterprise_id`, `case_id` for its case's, `attendance` for those who
+# attended a session (none yet for a new one) — or None: every block.
 BLOCK_SOURCES: dict[str, str | None] = {
     "enterprises.Enterprise": "id",
     "enterprises.LedgerSpan": "enterprise_id",
@@ -93,7 +94,7 @@ BLOCK_SOURCES: dict[str, str | None] = {
     "cases.Assessment": "case_id",
     "cases.Assessment_experts": None,
     "training.Attendance": "enterprise_id",
-    "training.Session": None,
+    "training.Session": "attendance",
     "agencies.AgencyAssignment": "enterprise_id",
     "accounts.Region": None,
     "accounts.DepartmentIndustry": None,
@@ -150,20 +151,25 @@ _BUMP_BLOCK = (
 )
 
 
-def _block_of(model: type[Model], row: str) -> str | None:
-    """SQL for the block of `row` (NEW or OLD) of `model`'s table, -1 for every block; None
-    when the counts do not read the table."""
+def _blocks_of(model: type[Model], row: str) -> str | None:
+    """A SELECT of the blocks (column `b`) of `row` (NEW or OLD) of `model`'s table, -1 for
+    every block; None when the counts do not read the table."""
     label = model._meta.label
     if label not in BLOCK_SOURCES:
         return None
     column = BLOCK_SOURCES[label]
     if column is None:
-        return str(EVERY_BLOCK)
+        return f"SELECT {EVERY_BLOCK} AS b"
+    if column == "attendance":
+        return (
+            f"SELECT DISTINCT a.enterprise_id / {BLOCK} AS b FROM training_attendance a "  # noqa: S608
+            f'WHERE a.session_id = {row}."id" AND a.enterprise_id IS NOT NULL'
+        )
     if column == "case_id":
         owner = f'(SELECT c.enterprise_id FROM cases_case c WHERE c.id = {row}."case_id")'  # noqa: S608
     else:
         owner = f'{row}."{column}"'
-    return f"COALESCE({owner} / {BLOCK}, {EVERY_BLOCK})"
+    return f"SELECT COALESCE({owner} / {BLOCK}, {EVERY_BLOCK}) AS b"
 
 
 def _sqlite_statements(model: type[Model], table: str, columns: list[str] | None) -> list[str]:
@@ -175,14 +181,14 @@ def _sqlite_statements(model: type[Model], table: str, columns: list[str] | None
             when = "WHEN " + " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in columns)
         body = f"{_BUMP};"
         rows = [
-            _block_of(model, row)
+            _blocks_of(model, row)
             for row in {"INSERT": ["NEW"], "DELETE": ["OLD"]}.get(op, ["NEW", "OLD"])
         ]
         if rows[0] is not None:
             # UNION: a row that stays in its block raises it once. (WHERE true: SQLite's
             # upsert after a SELECT needs one.)
-            picked = " UNION ".join(f"SELECT {b}, 1" for b in rows)
-            picked = f"SELECT * FROM ({picked}) WHERE true"  # noqa: S608 - constants only
+            picked = " UNION ".join(rows)
+            picked = f"SELECT blocks.b, 1 FROM ({picked}) AS blocks WHERE true"  # noqa: S608
             body += f" {_BUMP_BLOCK.format(rows=picked)};"
         statements += [
             f'DROP TRIGGER IF EXISTS "{name}"',
@@ -217,7 +223,7 @@ def _pg_block_function(model: type[Model], table: str) -> str | None:
     """The function raising, once per transaction, the version and then the blocks of a row
     of `table` (None when the counts do not read it). The version comes first, whatever
     trigger fires first: its row lock orders the writers."""
-    new, old = _block_of(model, "NEW"), _block_of(model, "OLD")
+    new, old = _blocks_of(model, "NEW"), _blocks_of(model, "OLD")
     if new is None:
         return None
     return f"""CREATE OR REPLACE FUNCTION {TRIGGER}_block_{table}() RETURNS trigger
@@ -233,9 +239,9 @@ BEGIN
     PERFORM set_config('{_GUARD}', tx, true);
   END IF;
   IF TG_OP = 'TRUNCATE' THEN blocks := ARRAY[{EVERY_BLOCK}];
-  ELSIF TG_OP = 'INSERT' THEN blocks := ARRAY[{new}];
-  ELSIF TG_OP = 'DELETE' THEN blocks := ARRAY[{old}];
-  ELSE blocks := ARRAY[{new}, {old}];
+  ELSIF TG_OP = 'INSERT' THEN blocks := ARRAY({new});
+  ELSIF TG_OP = 'DELETE' THEN blocks := ARRAY({old});
+  ELSE blocks := ARRAY({new} UNION {old});
   END IF;
   IF seen IS NULL OR split_part(seen, ':', 1) <> tx THEN
     seen := tx || ':,';

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from anbiao.accounts.choices import Role
-from anbiao.accounts.models import DepartmentIndustry
+from anbiao.accounts.models import DepartmentIndustry, Region
 from anbiao.campaigns import counts, day_tables
 from anbiao.campaigns.figure_version import (
     BLOCK,
@@ -33,6 +33,7 @@ from anbiao.testing.factories import (
     make_session,
     region,
 )
+from anbiao.training.models import Session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,13 +99,21 @@ def test_a_write_raises_the_block_of_its_enterprise_and_no_other(spread):
     before = block_numbers()
     cases.case_correct_last(actor=None, enterprise=e["C"], note="录入错误")
     assert moved(before, block_numbers()) == {5}
-    # A session belongs to no enterprise: every block.
+    # A new session has no one's counts to change; then its attendees' blocks.
     before = block_numbers()
     session = make_session(held_on=date(2025, 6, 20))
-    assert moved(before, block_numbers()) == {EVERY_BLOCK}
+    assert moved(before, block_numbers()) == set()
     before = block_numbers()
     attend(session, e["B"], "principal")
-    assert moved(before, block_numbers()) == {2}
+    attend(session, e["C"], "principal")
+    assert moved(before, block_numbers()) == {2, 5}
+    before = block_numbers()
+    Session.objects.filter(pk=session.pk).update(held_on=date(2025, 7, 1))
+    assert moved(before, block_numbers()) == {2, 5}
+    # A region belongs to no enterprise: every block.
+    before = block_numbers()
+    Region.objects.filter(code="350213007").update(name="民安街道(改)")
+    assert moved(before, block_numbers()) == {EVERY_BLOCK}
 
 
 def test_a_write_the_counts_do_not_read_moves_the_version_and_no_block(spread):
@@ -184,13 +193,23 @@ def test_after_a_write_only_its_block_is_recounted_and_the_counts_equal_a_full_c
     Incident.objects.create(enterprise=e["A"], occurred_on=date(2025, 7, 1), description="轻伤")
     found, ran = kept_counts()
     assert found == everything() and ran == []
-    # A session (every block): everything counted again.
+    # A session and its attendance: their block.
     session = make_session(held_on=date(2025, 6, 20))
     attend(session, e["C"], "principal")
     attend(session, e["C"], "safety_manager")
     found, ran = kept_counts()
     assert found == everything()
     assert found[date(2025, 12, 31)]["trained"] == 1
+    assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0]
+    Session.objects.filter(pk=session.pk).update(held_on=date(2024, 6, 20))  # before the campaign
+    found, ran = kept_counts()
+    assert found == everything()
+    assert found[date(2025, 12, 31)]["trained"] == 0
+    assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0]
+    # A region (every block): everything counted again.
+    Region.objects.filter(code="350213007").update(name="民安街道(改)")
+    found, ran = kept_counts()
+    assert found == everything()
     assert len(ran) == 1 and "enterprise_id BETWEEN" not in ran[0]
 
 
