@@ -33,9 +33,10 @@ Table = tuple[tuple[str, ...], list[Delta]]
 # (`(day, (block,), changes)` rows) or, with `by_block` false, as one whole.
 Recount = Callable[[list[int] | None, bool], Table]
 
-# How long the parts stay: a write moves the version anyway, so this only frees the space of
-# scopes no longer asked.
-TIMEOUT = 6 * 3600
+# How long a scope's whole and parts stay when no one asks for it: writes patch them rather than
+# make them useless, so they are worth keeping across days (a province's first count takes
+# seconds); this frees the space of scopes no longer asked.
+TIMEOUT = 7 * 24 * 3600
 # The whole table's group (the statement's single group when it groups by nothing).
 WHOLE = (0,)
 
