@@ -69,6 +69,9 @@ IGNORED_COLUMNS = {
         "safety_manager_name",
         "safety_manager_phone",
         "updated_at",
+        # A copy of the current case's state (cases/current_state.py): the write of the case
+        # that changes it moves the version already.
+        "case_state",
     ),
 }
 VERSION_TABLE = "campaigns_figureversion"

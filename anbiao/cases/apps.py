@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CasesConfig(AppConfig):
@@ -8,6 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Imports inside ready(): importers and loaders import models, which need the registry.
         from anbiao.accounts import permissions as perms
+        from anbiao.cases.current_state import install
         from anbiao.cases.importers import COLUMNS, HELP_TEXT, TEMPLATE_EXAMPLE, import_progress
         from anbiao.cases.standards import load_reference
         from anbiao.core import reference_data
@@ -23,3 +25,5 @@ class CasesConfig(AppConfig):
             example=TEMPLATE_EXAMPLE,
             help_text=HELP_TEXT,
         )
+        # Enterprise.case_state is kept by triggers; a migration may rebuild a table.
+        post_migrate.connect(install, sender=self)

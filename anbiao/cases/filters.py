@@ -4,14 +4,14 @@ from datetime import date, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from anbiao.accounts.scope import regions_for
 from anbiao.cases import certificates, conf
 from anbiao.cases.certificates import add_months
 from anbiao.cases.choices import CaseState, EventKind
-from anbiao.cases.models import Case, CaseEvent
+from anbiao.cases.models import CaseEvent
 from anbiao.core.filtering import ChineseOrderingFilter
 from anbiao.core.forms import StyledForm
 from anbiao.enterprises.choices import Industry, OperatingStatus
@@ -24,12 +24,6 @@ LISTS = (
     ("flagged", "待重新评审"),
     ("rectifying", "整改未销项"),
 )
-
-
-def current_cases() -> QuerySet[Case]:
-    """Each enterprise's current case: the one of its latest cycle."""
-    later = Case.objects.filter(enterprise=OuterRef("enterprise"), cycle__gt=OuterRef("cycle"))
-    return Case.objects.filter(~Exists(later))
 
 
 def special_list_q(name: str, *, today: date, days: int) -> Q:
@@ -115,13 +109,9 @@ class BoardFilter(django_filters.FilterSet):
         return queryset.filter(search_q(value)) if value.strip() else queryset
 
     def filter_state(self, queryset, name, value):
-        # The board's state is the current case's, or 未开展 without one (selectors.annotate_board).
-        # Asked as "has a current case in that state" rather than through the annotation, whose
-        # COALESCE of a subquery no index can answer.
-        mine = current_cases().filter(enterprise=OuterRef("pk"))
-        if value == CaseState.NOT_STARTED:
-            return queryset.exclude(Exists(mine.exclude(state=CaseState.NOT_STARTED)))
-        return queryset.filter(Exists(mine.filter(state=value)))
+        # The board's state is the current case's, or 未开展 without one, stored on the
+        # enterprise (cases/current_state.py).
+        return queryset.filter(case_state=value)
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path) if value else queryset

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
-    CharField,
     Count,
     DateField,
     DecimalField,
@@ -79,12 +78,9 @@ def annotate_board(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
     open_items = Rectification.objects.filter(
         case__enterprise=OuterRef("pk"), status=RectificationStatus.OPEN
     )
+    # The current case's state is the enterprise's own column `case_state` (kept by triggers,
+    # cases/current_state.py): the board's counts group by it without a lookup per enterprise.
     return qs.annotate(
-        case_state=Coalesce(
-            Subquery(case.values("state")[:1]),
-            Value(CaseState.NOT_STARTED),
-            output_field=CharField(),
-        ),
         case_since=Subquery(case.values("state_since")[:1], output_field=DateField()),
         case_flagged=Coalesce(
             Subquery(case.values("flagged")[:1]), Value(False), output_field=BooleanField()

@@ -76,6 +76,12 @@ class Enterprise(models.Model):
     )
     eligible = models.BooleanField("符合创建条件", null=True, blank=True)
     eligibility_reason = models.CharField("不符合原因", max_length=200, blank=True)
+    # The state of the enterprise's current case (not_started without one), for the case
+    # board's counts at 100k. Kept by database triggers the cases app installs
+    # (anbiao/cases/current_state.py), whatever writes a case; never written by Python.
+    case_state = models.CharField(
+        "创建状态", max_length=16, default="not_started", db_default="not_started", editable=False
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
