@@ -129,10 +129,12 @@ def board_tally(filterset: BoardFilter) -> BoardTally:
     rows by region, of the asked state only when one is asked, so a state-filtered page needs
     no second count."""
     filtered = filterset.qs_without_state()
+    # COUNT(*), not COUNT(id): the index on (region, case_state) answers it without the table.
+    rows = Count("pk", distinct=True) if filtered.query.distinct else Count("*")
     counted = (
         filtered.order_by()
         .values_list("region_id", "case_state")
-        .annotate(rows=Count("pk", distinct=filtered.query.distinct), order_key=Max("region__path"))
+        .annotate(rows=rows, order_key=Max("region__path"))
     )
     asked = filterset.asked_state()
     counts: dict[str, int] = defaultdict(int)

@@ -98,6 +98,8 @@ class Enterprise(models.Model):
             # The lists' default order within a region (selectors.in_list_order): a page is an
             # index range, not a sort of every enterprise.
             models.Index(fields=["region", "name_pinyin", "id"], name="enterprise_list_order_idx"),
+            # PostgreSQL also has enterprise_case_state_idx on (case_state, region), created by
+            # migration 0008 on PostgreSQL only (see there).
         ]
 
     def __str__(self) -> str:
