@@ -136,6 +136,29 @@ def _pg_statements() -> list[str]:
     return statements
 
 
+_NAMES = {
+    "sqlite": {
+        f"{TRIGGER}_{suffix}": None
+        for suffix in ("insert", "update", "delete", "guard_insert", "guard_update")
+    },
+    "postgresql": {
+        f"{TRIGGER}_sync": "cases_case",
+        f"{TRIGGER}_sync_update": "cases_case",
+        f"{TRIGGER}_guard": "enterprises_enterprise",
+        f"{TRIGGER}_guard_update": "enterprises_enterprise",
+    },
+}
+
+
+def _drop_statements(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [f'DROP TRIGGER IF EXISTS "{name}"' for name in _NAMES["sqlite"]]
+    return [
+        f'DROP TRIGGER IF EXISTS {name} ON "{table}"'
+        for name, table in _NAMES["postgresql"].items()
+    ]
+
+
 def install(using: str = "default", **kwargs) -> None:
     """(Re)create the triggers and store every enterprise's computed state (post_migrate)."""
     connection = connections[using]
@@ -144,14 +167,15 @@ def install(using: str = "default", **kwargs) -> None:
     tables = set(connection.introspection.table_names())
     if not {"cases_case", "enterprises_enterprise"} <= tables:
         return
-    columns = {
-        column.name
-        for column in connection.introspection.get_table_description(
-            connection.cursor(), "enterprises_enterprise"
-        )
-    }
-    if "case_state" not in columns:
-        return  # migrated to a state before the column (`migrate enterprises 0007`)
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_table_description(cursor, "enterprises_enterprise")
+    if "case_state" not in {column.name for column in described}:
+        # Migrated back before the column (`migrate enterprises 0007`): triggers writing it
+        # would fail every write of a case.
+        with connection.cursor() as cursor:
+            for sql in _drop_statements(connection.vendor):
+                cursor.execute(sql)
+        return
     if connection.vendor == "postgresql":
         statements = _pg_statements()
     else:
@@ -190,12 +214,7 @@ def triggers_missing(using: str = "default") -> list[str]:
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
                 [f"{TRIGGER}%"],
             )
-            expected = {
-                f"{TRIGGER}_{s}"
-                for s in ("insert", "update", "delete", "guard_insert", "guard_update")
-            }
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", [f"{TRIGGER}%"])
-            expected = {f"{TRIGGER}_{s}" for s in ("sync", "sync_update", "guard", "guard_update")}
         present = {row[0] for row in cursor.fetchall()}
-    return sorted(expected - present)
+    return sorted(set(_NAMES[connection.vendor]) - present)

@@ -24,6 +24,28 @@ def drop_index(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
 
+# The triggers that keep the column (anbiao/cases/current_state.py, installed after migrate).
+TRIGGERS = {
+    "anbiao_case_state_insert": "cases_case",
+    "anbiao_case_state_update": "cases_case",
+    "anbiao_case_state_delete": "cases_case",
+    "anbiao_case_state_sync": "cases_case",
+    "anbiao_case_state_sync_update": "cases_case",
+    "anbiao_case_state_guard": "enterprises_enterprise",
+    "anbiao_case_state_guard_insert": "enterprises_enterprise",
+    "anbiao_case_state_guard_update": "enterprises_enterprise",
+}
+
+
+def drop_triggers(apps, schema_editor):
+    # Migrating back: the triggers name the column, so it cannot be dropped (SQLite) or every
+    # later write of a case would fail (PostgreSQL).
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    for name, table in TRIGGERS.items():
+        on = f' ON "{table}"' if postgresql else ""
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}"{on}')
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_user_must_change_password"),
@@ -45,5 +67,6 @@ class Migration(migrations.Migration):
                 verbose_name="创建状态",
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers, elidable=False),
         migrations.RunPython(create_index, drop_index, elidable=False),
     ]
