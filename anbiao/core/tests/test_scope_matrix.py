@@ -1428,8 +1428,10 @@ def test_each_persona_changes_data_only_within_scope(client, world, name, person
     route = ROUTES[name]
     client = as_persona(client, world, persona)
     url = url_of(name, world, target)  # creates the target object before the snapshot
-    before = snapshot()
+    # The payload too may write what it needs (a case to decide on): before the snapshot, so the
+    # snapshot holds what follows from it (an enterprise's current case state).
     payload = route.post(world, persona, target) if callable(route.post) else route.post
+    before = snapshot()
     response = client.post(url, payload)
     want = expected(route, persona, target)
     assert_outcome(response, want, route.posted)
