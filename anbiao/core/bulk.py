@@ -126,8 +126,12 @@ def insert_rows(
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # COPY streams the rows in one statement: no per-row parse, plan or round trip.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # COPY streams the rows in one statement: no per-row parse, plan or round trip. It
+            # runs on the driver's cursor: its errors are raised as Django's, as on SQLite.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in ready:
                     copy.write_row(row)
                     count += 1
