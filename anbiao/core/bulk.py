@@ -126,28 +126,39 @@ def insert_rows(
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # COPY streams the rows in one statement: no per-row parse, plan or round trip.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # COPY streams the rows in one statement: no per-row parse, plan or round trip. It
+            # runs on the driver's cursor: its errors are raised as Django's, as on SQLite.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in ready:
                     copy.write_row(row)
                     count += 1
             return count
         # Multi-row VALUES (as many rows as the parameter limit allows): SQLite runs one
         # statement of a hundred rows about 40 % faster than `executemany` of the row's.
-        one = "(" + ", ".join(["%s"] * len(model_fields)) + ")"
+        # On SQLite the statements go to the driver's own cursor with its `?` marks: Django's
+        # rewrites every statement's ~1,000 `%s` marks by a regex, a sixteenth of a 100k
+        # ledger import. Errors are still raised as Django's (`wrap_database_errors`).
+        mark, execute = "%s", cursor.execute
+        if connection.vendor == "sqlite":
+            mark, execute = "?", connection.connection.cursor().execute
+        one = "(" + ", ".join([mark] * len(model_fields)) + ")"
         per = max(1, min(batch_size, connection.features.max_query_params // len(model_fields)))
         full = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * per)}"  # noqa: S608
         batch: list = []
-        for row in ready:
-            batch += row
-            count += 1
-            if count % per == 0:
-                cursor.execute(full, batch)
-                batch = []
-        if batch:
-            rest = len(batch) // len(model_fields)
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rest)}"  # noqa: S608
-            cursor.execute(sql, batch)
+        with connection.wrap_database_errors:
+            for row in ready:
+                batch += row
+                count += 1
+                if count % per == 0:
+                    execute(full, batch)
+                    batch = []
+            if batch:
+                rest = len(batch) // len(model_fields)
+                sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rest)}"  # noqa: S608
+                execute(sql, batch)
     return count
 
 

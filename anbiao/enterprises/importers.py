@@ -37,6 +37,7 @@ from anbiao.core.imports.reader import (
     parse_decimal,
     parse_int,
 )
+from anbiao.core.lookups import among
 from anbiao.enterprises.choices import Industry, OperatingStatus, Size
 from anbiao.enterprises.models import Enterprise, RiskTag
 from anbiao.enterprises.services import ledger_upsert
@@ -64,9 +65,13 @@ def parse_uscc(value) -> str:
         raise CellError(str(exc)) from exc
 
 
+PHONE_NOISE = re.compile(r"[\s-]")
+PHONE = re.compile(r"\+?[0-9()()转]{5,20}")
+
+
 def parse_phone(value) -> str:
-    text = re.sub(r"[\s-]", "", clean_text(value)) if value not in (None, "") else ""
-    if text and not re.fullmatch(r"\+?[0-9()()转]{5,20}", text):
+    text = PHONE_NOISE.sub("", clean_text(value)) if value not in (None, "") else ""
+    if text and not PHONE.fullmatch(text):
         raise CellError(f"“{clean_text(value)}”不像电话号码")
     return text
 
@@ -275,10 +280,11 @@ class LedgerValidator:
         codes = [r.values.get("uscc") for r in rows if r.values.get("uscc")]
         for start in range(0, len(codes), 900):
             chunk = codes[start : start + 900]
-            found = set(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
+            codes_found = Enterprise.objects.filter(among("uscc", chunk)).values_list("uscc")
+            found = {code for (code,) in codes_found}
             known |= found
             if user is not None and found:
-                visible = Enterprise.objects.restrict(user, "view").filter(uscc__in=chunk)
+                visible = Enterprise.objects.restrict(user, "view").filter(among("uscc", found))
                 existing_out_of_scope |= found - set(visible.values_list("uscc", flat=True))
         for row in rows:
             values = row.values

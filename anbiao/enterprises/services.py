@@ -4,6 +4,7 @@ the change log."""
 
 from collections.abc import Iterable
 from datetime import date
+from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -17,6 +18,7 @@ from anbiao.core import uscc as uscc_rules
 from anbiao.core.bulk import adapter, insert_rows
 from anbiao.core.imports import preview
 from anbiao.core.imports.preview import PlannedChange
+from anbiao.core.lookups import among
 from anbiao.core.models import ChangeLog
 from anbiao.enterprises.choices import EntryReason, FactKind, FactSource, OperatingStatus
 from anbiao.enterprises.models import Enterprise, EnterpriseFact, LedgerSpan, RiskTag
@@ -400,7 +402,7 @@ def _ledger_upsert(
     codes = [row["uscc"] for row in rows]
     for start in range(0, len(codes), 900):
         for enterprise in (
-            Enterprise.objects.filter(uscc__in=codes[start : start + 900])
+            Enterprise.objects.filter(among("uscc", codes[start : start + 900]))
             .select_related("region")
             .prefetch_related("risk_tags")
         ):
@@ -475,6 +477,7 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     day = adapter(EnterpriseFact, "effective_on")
     decimal = adapter(Enterprise, "revenue")
     facts, logs, tags, spans = [], [], [], []
+    columns_of = itemgetter(*CREATE_COLUMNS)  # the row's tuple, in C
     enterprises: list[tuple] = []
     values: list[tuple] = []
     for row in rows:
@@ -487,7 +490,7 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
             day(item["status_since"]),
         )
         item["revenue"] = decimal(item["revenue"])
-        enterprises.append(tuple(item[column] for column in CREATE_COLUMNS))
+        enterprises.append(columns_of(item))
         values.append((mine, row.get("risk_tags"), item["name"]))
     insert_rows(Enterprise, CREATE_COLUMNS, enterprises, prepared=True)
     ids = _ids_by_uscc([enterprise[1] for enterprise in enterprises])

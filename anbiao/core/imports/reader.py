@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -610,15 +611,25 @@ def open_table(
         for key, pos in positions.items()
     ]
 
+    keys = [key for key, *_ in plan]
+    places = [pos for _, pos, *_ in plan]
+    # A row that reaches the last column read (every calamine row) is picked in C.
+    reach = max(places, default=0) + 1
+    picked = itemgetter(*places) if len(places) > 1 else None
+    pairs = list(zip(keys, places, strict=True))
+
     def parsed() -> Iterator[ParsedRow]:
         for number, cells in all_rows():
             if progress is not None and number % PROGRESS_EVERY == 0:
                 progress(number)
             width = len(cells)
-            raw = {key: (cells[pos] if pos < width else None) for key, pos, *_ in plan}
+            if picked is not None and width >= reach:
+                raw = dict(zip(keys, picked(cells), strict=True))
+            else:
+                raw = {key: (cells[pos] if pos < width else None) for key, pos in pairs}
             # Each cell is cleaned once: the text decides whether the row is blank or a footer and
             # is the value of a column without a parser (a parser is given the cell as it was read).
-            texts = [clean_text(value) for value in raw.values()]
+            texts = list(map(clean_text, raw.values()))
             if not any(texts):
                 continue
             if _is_footer(texts):

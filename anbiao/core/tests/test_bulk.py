@@ -9,13 +9,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from anbiao.cases.models import Case, CaseEvent
 from anbiao.core import audit
 from anbiao.core.bulk import adapter, insert_objects, insert_rows, old_objects_frozen, unsaved
 from anbiao.core.models import ChangeLog
-from anbiao.enterprises.models import Enterprise, EnterpriseFact
+from anbiao.enterprises.models import Enterprise, EnterpriseFact, RiskTag
 from anbiao.enterprises.services import CREATE_COLUMNS
 from anbiao.testing.factories import make_enterprise, region
 
@@ -202,6 +202,18 @@ def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(referenc
         insert_rows(EnterpriseFact, ("enterprise", "kind", "value"), [(1, "size")])
     assert not EnterpriseFact.objects.filter(kind="size", enterprise_id=1).exists()
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_row_the_database_refuses_raises_djangos_error_and_writes_nothing(reference):
+    # The rows go to the driver's own cursor (COPY, or SQLite's ? marks): its errors still reach
+    # callers (the import's retry on a locked database, the services) as Django's.
+    enterprise = make_enterprise(name="厦门重复标签机械有限公司")
+    dust = RiskTag.objects.get(code="dust_explosion")
+    through = Enterprise.risk_tags.through
+    pair = (enterprise.pk, dust.pk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(through, ("enterprise", "risktag"), [pair, pair])
+    assert not through.objects.filter(enterprise=enterprise).exists()
 
 
 def test_more_rows_than_one_statement_holds_are_all_written_in_order(reference):

@@ -249,6 +249,7 @@ def test_a_station_cannot_import_into_another_subdistrict(
     )
     outcome = import_ledger(path, user=station_officer, effective_on=ON)
     assert [(e.row, e.column) for e in outcome.errors] == [(2, "所属镇街"), (3, "统一社会信用代码")]
+    assert outcome.errors[1].message == "该统一社会信用代码已登记在您管辖范围以外,不能在此导入"
     xindian_enterprise.refresh_from_db()
     assert xindian_enterprise.name == "厦门新店食品有限公司"
     assert Enterprise.objects.count() == 1
