@@ -11,7 +11,9 @@ class CampaignsConfig(AppConfig):
         from anbiao.campaigns.figure_version import after_migrate
         from anbiao.campaigns.loader import load_reference
         from anbiao.campaigns.selectors import ledger_baseline
+        from anbiao.campaigns.tasks import queue_keep_counts
         from anbiao.core import reference_data
+        from anbiao.core.imports.signals import rows_imported
         from anbiao.enterprises.ledger import register_baseline_provider
 
         reference_data.register("campaigns", table="campaigns_campaign", load=load_reference)
@@ -19,3 +21,5 @@ class CampaignsConfig(AppConfig):
         register_baseline_provider(ledger_baseline)
         # The dashboard's data version is kept by triggers; a migration may rebuild a table.
         post_migrate.connect(after_migrate, sender=self)
+        # An import moves many blocks of the kept counts: the worker counts them again.
+        rows_imported.connect(queue_keep_counts, dispatch_uid="campaigns.keep_counts")

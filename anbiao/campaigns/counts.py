@@ -171,21 +171,44 @@ def _day_table(
     version = data_version()
     stmt, keys = _statement(campaign, enterprises, area, date.min, date.max)
     digest = digest_of(stmt)
-    key = f"counts:days:{version}:{digest}"
+    key = _days_key(version, digest)
     table = cache.get(key)
     if table is None:
 
-        def recount(blocks: list[int] | None, by_block: bool) -> day_tables.Table:
-            if not by_block:
-                return _run(stmt, keys, 1)
-            grouped = _statement(
+        def by_block(blocks: list[int] | None) -> tuple[_Statement, tuple[str, ...]]:
+            return _statement(
                 campaign, enterprises, area, date.min, date.max, (BY_BLOCK,), blocks=blocks
             )
-            return _run(*grouped, 1)
+
+        def recount(blocks: list[int] | None, split: bool) -> day_tables.Table:
+            return _run(*by_block(blocks), 1) if split else _run(stmt, keys, 1)
 
         table = day_tables.current(digest, recount)
         cache.set(key, table, DAY_TABLE_TIMEOUT)
+        day_tables.remember(digest, lambda: by_block(None))
     return table
+
+
+def _days_key(version: int, digest: str) -> str:
+    return f"counts:days:{version}:{digest}"
+
+
+def keep_current() -> int:
+    """Count again, by block, each scope asked lately (`day_tables.remember`) whose kept counts
+    the next reader could not patch — after an import, or a change to a region or a campaign —
+    and keep them under the current data version, so that whoever asks next (`anbiao kpi`, a
+    printout, a dashboard's refresh) sums kept days instead of counting a province; returns how
+    many scopes were counted. The background worker runs it (campaigns/tasks.py)."""
+    if connection.in_atomic_block:
+        return 0  # what is counted here could yet be rolled back (see `for_dates`)
+    counted = 0
+    for digest, (stmt, keys) in day_tables.asked().items():
+        version = data_version()
+        table = day_tables.keep_current(digest, lambda stmt=stmt, keys=keys: _run(stmt, keys, 1))
+        if table is not None:
+            cache.set(_days_key(version, digest), table, DAY_TABLE_TIMEOUT)
+            counted += 1
+    return counted
 
 
 def digest_of(stmt: _Statement) -> str:

@@ -13,11 +13,16 @@ old parts plus their new ones. A block's part is taken back only when its token 
 whole recorded (another process may have replaced it meanwhile); anything missing or changed
 for every block (-1: a region, the campaign) means one count of everything, by block.
 
+A write no reader can patch (every block, or many: an import) would leave the next reader to
+count everything: the background worker counts the scopes asked lately again, by block, as soon
+as an import is committed and on the schedule's clock (`keep_current`, campaigns/tasks.py).
+
 The first count of a scope is not split by block (that costs the statement about a tenth more):
 `anbiao kpi` in a process of its own, or a scope asked once, would pay for parts never used.
 Only a scope asked again after a write is counted by block, and from then on patched.
 """
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -39,6 +44,13 @@ Recount = Callable[[list[int] | None, bool], Table]
 TIMEOUT = 7 * 24 * 3600
 # The whole table's group (the statement's single group when it groups by nothing).
 WHOLE = (0,)
+# The scopes asked lately, each with what counts it by block (`remember`), for the background
+# worker to count again after a write no reader could patch (`keep_current`).
+ASKED_KEY = "counts:asked"
+# A scope asked again is noted again at most this often (one cache write a day, not per ask).
+NOTED_EVERY = 24 * 3600
+# The background keeps at most this many scopes current, the most recently asked.
+ASKED_AT_MOST = 200
 
 
 def current(digest: str, recount: Recount) -> Table:
@@ -54,6 +66,39 @@ def current(digest: str, recount: Recount) -> Table:
     if table is not None:
         return table
     return _counted(digest, numbers, recount)
+
+
+def remember(digest: str, recipe: Callable[[], object]) -> None:
+    """Note that the scope named by `digest` was asked, with what counts it (`recipe()`, any
+    value that pickles: `keep_current` hands it back). Another process noting a scope at the
+    same moment may undo this note; the scope's next ask notes it again."""
+    asked = cache.get(ASKED_KEY) or {}
+    now = time.time()
+    noted = asked.get(digest)
+    if noted is not None and noted[0] > now - NOTED_EVERY:
+        return
+    asked[digest] = (now, recipe())
+    recent = sorted(((at, d) for d, (at, _r) in asked.items() if at > now - TIMEOUT), reverse=True)[
+        :ASKED_AT_MOST
+    ]
+    cache.set(ASKED_KEY, {d: asked[d] for _at, d in recent}, TIMEOUT)
+
+
+def asked() -> dict[str, object]:
+    """The scopes asked lately (within TIMEOUT), by digest, with their recipes."""
+    return {digest: recipe for digest, (_at, recipe) in (cache.get(ASKED_KEY) or {}).items()}
+
+
+def keep_current(digest: str, count_all: Callable[[], Table]) -> Table | None:
+    """Count every block of the scope again (`count_all`: the changes by day by block) when the
+    next reader could not patch its kept table — every block moved (a region, the campaign),
+    more than a quarter of them (an import), or nothing is kept — and keep the parts and their
+    sum; None when a reader would patch it (few blocks moved, or none)."""
+    numbers = block_numbers()
+    kept = cache.get(_whole_key(digest))
+    if kept is not None and _to_recount(kept[0], kept[1], numbers) is not None:
+        return None
+    return _counted(digest, numbers, lambda _blocks, _by_block: count_all())
 
 
 def _whole_key(digest: str) -> str:
@@ -90,19 +135,13 @@ def _patched(
     done exactly (every block changed, too many did, the whole was not counted by block, or a
     part it was summed from is gone)."""
     was, tokens, table = kept
-    if was.get(EVERY_BLOCK) != numbers.get(EVERY_BLOCK):
+    moved = _to_recount(was, tokens, numbers)
+    if moved is None:
         return None
-    moved = sorted(b for b in was.keys() | numbers.keys() if was.get(b) != numbers.get(b))
     if not moved:
         # The version moved for a table the counts do not read (supervision, benchmarks).
         cache.set(_whole_key(digest), (numbers, tokens, table), TIMEOUT)
         return table
-    if tokens is None:
-        return None
-    # Recounting more than a quarter of the blocks one by one costs about what counting them
-    # all does.
-    if len(moved) > max(1, len(tokens) // 4):
-        return None
     stored = cache.get_many([_part_key(digest, b) for b in moved if b in tokens])
     olds = {}
     for block in moved:
@@ -129,6 +168,21 @@ def _patched(
     table = (keys, _as_deltas(sums))
     cache.set(_whole_key(digest), (numbers, tokens, table), TIMEOUT)
     return table
+
+
+def _to_recount(
+    was: dict[int, int], tokens: dict[int, str] | None, numbers: dict[int, int]
+) -> list[int] | None:
+    """The blocks whose number moved since the whole was kept, when patching them is worth it;
+    None when everything must be counted (every block moved, the whole was not counted by
+    block, or more than a quarter of its blocks moved: recounting them one by one costs about
+    what counting them all does)."""
+    if was.get(EVERY_BLOCK) != numbers.get(EVERY_BLOCK):
+        return None
+    moved = sorted(b for b in was.keys() | numbers.keys() if was.get(b) != numbers.get(b))
+    if moved and (tokens is None or len(moved) > max(1, len(tokens) // 4)):
+        return None
+    return moved
 
 
 def _by_block(rows: list[Delta]) -> dict[int, list[tuple[date, tuple[int, ...]]]]:

@@ -1,12 +1,14 @@
 """Background tasks of the campaigns app (run by `anbiao db-worker`): computing the dashboard
-figures of a large scope (campaigns/cache.py)."""
+figures of a large scope (campaigns/cache.py), and keeping the counts of the scopes asked lately
+current after an import (counts.keep_current)."""
 
 from datetime import date
 
+from django.db import transaction
 from django_tasks import task
 
 from anbiao.accounts.models import Region, User
-from anbiao.campaigns import selectors
+from anbiao.campaigns import counts, selectors
 from anbiao.campaigns.cache import RecordingStore, save_parts
 from anbiao.campaigns.figure_version import data_version
 from anbiao.campaigns.models import Campaign
@@ -43,3 +45,16 @@ def queue_refresh(user, campaign: Campaign, on: date, region: Region | None):
         refresh_dashboard.enqueue(user.pk, campaign.pk, on.isoformat(), region_id)
 
     return enqueue
+
+
+@task()
+def keep_counts_current() -> int:
+    """Background: see counts.keep_current. Queued after every import and by the schedule's
+    clock (`anbiao run-scheduled --every`), which catches the other writes that move every
+    block (a region, a campaign); a run with nothing to count reads a few cache keys."""
+    return counts.keep_current()
+
+
+def queue_keep_counts(**_signal) -> None:
+    """The receiver of `rows_imported`: count again once the import is committed."""
+    transaction.on_commit(keep_counts_current.enqueue)

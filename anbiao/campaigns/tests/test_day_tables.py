@@ -266,3 +266,78 @@ def test_the_counts_read_only_tables_whose_writes_raise_blocks(
         ctes = set(re.findall(r"\b([a-z_]+) AS \(", stmt.sql))
         read = set(TABLE.findall(stmt.sql)) - ctes
         assert read and read <= sources, (user.role, read - sources)
+
+
+def test_after_a_write_to_every_block_the_worker_counts_the_asked_scopes_again(
+    spread, station_officer
+):
+    """A region changed (every block moved): the next reader would count everything. The
+    worker's `keep_current` counts each scope asked lately again, so the reader after it runs
+    no statement, and a later write to one enterprise is patched from the worker's parts."""
+    e = spread
+    mine = Enterprise.objects.restrict(station_officer, "view")
+    kept_counts()
+    kept_counts(mine)
+    Region.objects.filter(code="350213007").update(name="民安街道(改)")
+    with CaptureQueriesContext(connection) as queries:
+        assert counts.keep_current() == 2
+    ran = [q["sql"] for q in queries.captured_queries if "periods AS" in q["sql"]]
+    assert len(ran) == 2 and all(f"enterprise_id / {BLOCK}" in sql for sql in ran)
+
+    found, ran = kept_counts()
+    assert found == everything() and ran == []
+    found, ran = kept_counts(mine)
+    assert found == everything(mine) and ran == []
+    # Nothing moved since: the worker counts nothing.
+    with CaptureQueriesContext(connection) as queries:
+        assert counts.keep_current() == 0
+    assert not [q for q in queries.captured_queries if "periods AS" in q["sql"]]
+    # One enterprise written: a reader patches its block (the worker leaves it to them).
+    step(e["B"], "start", date(2025, 5, 1))
+    assert counts.keep_current() == 0
+    found, ran = kept_counts()
+    assert found == everything()
+    assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0]
+
+
+def test_a_scope_never_asked_is_not_counted_in_the_background(spread):
+    Region.objects.filter(code="350213007").update(name="民安街道(改)")
+    with CaptureQueriesContext(connection) as queries:
+        assert counts.keep_current() == 0
+    assert not [q for q in queries.captured_queries if "periods AS" in q["sql"]]
+
+
+def test_a_committed_import_queues_the_background_count_and_a_dry_run_does_not(
+    reference, station_officer, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from anbiao.core.imports.jobs import import_job_commit, import_job_create
+    from anbiao.testing.factories import make_uscc
+
+    def queued() -> int:
+        return DBTaskResult.objects.filter(task_path__endswith="keep_counts_current").count()
+
+    def ledger(name: str) -> str:
+        return (
+            "企业名称,统一社会信用代码,行业,企业规模,纳入台账日期,所属镇街,是否符合创建条件\n"
+            f"{name},{make_uscc()},机械,小型,2025-03-01,民安街道,是\n"
+        )
+
+    path = tmp_path / "台账.csv"
+    path.write_text(ledger("厦门补录一号机械有限公司"), encoding="utf-8")
+    call_command("import", "ledger", str(path), "--as", "minan", "--dry-run")
+    assert queued() == 0
+    call_command("import", "ledger", str(path), "--as", "minan")
+    assert queued() == 1
+
+    upload = SimpleUploadedFile("台账.csv", ledger("厦门补录二号机械有限公司").encode())
+    job = import_job_create(actor=station_officer, kind="ledger", upload=upload)
+    assert job.status == "checked", job.errors
+    assert queued() == 1  # checking writes nothing
+    import_job_commit(actor=station_officer, job=job)
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert queued() == 2

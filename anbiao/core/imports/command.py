@@ -14,6 +14,7 @@ from anbiao.core import audit
 from anbiao.core.imports import registry
 from anbiao.core.imports.jobs import retry_when_locked
 from anbiao.core.imports.reader import CellError, ImportFileError, header_key, parse_date
+from anbiao.core.imports.signals import rows_imported
 from anbiao.core.models import ImportJob
 
 EXIT_INVALID_ROWS = 1  # rows were refused and --skip-invalid was not given: nothing written
@@ -112,6 +113,8 @@ class Command(BaseCommand):
                 )
         except ImportFileError as exc:
             self.fail(str(exc), options)
+        if outcome.written and not options["dry_run"]:
+            rows_imported.send(sender=kind)
         if options["json"]:
             self.stdout.write(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
         else:

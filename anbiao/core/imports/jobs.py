@@ -30,6 +30,7 @@ from anbiao.core import audit
 from anbiao.core.imports import preview, registry
 from anbiao.core.imports.outcome import ImportOutcome
 from anbiao.core.imports.reader import SUPPORTED, ImportFileError, RowError, inspect_file
+from anbiao.core.imports.signals import rows_imported
 from anbiao.core.models import ImportJob, ImportMapping
 from anbiao.core.progress import progress_path, read_progress, write_progress
 
@@ -252,6 +253,8 @@ def _write(job: ImportJob, beat: _Heartbeat) -> ImportOutcome:
     job.status = S.DONE if outcome.written else S.FAILED
     job.finished_at = timezone.now()
     job.save()
+    if outcome.written:
+        rows_imported.send(sender=job.kind)
     return outcome
 
 
