@@ -25,12 +25,13 @@ one hand-written aggregate of one date does (bench/metrics.py measures the ratio
 
 import hashlib
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from anbiao.accounts.models import Region
 from anbiao.campaigns import day_tables
@@ -65,6 +66,8 @@ Delta = tuple[date, tuple, tuple[int, ...]]
 DAY_TABLE_TIMEOUT = 6 * 3600
 # The group of the statement counting by block of enterprises (`day_tables.py`).
 BY_BLOCK = f"s.enterprise_id / {BLOCK}"
+# A campaign ended longer ago than this is no longer counted in the background unless asked.
+RECENT_CAMPAIGN = timedelta(days=365)
 # The dashboard's statement adds, per state, the cases of the 应创企业 in that state.
 STATE_KEYS = tuple(f"state_{value}" for value in CaseState.values)
 
@@ -194,15 +197,26 @@ def _days_key(version: int, digest: str) -> str:
 
 
 def keep_current() -> int:
-    """Count again, by block, each scope asked lately (`day_tables.remember`) whose kept counts
-    the next reader could not patch — after an import, or a change to a region or a campaign —
-    and keep them under the current data version, so that whoever asks next (`anbiao kpi`, a
-    printout, a dashboard's refresh) sums kept days instead of counting a province; returns how
-    many scopes were counted. The background worker runs it (campaigns/tasks.py)."""
+    """Count again, by block, each scope asked lately (`day_tables.remember`), and each recent
+    campaign's own (its whole region, every enterprise: what `anbiao kpi` counts), whose kept
+    counts the next reader could not patch — after an import, or a change to a region or a
+    campaign — and keep them under the current data version, so that whoever asks next
+    (`anbiao kpi`, a printout, a dashboard's refresh) sums kept days instead of counting a
+    province; returns how many scopes were counted. The background worker runs it
+    (campaigns/tasks.py)."""
     if connection.in_atomic_block:
         return 0  # what is counted here could yet be rolled back (see `for_dates`)
+    recent = timezone.localdate() - RECENT_CAMPAIGN
+    scopes = {}
+    for campaign in Campaign.objects.filter(ends_on__gte=recent).select_related("region"):
+        everyone = Enterprise.objects.all()
+        whole, _keys = _statement(campaign, everyone, campaign.region, date.min, date.max)
+        scopes[digest_of(whole)] = _statement(
+            campaign, everyone, campaign.region, date.min, date.max, (BY_BLOCK,)
+        )
+    scopes.update(day_tables.asked())
     counted = 0
-    for digest, (stmt, keys) in day_tables.asked().items():
+    for digest, (stmt, keys) in scopes.items():
         version = data_version()
         table = day_tables.keep_current(digest, lambda stmt=stmt, keys=keys: _run(stmt, keys, 1))
         if table is not None:

@@ -3,12 +3,13 @@ figure_version.py): a write raises the block of the enterprise it touches, and t
 it recount that block only, yet equal a count of everything."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import DepartmentIndustry, Region
@@ -300,11 +301,24 @@ def test_after_a_write_to_every_block_the_worker_counts_the_asked_scopes_again(
     assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0]
 
 
-def test_a_scope_never_asked_is_not_counted_in_the_background(spread):
+def test_a_campaigns_own_scope_is_kept_unasked_and_a_users_only_once_asked(spread, station_officer):
+    """What `anbiao kpi` counts (the campaign's region, every enterprise) is counted in the
+    background before anyone asks; a station's scope only once asked, and an old campaign's
+    not at all."""
+    mine = Enterprise.objects.restrict(station_officer, "view")
+    today = timezone.localdate()
+    Campaign.objects.update(ends_on=today)
+    assert counts.keep_current() == 1
+    found, ran = kept_counts()
+    assert found == everything() and ran == []
     Region.objects.filter(code="350213007").update(name="民安街道(改)")
+    assert counts.keep_current() == 1
+    found, ran = kept_counts(mine)
+    assert found == everything(mine) and len(ran) == 1  # never asked: counted by the reader
+    Campaign.objects.update(ends_on=today - timedelta(days=400))
     with CaptureQueriesContext(connection) as queries:
-        assert counts.keep_current() == 0
-    assert not [q for q in queries.captured_queries if "periods AS" in q["sql"]]
+        assert counts.keep_current() == 1  # the station's scope, asked
+    assert len([q for q in queries.captured_queries if "periods AS" in q["sql"]]) == 1
 
 
 def test_a_committed_import_queues_the_background_count_and_a_dry_run_does_not(
