@@ -41,6 +41,7 @@ from django.db import connections
 from django.db.models import Model
 
 from anbiao.campaigns.models import FigureBlock, FigureVersion
+from anbiao.core import triggers
 
 SOURCE_APPS = (
     "enterprises",
@@ -313,18 +314,8 @@ def after_migrate(sender, using: str = "default", **kwargs) -> None:
 
 def tables_without_trigger(using: str = "default") -> list[str]:
     """Source tables that lack their trigger (checked by the tests)."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                [f"{TRIGGER}%"],
-            )
-        else:
-            cursor.execute(
-                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE t.tgname = %s",
-                [TRIGGER],
-            )
-        covered = {row[0] for row in cursor.fetchall()}
+    # SQLite: one trigger per table and kind of write; PostgreSQL: TRIGGER itself per table.
+    sqlite = connections[using].vendor == "sqlite"
+    found = triggers.installed(TRIGGER, using)
+    covered = {table for table, name in found if sqlite or name == TRIGGER}
     return sorted({m._meta.db_table for m in source_models()} - covered)

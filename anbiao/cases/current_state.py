@@ -26,6 +26,7 @@ state differs from the computed one (the tests assert there are none).
 from django.db import connections
 
 from anbiao.cases.choices import CaseState
+from anbiao.core import triggers
 
 TRIGGER = "anbiao_case_state"
 DEFAULT = CaseState.NOT_STARTED.value
@@ -207,14 +208,5 @@ def mismatches(using: str = "default") -> list[tuple[int, str, str]]:
 
 def triggers_missing(using: str = "default") -> list[str]:
     """Triggers of this module absent from the database (checked by the tests)."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                [f"{TRIGGER}%"],
-            )
-        else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", [f"{TRIGGER}%"])
-        present = {row[0] for row in cursor.fetchall()}
-    return sorted(set(_NAMES[connection.vendor]) - present)
+    present = {name for _table, name in triggers.installed(TRIGGER, using)}
+    return sorted(set(_NAMES[connections[using].vendor]) - present)
