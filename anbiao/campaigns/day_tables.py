@@ -70,23 +70,29 @@ def current(digest: str, recount: Recount) -> Table:
 
 def remember(digest: str, recipe: Callable[[], object]) -> None:
     """Note that the scope named by `digest` was asked, with what counts it (`recipe()`, any
-    value that pickles: `keep_current` hands it back). Another process noting a scope at the
-    same moment may undo this note; the scope's next ask notes it again."""
-    asked = cache.get(ASKED_KEY) or {}
+    value that pickles: `asked` hands it back). The list of scopes holds only their digests and
+    times (a few KB: it is read after every write); each recipe is a key of its own. Another
+    process noting a scope at the same moment may undo this note; the scope's next ask notes it
+    again."""
+    noted = cache.get(ASKED_KEY) or {}
     now = time.time()
-    noted = asked.get(digest)
-    if noted is not None and noted[0] > now - NOTED_EVERY:
+    if noted.get(digest, 0) > now - NOTED_EVERY:
         return
-    asked[digest] = (now, recipe())
-    recent = sorted(((at, d) for d, (at, _r) in asked.items() if at > now - TIMEOUT), reverse=True)[
-        :ASKED_AT_MOST
-    ]
-    cache.set(ASKED_KEY, {d: asked[d] for _at, d in recent}, TIMEOUT)
+    cache.set(_recipe_key(digest), recipe(), TIMEOUT)
+    noted[digest] = now
+    recent = sorted(((at, d) for d, at in noted.items() if at > now - TIMEOUT), reverse=True)
+    cache.set(ASKED_KEY, {d: at for at, d in recent[:ASKED_AT_MOST]}, TIMEOUT)
 
 
 def asked() -> dict[str, object]:
     """The scopes asked lately (within TIMEOUT), by digest, with their recipes."""
-    return {digest: recipe for digest, (_at, recipe) in (cache.get(ASKED_KEY) or {}).items()}
+    digests = list(cache.get(ASKED_KEY) or {})
+    recipes = cache.get_many([_recipe_key(d) for d in digests])
+    return {d: recipes[_recipe_key(d)] for d in digests if _recipe_key(d) in recipes}
+
+
+def _recipe_key(digest: str) -> str:
+    return f"counts:recipe:{digest}"
 
 
 def keep_current(digest: str, count_all: Callable[[], Table]) -> Table | None:
