@@ -123,7 +123,10 @@ def empty_cache():
     """Memoized metrics are keyed by database ids, which a rolled-back test may reuse."""
     from django.core.cache import cache
 
+    from anbiao.campaigns import day_tables
+
     cache.clear()
+    day_tables.noted_here.clear()
     yield
     cache.clear()
 

@@ -175,20 +175,21 @@ def _day_table(
     stmt, keys = _statement(campaign, enterprises, area, date.min, date.max)
     digest = digest_of(stmt)
     key = _days_key(version, digest)
+
+    def by_block(blocks: list[int] | None) -> tuple[_Statement, tuple[str, ...]]:
+        return _statement(
+            campaign, enterprises, area, date.min, date.max, (BY_BLOCK,), blocks=blocks
+        )
+
     table = cache.get(key)
     if table is None:
-
-        def by_block(blocks: list[int] | None) -> tuple[_Statement, tuple[str, ...]]:
-            return _statement(
-                campaign, enterprises, area, date.min, date.max, (BY_BLOCK,), blocks=blocks
-            )
 
         def recount(blocks: list[int] | None, split: bool) -> day_tables.Table:
             return _run(*by_block(blocks), 1) if split else _run(stmt, keys, 1)
 
         table = day_tables.current(digest, recount)
         cache.set(key, table, DAY_TABLE_TIMEOUT)
-        day_tables.remember(digest, lambda: by_block(None))
+    day_tables.remember(digest, lambda: by_block(None))
     return table
 
 

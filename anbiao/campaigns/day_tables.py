@@ -68,14 +68,25 @@ def current(digest: str, recount: Recount) -> Table:
     return _counted(digest, numbers, recount)
 
 
+# When this process last found each scope noted (`remember`): for NOTED_HERE_FOR it does not
+# read the list again. Short, so that a cache emptied meanwhile (Redis restarted) is noted anew.
+noted_here: dict[str, float] = {}
+NOTED_HERE_FOR = 600
+
+
 def remember(digest: str, recipe: Callable[[], object]) -> None:
-    """Note that the scope named by `digest` was asked, with what counts it (`recipe()`, any
-    value that pickles: `asked` hands it back). The list of scopes holds only their digests and
-    times (a few KB: it is read after every write); each recipe is a key of its own. Another
-    process noting a scope at the same moment may undo this note; the scope's next ask notes it
-    again."""
-    noted = cache.get(ASKED_KEY) or {}
+    """Note that the scope named by `digest` was asked (every ask: one the worker kept current
+    is asked too), with what counts it (`recipe()`, any value that pickles: `asked` hands it
+    back), at most once a day. The list of scopes holds only their digests and
+    times (a few KB); each recipe is a key of its own. Another process noting a scope at the
+    same moment may undo this note; the scope's next note puts it back."""
     now = time.time()
+    if noted_here.get(digest, 0) > now - NOTED_HERE_FOR:
+        return  # no cache read on every ask
+    if len(noted_here) > ASKED_AT_MOST:
+        noted_here.clear()
+    noted = cache.get(ASKED_KEY) or {}
+    noted_here[digest] = now
     if noted.get(digest, 0) > now - NOTED_EVERY:
         return
     cache.set(_recipe_key(digest), recipe(), TIMEOUT)
