@@ -68,6 +68,9 @@ DAY_TABLE_TIMEOUT = 6 * 3600
 BY_BLOCK = f"s.enterprise_id / {BLOCK}"
 # A campaign ended longer ago than this is no longer counted in the background unless asked.
 RECENT_CAMPAIGN = timedelta(days=365)
+# Held while a worker keeps the counts current (`keep_current`); expires if the worker dies.
+KEEPING_KEY = "counts:keeping"
+KEEPING_FOR = 15 * 60
 # The dashboard's statement adds, per state, the cases of the 应创企业 in that state.
 STATE_KEYS = tuple(f"state_{value}" for value in CaseState.values)
 
@@ -207,6 +210,17 @@ def keep_current() -> int:
     (campaigns/tasks.py)."""
     if connection.in_atomic_block:
         return 0  # what is counted here could yet be rolled back (see `for_dates`)
+    # One worker at a time (an import's run and a clock's tick may meet): the other leaves what
+    # is left to the next tick rather than count the same province twice.
+    if not cache.add(KEEPING_KEY, True, KEEPING_FOR):
+        return 0
+    try:
+        return _keep_current()
+    finally:
+        cache.delete(KEEPING_KEY)
+
+
+def _keep_current() -> int:
     recent = timezone.localdate() - RECENT_CAMPAIGN
     scopes = {}
     for campaign in Campaign.objects.filter(ends_on__gte=recent).select_related("region"):

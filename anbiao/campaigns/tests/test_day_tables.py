@@ -301,6 +301,17 @@ def test_after_a_write_to_every_block_the_worker_counts_the_asked_scopes_again(
     assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0]
 
 
+def test_one_worker_at_a_time_keeps_the_counts_current(spread):
+    Campaign.objects.update(ends_on=timezone.localdate())
+    cache.add(counts.KEEPING_KEY, True)  # another worker is counting
+    with CaptureQueriesContext(connection) as queries:
+        assert counts.keep_current() == 0
+    assert not [q for q in queries.captured_queries if "periods AS" in q["sql"]]
+    cache.delete(counts.KEEPING_KEY)
+    assert counts.keep_current() == 1  # the campaign's own scope
+    assert cache.get(counts.KEEPING_KEY) is None  # let go once done
+
+
 def test_a_campaigns_own_scope_is_kept_unasked_and_a_users_only_once_asked(spread, station_officer):
     """What `anbiao kpi` counts (the campaign's region, every enterprise) is counted in the
     background before anyone asks, while the campaign is recent; a station's scope only once
