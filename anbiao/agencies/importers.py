@@ -108,43 +108,56 @@ EXPERT_HELP = (
 )
 
 
-def _run(table, *, keyed, save, dry_run, skip_invalid) -> ImportOutcome:
+def _run(table, *, keyed, save, check, dry_run, skip_invalid) -> ImportOutcome:
+    """Every row saved in one transaction (`save(values, existing)` → (record, changes)), or,
+    for a check, tried in memory by the service's own rules (`check`, the same → changes),
+    with no transaction: on SQLite any transaction takes the write lock."""
     outcome = ImportOutcome.for_table(table)
     outcome.errors = table.errors
     outcome.invalid = len({e.row for e in outcome.errors})
     if outcome.invalid and not skip_invalid:
         return outcome
-    bad = {e.row for e in outcome.errors}
-    with transaction.atomic():
-        for row in table.rows:
-            if row.number in bad:
-                continue
-            values = {k: v for k, v in row.values.items() if v not in (None, "")}
-            existing = keyed(values)
-            try:
-                with transaction.atomic():
-                    _, changes = save(values, existing)
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    label = row.labels.get(field, "")
-                    outcome.errors.append(RowError(row.number, label, ";".join(messages)))
-                outcome.invalid += 1
-                continue
-            if existing is None:
-                outcome.created += 1
-            elif changes:
-                outcome.updated += 1
+    if dry_run:
+        _apply(table, outcome, keyed, check)
+    else:
+        with transaction.atomic():
+            _apply(table, outcome, keyed, lambda v, e: _saved(save, v, e))
+            if outcome.invalid and not skip_invalid:
+                transaction.set_rollback(True)
             else:
-                outcome.unchanged += 1
-        if outcome.invalid and not skip_invalid:
-            transaction.set_rollback(True)
-            outcome.created = outcome.updated = outcome.unchanged = 0
-            return outcome
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            outcome.written = True
+                outcome.written = True
+    if outcome.invalid and not skip_invalid:
+        outcome.created = outcome.updated = outcome.unchanged = 0
     return outcome
+
+
+def _saved(save, values, existing) -> list:
+    with transaction.atomic():  # a refused row leaves the others' writes standing
+        return save(values, existing)[1]
+
+
+def _apply(table, outcome: ImportOutcome, keyed, write) -> None:
+    """Each valid row through `write(values, existing)` → changes; counts and errors."""
+    bad = {e.row for e in outcome.errors}
+    for row in table.rows:
+        if row.number in bad:
+            continue
+        values = {k: v for k, v in row.values.items() if v not in (None, "")}
+        existing = keyed(values)
+        try:
+            changes = write(values, existing)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                label = row.labels.get(field, "")
+                outcome.errors.append(RowError(row.number, label, ";".join(messages)))
+            outcome.invalid += 1
+            continue
+        if existing is None:
+            outcome.created += 1
+        elif changes:
+            outcome.updated += 1
+        else:
+            outcome.unchanged += 1
 
 
 def import_agencies(
@@ -159,6 +172,7 @@ def import_agencies(
         table,
         keyed=lambda v: agencies.get(v.get("name")),
         save=lambda v, a: services.agency_save(actor=user, data=v, agency=a),
+        check=lambda v, a: services.agency_check(actor=user, data=v, agency=a),
         dry_run=dry_run,
         skip_invalid=skip_invalid,
     )
@@ -187,6 +201,7 @@ def import_experts(
         table,
         keyed=lambda v: experts.get((v.get("name"), v.get("phone"))),
         save=lambda v, e: services.expert_save(actor=user, data=v, expert=e),
+        check=lambda v, e: services.expert_check(actor=user, data=v, expert=e),
         dry_run=dry_run,
         skip_invalid=skip_invalid,
     )

@@ -1,6 +1,7 @@
 """Writes of the agency and expert registries, technical-service assignments and guidance
 records. Each function is one transaction, checks permission and scope, writes the change log."""
 
+from copy import copy
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -81,16 +82,8 @@ def agency_save(*, actor, data: dict, agency: Agency | None = None) -> tuple[Age
     require(actor, perms.AGENCY_MANAGE, message="您没有维护机构名录的权限")
     creating = agency is None
     agency = Agency() if creating else Agency.objects.select_for_update().get(pk=agency.pk)
-    before = {} if creating else audit.snapshot(agency, AGENCY_FIELDS)
-    for key in AGENCY_FIELDS:
-        if key in data and data[key] is not None:
-            setattr(agency, key, data[key])
-        elif key in data and key == "qualification_expires_on":
-            agency.qualification_expires_on = None
-    _clean_agency(agency)
-    agency.full_clean(validate_unique=False)
+    changes = _agency_applied(agency, data)
     agency.save()
-    changes = [] if creating else audit.diff(agency, before)
     if creating or changes:
         audit.record(
             actor=actor_or_none(actor),
@@ -99,6 +92,26 @@ def agency_save(*, actor, data: dict, agency: Agency | None = None) -> tuple[Age
             changes=changes,
         )
     return agency, changes
+
+
+def agency_check(*, actor, data: dict, agency: Agency | None = None) -> list:
+    """What `agency_save` would change, by its rules, writing nothing (an import's check);
+    raises what it would raise. `agency` is left as it was."""
+    require(actor, perms.AGENCY_MANAGE, message="您没有维护机构名录的权限")
+    return _agency_applied(Agency() if agency is None else copy(agency), data)
+
+
+def _agency_applied(agency: Agency, data: dict) -> list:
+    """`data` set on `agency` and checked (not saved); the changes to an existing one."""
+    before = audit.snapshot(agency, AGENCY_FIELDS) if agency.pk else None
+    for key in AGENCY_FIELDS:
+        if key in data and data[key] is not None:
+            setattr(agency, key, data[key])
+        elif key in data and key == "qualification_expires_on":
+            agency.qualification_expires_on = None
+    _clean_agency(agency)
+    agency.full_clean(validate_unique=False)
+    return [] if before is None else audit.diff(agency, before)
 
 
 def _clean_expert(expert: Expert) -> None:
@@ -125,17 +138,8 @@ def expert_save(*, actor, data: dict, expert: Expert | None = None) -> tuple[Exp
     require(actor, perms.AGENCY_MANAGE, message="您没有维护专家库的权限")
     creating = expert is None
     expert = Expert() if creating else Expert.objects.select_for_update().get(pk=expert.pk)
-    before = {} if creating else audit.snapshot(expert, EXPERT_FIELDS)
-    for key in EXPERT_FIELDS:
-        if key in data:
-            value = data[key]
-            if value is None and key not in ("agency", "enterprise", "user"):
-                continue
-            setattr(expert, key, value)
-    _clean_expert(expert)
-    expert.full_clean(validate_unique=False, exclude=["enterprise"])
+    changes = _expert_applied(expert, data)
     expert.save()
-    changes = [] if creating else audit.diff(expert, before)
     if creating or changes:
         audit.record(
             actor=actor_or_none(actor),
@@ -144,6 +148,27 @@ def expert_save(*, actor, data: dict, expert: Expert | None = None) -> tuple[Exp
             changes=changes,
         )
     return expert, changes
+
+
+def expert_check(*, actor, data: dict, expert: Expert | None = None) -> list:
+    """What `expert_save` would change, by its rules, writing nothing (an import's check);
+    raises what it would raise. `expert` is left as it was."""
+    require(actor, perms.AGENCY_MANAGE, message="您没有维护专家库的权限")
+    return _expert_applied(Expert() if expert is None else copy(expert), data)
+
+
+def _expert_applied(expert: Expert, data: dict) -> list:
+    """`data` set on `expert` and checked (not saved); the changes to an existing one."""
+    before = audit.snapshot(expert, EXPERT_FIELDS) if expert.pk else None
+    for key in EXPERT_FIELDS:
+        if key in data:
+            value = data[key]
+            if value is None and key not in ("agency", "enterprise", "user"):
+                continue
+            setattr(expert, key, value)
+    _clean_expert(expert)
+    expert.full_clean(validate_unique=False, exclude=["enterprise"])
+    return [] if before is None else audit.diff(expert, before)
 
 
 @transaction.atomic

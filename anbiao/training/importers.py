@@ -176,10 +176,11 @@ def import_sign_in(
                     (person["role"], session.held_on)
                 )
         preview.report([PlannedChange(pk, attended=found) for pk, found in attended.items()])
+    if dry_run:
+        # In memory, by the service's rules: no transaction (on SQLite it takes the write lock).
+        outcome.created = services.attendance_bulk_check(actor=user, session=session, people=people)
+        return outcome
     with transaction.atomic():
         outcome.created = services.attendance_bulk_add(actor=user, session=session, people=people)
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            outcome.written = True
+        outcome.written = True
     return outcome

@@ -177,8 +177,7 @@ def attendance_add(
 def attendance_bulk_add(*, actor, session: Session, people: list[dict]) -> int:
     """Record many people at once (the sign-in sheet import); rows are already validated and
     free of duplicates. Returns the number added."""
-    _check_session(actor, session)
-    rows = [_new_attendance(session, **person) for person in people]
+    rows = _bulk_rows(actor, session, people)
     Attendance.objects.bulk_create(rows, batch_size=500)
     audit.record(
         actor=actor_or_none(actor),
@@ -187,6 +186,17 @@ def attendance_bulk_add(*, actor, session: Session, people: list[dict]) -> int:
         note=f"导入签到表:{len(rows)}人",
     )
     return len(rows)
+
+
+def attendance_bulk_check(*, actor, session: Session, people: list[dict]) -> int:
+    """What `attendance_bulk_add` would add, by its rules, writing nothing (the sign-in sheet
+    import's check): the number of people; raises what it would raise."""
+    return len(_bulk_rows(actor, session, people))
+
+
+def _bulk_rows(actor, session: Session, people: list[dict]) -> list[Attendance]:
+    _check_session(actor, session)
+    return [_new_attendance(session, **person) for person in people]
 
 
 @transaction.atomic

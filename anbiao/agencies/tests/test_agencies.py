@@ -305,3 +305,44 @@ def test_an_agency_user_cannot_record_guidance_as_the_station(agency_user, minan
             visited_on=timezone.localdate(),
             content="冒充安监站",
         )
+
+
+@pytest.mark.parametrize("kind", ["agency", "expert"])
+def test_a_registry_check_writes_nothing_opens_no_transaction_and_tells_what_the_import_does(
+    kind, station_officer, transactions_opened
+):
+    """The check tries each row by the service's own rules in memory (on SQLite any
+    transaction takes the write lock): the same counts and messages as the import after it."""
+    AgencyFactory(name="厦门甲安全技术有限公司", qualification="标准化咨询")
+    if kind == "agency":
+        importer, model = import_agencies, Agency
+        text = (
+            "机构名称,资质,服务行业,联系人\n"
+            "厦门甲安全技术有限公司,安全评价,,\n"  # changed
+            "厦门乙安全技术有限公司,标准化咨询,机械,\n"  # new
+            f"厦门丙安全技术有限公司,,,{'长' * 80}\n"  # the model refuses: too long
+        )
+    else:
+        services.expert_save(actor=None, data={"name": "曾国庆", "phone": "13900000000"})
+        importer, model = import_experts, Expert
+        text = (
+            "姓名,联系电话,职称/职务,所在机构\n"
+            "曾国庆,13900000000,高级工程师,厦门甲安全技术有限公司\n"  # changed
+            "陈立,13900000001,,\n"  # new
+            f"林某,13900000002,{'长' * 80},\n"  # the model refuses: too long
+        )
+    before = list(model.objects.values())
+    opened = transactions_opened()
+    check = importer(
+        text.encode(), user=station_officer, filename="名录.csv", dry_run=True, skip_invalid=True
+    )
+    assert opened == []
+    assert list(model.objects.values()) == before
+    assert (check.created, check.updated, check.invalid, check.written) == (1, 1, 1, False)
+    assert [e.row for e in check.errors] == [4]
+    done = importer(text.encode(), user=station_officer, filename="名录.csv", skip_invalid=True)
+    assert (done.created, done.updated, done.invalid, done.written) == (1, 1, 1, True)
+    assert [(e.row, e.column, e.message) for e in done.errors] == [
+        (e.row, e.column, e.message) for e in check.errors
+    ]
+    assert model.objects.count() == len(before) + 1

@@ -87,11 +87,15 @@ def test_skipping_wrong_rows_imports_only_the_right_ones(session, firm, station_
     assert Attendance.objects.count() == 1
 
 
-def test_a_dry_run_writes_nothing(session, firm, station_officer):
+def test_a_dry_run_writes_nothing_and_opens_no_transaction(
+    session, firm, station_officer, transactions_opened
+):
+    opened = transactions_opened()  # on SQLite any transaction takes the write lock
     outcome = run(
         session, f"陈志明,企业主要负责人,{firm.name},,,\n", user=station_officer, dry_run=True
     )
     assert outcome.created == 1 and not outcome.written
+    assert opened == []
     assert not Attendance.objects.exists()
 
 
