@@ -8,12 +8,18 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imports inside ready(): the loader imports models, which need the app registry.
-        from anbiao.campaigns.figure_version import after_migrate
+        from anbiao.campaigns.figure_version import (
+            after_migrate,
+            data_version,
+            unversioned_columns,
+            versioned_tables,
+        )
         from anbiao.campaigns.loader import load_reference
         from anbiao.campaigns.selectors import ledger_baseline
         from anbiao.campaigns.tasks import queue_keep_counts
         from anbiao.core import reference_data
         from anbiao.core.imports.signals import rows_imported
+        from anbiao.core.pagination import register_data_version
         from anbiao.enterprises.ledger import register_baseline_provider
 
         reference_data.register("campaigns", table="campaigns_campaign", load=load_reference)
@@ -21,5 +27,7 @@ class CampaignsConfig(AppConfig):
         register_baseline_provider(ledger_baseline)
         # The dashboard's data version is kept by triggers; a migration may rebuild a table.
         post_migrate.connect(after_migrate, sender=self)
+        # The lists' counts by group are kept under the same version (core/pagination.py).
+        register_data_version(data_version, versioned_tables(), unversioned_columns())
         # An import moves many blocks of the kept counts: the worker counts them again.
         rows_imported.connect(queue_keep_counts, dispatch_uid="campaigns.keep_counts")

@@ -140,6 +140,21 @@ def data_version(using: str = "default") -> int:
     return number.first() or 0
 
 
+def versioned_tables() -> set[str]:
+    """The tables whose writes move the version (every column but IGNORED_COLUMNS')."""
+    return {model._meta.db_table for model in source_models()}
+
+
+def unversioned_columns() -> list[str]:
+    """IGNORED_COLUMNS as compiled SQL spells them: '"table"."column"'."""
+    found = []
+    for label, names in IGNORED_COLUMNS.items():
+        model = apps.get_model(label)
+        for name in names:
+            found.append(f'"{model._meta.db_table}"."{model._meta.get_field(name).column}"')
+    return found
+
+
 def block_numbers(using: str = "default") -> dict[int, int]:
     """Each block's number (FigureBlock): one read of at most a few hundred rows."""
     return dict(FigureBlock.objects.using(using).values_list("block", "number"))

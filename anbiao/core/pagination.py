@@ -1,11 +1,50 @@
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, Max, Q, QuerySet
 
 # Up to this many rows a list is sorted rather than read group by group (GroupedRows).
 SORT_BELOW = 2_000
+# How long a list's counts by group stay cached when no one pages through it (a write moves the
+# data version, which keys them, anyway).
+GROUPS_TIMEOUT = 3600
+
+
+# The tables a compiled statement reads (Django quotes every table name it writes).
+TABLES_READ = re.compile(r'\b(?:FROM|JOIN)\s+"([^"]+)"', re.IGNORECASE)
+
+
+class _DataVersion:
+    """The data version that keys a list's counts by group (`register_data_version`)."""
+
+    provider: Callable[[], int] | None = None
+    # A count is kept only when it reads these tables alone, and none of the unversioned
+    # columns (their writes do not move the version).
+    tables: frozenset[str] = frozenset()
+    unversioned: tuple[str, ...] = ()
+
+
+def register_data_version(
+    provider: Callable[[], int], tables: Iterable[str], unversioned: Iterable[str]
+) -> None:
+    """Key the lists' counts by group under `provider()`, a number that moves with every write
+    to `tables` except to the `unversioned` columns ('"table"."column"', as compiled SQL spells
+    them). The campaigns app registers its figure version (`core` imports no domain app)."""
+    _DataVersion.provider = provider
+    _DataVersion.tables = frozenset(tables)
+    _DataVersion.unversioned = tuple(unversioned)
+
+
+def _versioned(sql: str) -> bool:
+    """Whether every write that could change what `sql` reads moves the data version."""
+    return set(TABLES_READ.findall(sql)) <= _DataVersion.tables and not any(
+        column in sql for column in _DataVersion.unversioned
+    )
 
 
 class GroupedRows:
@@ -61,9 +100,7 @@ class GroupedRows:
                     order_key=Max(self.group_order),
                 )
             )
-            self._groups = [
-                (group, rows) for group, rows, _ in sorted(counted, key=lambda row: row[2])
-            ]
+            self._groups = _kept(counted)
         return self._groups
 
     def _read_keys(self) -> None:
@@ -123,6 +160,28 @@ class GroupedRows:
         if not spanned:
             return []
         return list(self.decorate(self.queryset.filter(spanned).order_by(*order)))
+
+
+def _kept(counted: QuerySet) -> list[tuple[object, int]]:
+    """The groups and their sizes in order, from the cache under the data version when they can
+    be kept there: paging through a large list counts it once per write, not once per page.
+    Not inside a transaction (what it reads may yet be rolled back), nor for a count reading a
+    table or a column whose writes do not move the version (a search by name)."""
+    key = None
+    provider = _DataVersion.provider
+    if provider is not None and not connections[counted.db].in_atomic_block:
+        sql, params = counted.query.sql_with_params()
+        if _versioned(sql):
+            # The version is read before the data: a write meanwhile moves it past this key.
+            digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+            key = f"groups:{provider()}:{digest}"
+            found = cache.get(key)
+            if found is not None:
+                return found
+    groups = [(group, rows) for group, rows, _ in sorted(counted, key=lambda row: row[2])]
+    if key is not None:
+        cache.set(key, groups, GROUPS_TIMEOUT)
+    return groups
 
 
 def paginate(request, queryset, per_page: int | None = None):
