@@ -145,14 +145,13 @@ def versioned_tables() -> set[str]:
     return {model._meta.db_table for model in source_models()}
 
 
-def unversioned_columns() -> list[str]:
-    """IGNORED_COLUMNS as compiled SQL spells them: '"table"."column"'."""
-    found = []
-    for label, names in IGNORED_COLUMNS.items():
-        model = apps.get_model(label)
-        for name in names:
-            found.append(f'"{model._meta.db_table}"."{model._meta.get_field(name).column}"')
-    return found
+def unversioned_columns() -> set[str]:
+    """The column names of IGNORED_COLUMNS, whose writes do not move the version."""
+    return {
+        apps.get_model(label)._meta.get_field(name).column
+        for label, names in IGNORED_COLUMNS.items()
+        for name in names
+    }
 
 
 def block_numbers(using: str = "default") -> dict[int, int]:

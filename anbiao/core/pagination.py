@@ -33,17 +33,20 @@ def register_data_version(
     provider: Callable[[], int], tables: Iterable[str], unversioned: Iterable[str]
 ) -> None:
     """Key the lists' counts by group under `provider()`, a number that moves with every write
-    to `tables` except to the `unversioned` columns ('"table"."column"', as compiled SQL spells
-    them). The campaigns app registers its figure version (`core` imports no domain app)."""
+    to `tables` except to the `unversioned` columns (by their column names). The campaigns app
+    registers its figure version (`core` imports no domain app)."""
     _DataVersion.provider = provider
     _DataVersion.tables = frozenset(tables)
     _DataVersion.unversioned = tuple(unversioned)
 
 
 def _versioned(sql: str) -> bool:
-    """Whether every write that could change what `sql` reads moves the data version."""
+    """Whether every write that could change what `sql` reads moves the data version. An
+    unversioned column is looked for by its name alone (`."name"`), whatever table or alias
+    (a subquery's U0) it is read through: a same-named column of another table only costs
+    the caching."""
     return set(TABLES_READ.findall(sql)) <= _DataVersion.tables and not any(
-        column in sql for column in _DataVersion.unversioned
+        f'."{column}"' in sql for column in _DataVersion.unversioned
     )
 
 

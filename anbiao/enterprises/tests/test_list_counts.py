@@ -49,6 +49,8 @@ def test_paging_through_a_list_counts_it_once_per_write(reference, station_offic
 def test_a_count_reading_what_does_not_move_the_version_is_not_kept():
     by_name = 'SELECT 1 FROM "enterprises_enterprise" WHERE "enterprises_enterprise"."name" = %s'
     assert not pagination._versioned(by_name)
+    in_a_subquery = 'SELECT 1 FROM "accounts_region" WHERE 1 IN (SELECT 1 FROM "enterprises_enterprise" U0 WHERE U0."address" = %s)'  # noqa: E501
+    assert not pagination._versioned(in_a_subquery)
     assert not pagination._versioned('SELECT 1 FROM "notifications_notification"')
     assert pagination._versioned(
         'SELECT 1 FROM "enterprises_enterprise" INNER JOIN "accounts_region" ON 1 = 1'
