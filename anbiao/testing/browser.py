@@ -116,13 +116,8 @@ def browser_problems() -> BrowserProblems:
     return BrowserProblems()
 
 
-@pytest.fixture
-def page(request, browser, live_server, browser_problems) -> Iterator:
-    """A fresh 1440×900 page whose relative URLs resolve against the live server.
-
-    After the test it asserts the browser reported no console errors and no failed requests
-    (favicon excepted) other than those the test declared with `browser_problems.allow`.
-    """
+def _new_page(browser, live_server, browser_problems):
+    """A page in a browser context of its own (own cookies and storage), watched for problems."""
     context = browser.new_context(
         base_url=live_server.url,
         viewport=VIEWPORT,
@@ -133,6 +128,17 @@ def page(request, browser, live_server, browser_problems) -> Iterator:
     context.set_default_navigation_timeout(TIMEOUT_MS)
     browser_page = context.new_page()
     browser_problems.watch(browser_page)
+    return browser_page
+
+
+@pytest.fixture
+def page(request, browser, live_server, browser_problems) -> Iterator:
+    """A fresh 1440×900 page whose relative URLs resolve against the live server.
+
+    After the test it asserts the browser reported no console errors and no failed requests
+    (favicon excepted) other than those the test declared with `browser_problems.allow`.
+    """
+    browser_page = _new_page(browser, live_server, browser_problems)
     yield browser_page
     report = getattr(request.node, "rep_call", None)
     try:
@@ -141,15 +147,25 @@ def page(request, browser, live_server, browser_problems) -> Iterator:
             for problem in browser_problems.seen:
                 print(f"browser: {problem}")  # shown with the failure's captured output
     finally:
-        context.close()
+        browser_page.context.close()
     if report is not None and report.passed:
         browser_problems.assert_none()
 
 
 @pytest.fixture
+def second_page(browser, live_server, browser_problems) -> Iterator:
+    """A second person's page, in a browser of its own: logging in there leaves `page`'s session
+    alone, as two people on two phones would."""
+    browser_page = _new_page(browser, live_server, browser_problems)
+    yield browser_page
+    browser_page.context.close()
+
+
+@pytest.fixture
 def screenshot(page) -> Callable[[str], Path]:
-    """screenshot(name) saves the page, full length, as test-artifacts/<name>.png."""
-    return lambda name: save_screenshot(page, name)
+    """screenshot(name) saves the page, full length, as test-artifacts/<name>.png;
+    screenshot(name, of=second_page) saves another page."""
+    return lambda name, of=None: save_screenshot(of or page, name)
 
 
 def _safe_name(name: str) -> str:
