@@ -159,3 +159,17 @@ def test_pages_render_with_sidebar(page, screenshot, browser_problems, station_o
         if shot:
             screenshot(shot)
     browser_problems.assert_none()
+
+
+@pytest.mark.parametrize("url", ["/enterprises/", "/enterprises/ledger/", "/cases/"])
+def test_on_a_phone_a_long_name_keeps_eight_characters_a_line(
+    page, browser_problems, station_officer, url
+):
+    make_enterprise(MINAN, name="厦门市翔安区民安精密机械制造有限公司")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, station_officer.username, PASSWORD)
+    page.goto(url)
+    link = page.locator("table .enterprise-link").first
+    expect(link).to_have_text("厦门市翔安区民安精密机械制造有限公司")
+    em = float(link.evaluate("a => parseFloat(getComputedStyle(a).fontSize)"))
+    assert link.bounding_box()["width"] >= 8 * em - 1  # was two characters a line
