@@ -2,6 +2,9 @@
 `live_server`, that fails the test on any console error (Content-Security-Policy violations
 included) or failed request.
 
+A second person (an enterprise user answering an officer) gets `second_page`, a browser context
+of its own, instead of logging out and in on `page`.
+
 Use from a test module with `pytest_plugins = ["anbiao.testing.browser"]` and mark the tests
 `@pytest.mark.browser`. Chromium is never downloaded: `bash scripts/ensure-browser.sh` installs
 Debian's package. Screenshots go to test-artifacts/ (gitignored); a failing test leaves one

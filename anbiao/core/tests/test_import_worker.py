@@ -200,9 +200,7 @@ def test_a_web_import_of_thousands_of_rows_runs_in_the_worker_with_progress(site
     site.kill_worker()
 
 
-def test_a_worker_killed_mid_import_leaves_the_database_as_it_was_and_the_job_failed(
-    site, tmp_path
-):
+def test_a_worker_killed_mid_import_leaves_whole_batches_or_none_and_the_job_failed(site, tmp_path):
     path = ledger(tmp_path / "20000.xlsx", 20000, 800000)
     job = site.ask(UPLOAD.format(path=str(path)))["job"]
     site.start_worker()
