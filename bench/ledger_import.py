@@ -69,39 +69,29 @@ def _insert(connection, cursor, cells: list[tuple], way: str) -> None:
     """A raw way to write the cells, on the driver's own connection or cursor: COPY on
     PostgreSQL (as the import writes there); on SQLite `executemany` or multi-row VALUES up to
     the parameter limit (as the import writes there)."""
-    raw = connection.connection
-    if way == "copy":
-        with cursor.cursor.copy("COPY bench_floor FROM STDIN") as copy:
-            for row in cells:
-                copy.write_row(row)
+    if way != "copy":
+        _insert_values(connection, "bench_floor", cells, way)
         return
-    one = "(" + ", ".join(["?"] * 16) + ")"
-    if way == "many":
-        raw.executemany(f"INSERT INTO bench_floor VALUES {one}", cells)  # noqa: S608
-        return
-    per = 999 // 16
-    for start in range(0, len(cells), per):
-        chunk = cells[start : start + per]
-        values = ", ".join([one] * len(chunk))
-        raw.execute(f"INSERT INTO bench_floor VALUES {values}", [v for row in chunk for v in row])  # noqa: S608
+    with cursor.cursor.copy("COPY bench_floor FROM STDIN") as copy:
+        for row in cells:
+            copy.write_row(row)
 
 
 def schema_floor_seconds(path, models) -> float:
     """calamine read + raw write of the rows the import wrote into their own tables, in one
     transaction: the best of two runs. The rows are taken from the tables (outside the time),
     the tables emptied, and each run writes them back — COPY on PostgreSQL (the text the
-    database gave, no conversion), `executemany` on SQLite."""
+    database gave, no conversion), on SQLite the faster of `executemany` and multi-row VALUES."""
     from django.db import connection
 
     tables = [connection.ops.quote_name(model._meta.db_table) for model in models]
+    saved = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            saved = {}
             for table in tables:
                 with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
                     saved[table] = b"".join(bytes(block) for block in copy)
         else:
-            saved = {}
             for table in tables:
                 cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
                 saved[table] = cursor.fetchall()
