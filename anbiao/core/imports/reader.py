@@ -33,6 +33,7 @@ each row from column A and numbered from row 1 as Excel shows it.
 
 import csv
 import io
+import os
 import re
 import sqlite3
 import unicodedata
@@ -48,7 +49,7 @@ from typing import Any
 from django.conf import settings
 from python_calamine import CalamineWorkbook
 
-from anbiao.core.imports.sheet_stream import SheetError, stream_rows
+from anbiao.core.imports.sheet_stream import SheetError, stream_rows, stream_rows_aside
 
 HEADER_SCAN_ROWS = 30
 FOOTER_MARKERS = (
@@ -491,12 +492,15 @@ def _streamed_rows(source: str | Path | bytes) -> Iterator[list[Any]] | None:
         return None
     if isinstance(opened, io.BytesIO):
         opened.seek(0)
-    return _read_stream(opened, sheet)
+        return _read_stream(opened, sheet)
+    # A file on disk is parsed by a child process while this one checks its rows, where a
+    # second core is there to do it.
+    return _read_stream(opened, sheet, aside=len(os.sched_getaffinity(0)) > 1)
 
 
-def _read_stream(source, sheet: str) -> Iterator[list[Any]]:
+def _read_stream(source, sheet: str, *, aside: bool = False) -> Iterator[list[Any]]:
     try:
-        yield from stream_rows(source, sheet)
+        yield from (stream_rows_aside if aside else stream_rows)(source, sheet)
     except SheetError as exc:
         raise ImportFileError(f"无法读取该Excel文件(文件已损坏或不是Excel格式):{exc}") from exc
 

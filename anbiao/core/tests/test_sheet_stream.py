@@ -1,8 +1,10 @@
 """The streaming sheet reader gives every import the cells calamine gives: the same workbooks read
 both ways (ANBIAO_IMPORT_STREAM_ABOVE_MB high: calamine; 0: streamed) give the same rows."""
 
+import os
 import zipfile
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -302,3 +304,68 @@ def test_a_damaged_sheet_is_refused_with_a_message_when_streamed(tmp_path, setti
 )
 def test_number_formats_are_told_apart_as_calamine_does(code, kind):
     assert number_format_kind(code) == kind
+
+
+def sheet_readers() -> list[str]:
+    """The command lines of this process's children that are reading a sheet."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+        if parent == os.getpid() and b"anbiao.core.imports.sheet_stream" in command:
+            found.append(b" ".join(command).decode())
+    return found
+
+
+def test_a_large_sheet_on_disk_is_parsed_by_a_second_process_giving_the_same_rows(
+    tmp_path, settings
+):
+    ledger = tmp_path / "台账.xlsx"
+    ledger.write_bytes(ledger_workbook(2500))  # more than one chunk of rows from the child
+    settings.ANBIAO_IMPORT_STREAM_ABOVE_MB = 0
+    for path in (
+        every_cell_type(tmp_path / "类型.xlsx"),
+        hand_written(tmp_path / "手写.xlsx"),
+        ledger,
+    ):
+        rows = iter_cells(str(path), path.name)
+        first = next(rows)
+        assert len(sheet_readers()) == 1
+        from_child = [first, *rows]
+        assert sheet_readers() == []
+        # A file held in memory (no path to give a child) is parsed in this process.
+        in_memory = iter_cells(path.read_bytes(), path.name)
+        next(in_memory)
+        assert sheet_readers() == []
+        assert from_child == list(iter_cells(path.read_bytes(), path.name))
+    assert len(from_child) == 2501  # the header and 2,500 enterprises
+
+
+def test_reading_stopped_early_stops_the_second_process(tmp_path, settings):
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(ledger_workbook(5000))
+    settings.ANBIAO_IMPORT_STREAM_ABOVE_MB = 0
+    rows = iter_cells(str(path), path.name)
+    next(rows)
+    assert len(sheet_readers()) == 1
+    rows.close()
+    assert sheet_readers() == []
+
+
+def test_a_sheet_the_second_process_cannot_read_is_refused_with_its_message(tmp_path):
+    damaged = tmp_path / "坏.xlsx"
+    with zipfile.ZipFile(damaged, "w") as book:
+        book.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData><row><c><v>1</v>")
+    sheet = "xl/worksheets/sheet1.xml"
+    with pytest.raises(sheet_stream.SheetError) as in_process:
+        list(sheet_stream.stream_rows(str(damaged), sheet))
+    with pytest.raises(sheet_stream.SheetError) as aside:
+        list(sheet_stream.stream_rows_aside(str(damaged), sheet))
+    assert str(aside.value) == str(in_process.value) != ""
+    # A child that dies of something else (here: no such file) is reported, not waited for.
+    with pytest.raises(sheet_stream.SheetError, match="读取工作表的进程意外退出"):
+        list(sheet_stream.stream_rows_aside(str(tmp_path / "没有.xlsx"), sheet))
+    assert sheet_readers() == []
