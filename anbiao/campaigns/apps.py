@@ -10,6 +10,8 @@ class CampaignsConfig(AppConfig):
         # Imports inside ready(): the loader imports models, which need the app registry.
         from anbiao.campaigns.figure_version import (
             after_migrate,
+            bulk_enter,
+            bulk_leave,
             data_version,
             unversioned_columns,
             versioned_tables,
@@ -17,7 +19,7 @@ class CampaignsConfig(AppConfig):
         from anbiao.campaigns.loader import load_reference
         from anbiao.campaigns.selectors import ledger_baseline
         from anbiao.campaigns.tasks import queue_keep_counts
-        from anbiao.core import reference_data
+        from anbiao.core import reference_data, triggers
         from anbiao.core.imports.signals import rows_imported
         from anbiao.core.pagination import register_data_version
         from anbiao.enterprises.ledger import register_baseline_provider
@@ -27,6 +29,8 @@ class CampaignsConfig(AppConfig):
         register_baseline_provider(ledger_baseline)
         # The dashboard's data version is kept by triggers; a migration may rebuild a table.
         post_migrate.connect(after_migrate, sender=self)
+        # A bulk writer (the ledger import) raises the version and its blocks once, not per row.
+        triggers.register_bulk_insert(bulk_enter, bulk_leave)
         # The lists' counts by group are kept under the same version (core/pagination.py).
         register_data_version(data_version, versioned_tables(), unversioned_columns())
         # An import moves many blocks of the kept counts: the worker counts them again.

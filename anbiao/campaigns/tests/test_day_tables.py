@@ -2,18 +2,19 @@
 figure_version.py): a write raises the block of the enterprise it touches, and the counts after
 it recount that block only, yet equal a count of everything."""
 
+import os
 import re
 from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from anbiao.accounts.choices import Role
 from anbiao.accounts.models import DepartmentIndustry, Region
-from anbiao.campaigns import counts, day_tables
+from anbiao.campaigns import counts, day_tables, figure_version
 from anbiao.campaigns.figure_version import (
     BLOCK,
     BLOCK_SOURCES,
@@ -21,9 +22,11 @@ from anbiao.campaigns.figure_version import (
     block_numbers,
     data_version,
 )
-from anbiao.campaigns.models import Campaign
+from anbiao.campaigns.models import Campaign, FigureVersion
 from anbiao.cases import services as cases
+from anbiao.core import triggers
 from anbiao.enterprises import services as registry
+from anbiao.enterprises.importers import import_ledger
 from anbiao.enterprises.models import Enterprise
 from anbiao.supervision.models import Incident
 from anbiao.testing.factories import (
@@ -34,6 +37,7 @@ from anbiao.testing.factories import (
     make_session,
     region,
 )
+from anbiao.testing.workbooks import ledger_workbook
 from anbiao.training.models import Session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -381,3 +385,87 @@ def test_a_scope_asked_from_kept_counts_is_noted_again(spread, station_officer):
     Region.objects.filter(code="350213007").update(name="民安街道(改)")
     assert counts.keep_current() == 2  # the campaign's own scope and the station's
     assert kept_counts(mine)[1] == []
+
+
+def imported(rows: int, officer, start: int = 5_000_000):
+    """A ledger of `rows` new enterprises imported by `officer` (the real import)."""
+    outcome = import_ledger(
+        ledger_workbook(rows, start=start),
+        user=officer,
+        filename="台账.xlsx",
+        effective_on=date(2025, 2, 28),
+    )
+    assert outcome.created == rows and not outcome.errors, outcome.errors[:3]
+    return outcome
+
+
+def test_a_ledger_import_raises_its_new_enterprises_blocks_once_and_the_counts_follow(
+    spread, station_officer
+):
+    kept_counts()
+    numbered(6 * BLOCK + 10, name="F")  # the import's ids follow, in block 6
+    counted = kept_counts()[0][date(2025, 6, 30)]["eligible_total"]  # kept by block from now
+    before, version = block_numbers(), data_version()
+    imported(4, station_officer)
+    after = block_numbers()
+    # Their eight-odd rows each raised the version and the block once: one transaction.
+    assert moved(before, after) == {6}
+    assert after[6] == before[6] + 1
+    assert data_version() == version + 1
+    found, ran = kept_counts()
+    assert found == everything()
+    assert found[date(2025, 6, 30)]["eligible_total"] == counted + 4
+    assert len(ran) == 1 and "enterprise_id BETWEEN" in ran[0], "the written block only"
+    # The triggers are on again for the next write, in any transaction.
+    before = block_numbers()
+    step(Enterprise.objects.get(name__startswith="负载测试5000000"), "start", date(2025, 5, 1))
+    assert moved(before, block_numbers()) == {6}
+    # A file whose enterprises fall in two blocks raises both, each once.
+    numbered(8 * BLOCK - 2, name="H")
+    before, version = block_numbers(), data_version()
+    imported(3, station_officer, start=5_000_100)
+    after = block_numbers()
+    assert moved(before, after) == {7, 8}
+    assert after[7] == before.get(7, 0) + 1 and after[8] == before.get(8, 0) + 1
+    assert data_version() == version + 1
+    assert kept_counts()[0] == everything()
+    assert not FigureVersion.objects.filter(pk=figure_version.BULK_MARKER_ID).exists()
+
+
+def test_a_bulk_insert_needs_a_transaction_and_a_failed_one_leaves_the_triggers_on(spread):
+    with pytest.raises(RuntimeError, match="needs a transaction"):
+        with triggers.bulk_insert():
+            pass
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        with triggers.bulk_insert():
+            make_enterprise(name="G")
+            1 / 0  # noqa: B018
+    assert not Enterprise.objects.filter(name="G").exists()
+    before, version = block_numbers(), data_version()
+    step(spread["C"], "start", date(2025, 5, 1))
+    assert moved(before, block_numbers()) == {5} and data_version() > version
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL only"
+)
+def test_another_connections_writes_run_their_triggers_while_a_bulk_insert_is_open(spread):
+    """PostgreSQL has many writers at once: the switch is the bulk writer's transaction's own.
+    (SQLite has one writer at a time: no other connection writes while a bulk insert is open.)"""
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic(), triggers.bulk_insert() as written:
+            written.add(spread["A"].pk)
+            before, version = block_numbers(), data_version()
+            with other.cursor() as cursor:  # autocommit: its own transaction, committed now
+                cursor.execute(
+                    "UPDATE enterprises_enterprise SET industry = 'metallurgy' WHERE id = %s",
+                    [spread["C"].pk],
+                )
+            with other.cursor() as cursor:
+                cursor.execute("SELECT block, number FROM campaigns_figureblock")
+                theirs = dict(cursor.fetchall())
+            assert moved(before, theirs) == {5}
+    finally:
+        other.close()
+    assert data_version() > version
