@@ -495,7 +495,14 @@ def _streamed_rows(source: str | Path | bytes) -> Iterator[list[Any]] | None:
         return _read_stream(opened, sheet)
     # A file on disk is parsed by a child process while this one checks its rows, where a
     # second core is there to do it.
-    return _read_stream(opened, sheet, aside=len(os.sched_getaffinity(0)) > 1)
+    return _read_stream(opened, sheet, aside=_cores() > 1)
+
+
+def _cores() -> int:
+    """The cores this process may run on (Linux: its affinity; elsewhere all of them)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _read_stream(source, sheet: str, *, aside: bool = False) -> Iterator[list[Any]]:

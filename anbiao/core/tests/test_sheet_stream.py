@@ -13,7 +13,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from anbiao.cases.tests.test_import_progress import workbook as progress_workbook
-from anbiao.core.imports import registry, sheet_stream
+from anbiao.core.imports import reader, registry, sheet_stream
 from anbiao.core.imports.reader import ImportFileError, iter_cells, read_table
 from anbiao.core.imports.sheet_stream import DATETIME, DURATION, OTHER, number_format_kind
 from anbiao.enterprises.importers import COLUMNS as LEDGER_COLUMNS
@@ -369,3 +369,14 @@ def test_a_sheet_the_second_process_cannot_read_is_refused_with_its_message(tmp_
     with pytest.raises(sheet_stream.SheetError, match="读取工作表的进程意外退出"):
         list(sheet_stream.stream_rows_aside(str(tmp_path / "没有.xlsx"), sheet))
     assert sheet_readers() == []
+
+
+def test_with_one_core_the_sheet_is_parsed_in_this_process(tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(reader, "_cores", lambda: 1)  # a second process would only wait its turn
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(ledger_workbook(50))
+    settings.ANBIAO_IMPORT_STREAM_ABOVE_MB = 0
+    rows = iter_cells(str(path), path.name)
+    next(rows)
+    assert sheet_readers() == []
+    assert len([*rows]) == 50
