@@ -475,11 +475,13 @@ def _ledger_create(rows: list[dict], effective_on: date, actor, source: str) -> 
     if not rows:
         return 0
     with triggers.bulk_insert() as written:
-        created = _ledger_insert(rows, effective_on, actor, source, written)
-    return created
+        return _ledger_insert(rows, effective_on, actor, source, written)
 
 
-def _ledger_insert(rows, effective_on, actor, source, written: set[int]) -> int:
+def _ledger_insert(
+    rows: list[dict], effective_on: date, actor, source: str, written: set[int]
+) -> int:
+    """`_ledger_create`'s rows, written; the new enterprises' ids added to `written`."""
     defaults = _import_defaults()
     now = timezone.now()
     stamp = adapter(ChangeLog, "at")(now)
