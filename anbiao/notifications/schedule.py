@@ -128,17 +128,33 @@ def claim(job: Job, day: date) -> JobRun | None:
     return None
 
 
-def _retry_locked(fn, *args):
+def _retry_locked(fn, *args, retry: Callable[[], bool] = lambda: True):
     """Call `fn`, retrying while SQLite reports the database locked by another writer (two
-    workers on one SQLite file; PostgreSQL waits on its own)."""
+    workers on one SQLite file; PostgreSQL waits on its own) and `retry()` allows it."""
     for attempt in range(60):
         try:
             return fn(*args)
         except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == 59:
+            if "locked" not in str(exc) or attempt == 59 or not retry():
                 raise
             time.sleep(0.01 * (attempt + 1))
     return None  # pragma: no cover - the loop returns or raises
+
+
+def _run_atomically(job: Job, day: date) -> str:
+    """Run the job in one transaction. Its transaction may not begin while another worker writes
+    (SQLite has one writer at a time; a test's in-memory database refuses at once instead of
+    waiting): it is begun again. A job that has begun is never run twice (the digest mails as it
+    goes), so a lock met later fails the run, to be retried on the next tick."""
+    began = False
+
+    def once() -> str:
+        nonlocal began
+        with transaction.atomic():
+            began = True
+            return job.run(day)
+
+    return _retry_locked(once, retry=lambda: not began)
 
 
 def run_job(job: Job, day: date) -> JobRun | None:
@@ -147,8 +163,7 @@ def run_job(job: Job, day: date) -> JobRun | None:
     if run is None:
         return None
     try:
-        with transaction.atomic():
-            summary = job.run(day)
+        summary = _run_atomically(job, day)
     except Exception:
         log.exception("定时任务 %s(%s)失败", job.code, day)
         run.status = JobRun.Status.FAILED

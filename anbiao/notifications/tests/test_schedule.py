@@ -2,13 +2,14 @@
 once never run a job twice (threads racing on the real database: SQLite or PostgreSQL)."""
 
 import threading
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from anbiao.notifications import schedule
 from anbiao.notifications.models import JobRun
@@ -137,6 +138,44 @@ def test_two_workers_started_at_once_run_each_job_once(counted):
     assert sorted(counted) == [("daily", date(2026, 3, 5)), ("weekly", date(2026, 3, 2))]
     assert JobRun.objects.count() == 2
     assert set(JobRun.objects.values_list("status", flat=True)) == {"done"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_worker_finds_the_database_being_written_waits_and_runs(counted, monkeypatch):
+    """Between this worker's claim and its job's transaction another worker writes (SQLite has one
+    writer at a time; a test's in-memory database refuses at once instead of waiting): the job
+    waits for the write and runs, it is not recorded as failed."""
+    holding = threading.Event()
+    real_claim = schedule.claim
+    others = []
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                JobRun.objects.filter(job="none").update(summary="")
+                holding.set()
+                time.sleep(0.3)
+        finally:
+            connection.close()
+
+    def claim_then_another_writes(job, day):
+        run = real_claim(job, day)
+        others.append(threading.Thread(target=other_worker))
+        others[-1].start()
+        assert holding.wait(10)
+        holding.clear()
+        return run
+
+    monkeypatch.setattr(schedule, "claim", claim_then_another_writes)
+    with at(date(2026, 3, 5)):
+        runs = schedule.run_due()
+    for t in others:
+        t.join(timeout=10)
+    assert sorted(counted) == [("daily", date(2026, 3, 5)), ("weekly", date(2026, 3, 2))]
+    assert [(r.job, r.status, r.error) for r in runs] == [
+        ("daily", "done", ""),
+        ("weekly", "done", ""),
+    ]
 
 
 @pytest.mark.django_db
